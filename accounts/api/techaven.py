@@ -1,0 +1,536 @@
+"""Techaven contract, sections 1 (Authentication), 2 (User Management), 9 (Shipping Addresses)
+and 10 (Payment Methods)."""
+
+from __future__ import annotations
+
+from django.urls import path
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+
+from accounts.models import Address, EmailOTP, PaymentMethod, User
+from accounts.selectors import address_list, payment_method_list
+from accounts.services import addresses, payment_methods, profile, techaven_auth
+from core.ids import strip_prefix
+from storefronts.techaven.base import TechavenView
+
+OTP_SENT = "OTP sent to email"
+
+
+def _otp_body(*extra: str) -> dict:
+    """Raw request schema for the OTP endpoints: kept inline so that their `type` enum does
+    not collide with the payment-method `type` enum when components are named."""
+    properties = {
+        "email": {"type": "string", "format": "email", "maxLength": 254},
+        "type": {"type": "string", "enum": [p.value for p in EmailOTP.Purpose]},
+    }
+    if "otp" in extra:
+        properties["otp"] = {"type": "string", "pattern": "^\\d{6}$"}
+    return {
+        "application/json": {
+            "type": "object",
+            "properties": properties,
+            "required": ["email", "type", *extra],
+        }
+    }
+
+
+# --- rendering ---------------------------------------------------------------
+def _absolute_media(request, field) -> str | None:
+    if not field:
+        return None
+    return request.build_absolute_uri(field.url)
+
+
+class UserSerializer(serializers.Serializer):
+    id = serializers.SerializerMethodField()
+    full_name = serializers.CharField()
+    email = serializers.EmailField()
+    phone = serializers.SerializerMethodField()
+    avatar_url = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+
+    def get_id(self, user: User) -> str:
+        return f"usr_{user.uid}"
+
+    def get_phone(self, user: User) -> str | None:
+        return user.phone or None
+
+    def get_avatar_url(self, user: User) -> str | None:
+        return _absolute_media(self.context["request"], user.avatar)
+
+
+class ProfileSerializer(UserSerializer):
+    date_of_birth = serializers.DateField(allow_null=True)
+    gender = serializers.SerializerMethodField()
+    updated_at = serializers.DateTimeField()
+
+    def get_gender(self, user: User) -> str | None:
+        return user.gender or None
+
+
+class UpdatedProfileSerializer(ProfileSerializer):
+    created_at = None  # the document's update response leaves it out
+
+
+class RegisteredSerializer(serializers.Serializer):
+    user_id = serializers.CharField()
+    email = serializers.EmailField()
+
+
+class EmailSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+
+
+class TokensSerializer(serializers.Serializer):
+    access_token = serializers.CharField()
+    refresh_token = serializers.CharField()
+    token_type = serializers.CharField(default="Bearer")
+    expires_in = serializers.IntegerField()
+
+
+class SignedInSerializer(TokensSerializer):
+    user = UserSerializer()
+
+
+class ResetGrantSerializer(serializers.Serializer):
+    reset_token = serializers.CharField()
+
+
+def _tokens(pair) -> dict:
+    return {
+        "access_token": pair.access_token,
+        "refresh_token": pair.refresh_token,
+        "token_type": "Bearer",
+        "expires_in": pair.expires_in,
+    }
+
+
+# --- input -------------------------------------------------------------------
+class FullNameField(serializers.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 150)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if len(value.split()) < 2:
+            raise serializers.ValidationError("Full name must contain at least 2 words.")
+        return " ".join(value.split())
+
+
+class PasswordField(serializers.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 128)
+        kwargs.setdefault("trim_whitespace", False)
+        kwargs.setdefault("style", {"input_type": "password"})
+        super().__init__(**kwargs)
+
+
+class RegisterIn(serializers.Serializer):
+    full_name = FullNameField()
+    email = serializers.EmailField(max_length=254)
+    password = PasswordField(min_length=6)
+
+
+class LoginIn(serializers.Serializer):
+    email = serializers.CharField(max_length=254)
+    password = PasswordField()
+
+
+class VerifyOtpIn(serializers.Serializer):
+    email = serializers.CharField(max_length=254)
+    otp = serializers.RegexField(
+        r"^\d{6}$", error_messages={"invalid": "The OTP is a 6-digit code."}
+    )
+    type = serializers.ChoiceField(choices=EmailOTP.Purpose.choices)
+
+
+class ResendOtpIn(serializers.Serializer):
+    email = serializers.CharField(max_length=254)
+    type = serializers.ChoiceField(choices=EmailOTP.Purpose.choices)
+
+
+class ForgotPasswordIn(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class ResetPasswordIn(serializers.Serializer):
+    email = serializers.CharField(max_length=254)
+    reset_token = serializers.CharField(max_length=255)
+    new_password = PasswordField()
+
+
+class RefreshIn(serializers.Serializer):
+    refresh_token = serializers.CharField(max_length=4096)
+
+
+class ProfileIn(serializers.Serializer):
+    full_name = FullNameField(required=False)
+    phone = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=32)
+    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    gender = serializers.ChoiceField(
+        choices=User.Gender.choices, required=False, allow_blank=True, allow_null=True
+    )
+
+
+class AvatarIn(serializers.Serializer):
+    avatar = serializers.FileField()
+
+
+class AvatarSerializer(serializers.Serializer):
+    avatar_url = serializers.CharField()
+
+
+class ChangePasswordIn(serializers.Serializer):
+    current_password = PasswordField()
+    new_password = PasswordField()
+
+
+class DeleteAccountIn(serializers.Serializer):
+    password = PasswordField()
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class AddressIn(serializers.Serializer):
+    label = serializers.CharField(required=False, allow_blank=True, max_length=50, default="")
+    full_name = serializers.CharField(max_length=150)
+    phone = serializers.CharField(max_length=32)
+    address_line_1 = serializers.CharField(max_length=255)
+    address_line_2 = serializers.CharField(
+        required=False, allow_blank=True, max_length=255, default=""
+    )
+    city = serializers.CharField(max_length=100)
+    state = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+    postal_code = serializers.CharField(required=False, allow_blank=True, max_length=20, default="")
+    country = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, default="Malawi"
+    )
+    is_default = serializers.BooleanField(required=False, default=False)
+
+
+class AddressSerializer(serializers.ModelSerializer):
+    id = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Address
+        fields = [
+            "id",
+            "label",
+            "full_name",
+            "phone",
+            "address_line_1",
+            "address_line_2",
+            "city",
+            "state",
+            "postal_code",
+            "country",
+            "is_default",
+            "created_at",
+        ]
+
+    def get_id(self, address: Address) -> str:
+        return f"addr_{address.uid}"
+
+
+class AddressListSerializer(serializers.Serializer):
+    addresses = AddressSerializer(many=True)
+
+
+class AddressCreatedSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    label = serializers.CharField()
+    full_name = serializers.CharField()
+    is_default = serializers.BooleanField()
+
+
+class IdSerializer(serializers.Serializer):
+    id = serializers.CharField()
+
+
+class PaymentMethodIn(serializers.Serializer):
+    type = serializers.ChoiceField(choices=PaymentMethod.Type.choices)
+    provider = serializers.CharField(max_length=50)
+    phone_number = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, max_length=32
+    )
+    account_number = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, max_length=40
+    )
+    is_default = serializers.BooleanField(required=False, default=False)
+
+
+class PaymentMethodSerializer(serializers.Serializer):
+    id = serializers.SerializerMethodField()
+    type = serializers.CharField()
+    provider = serializers.CharField()
+    phone_number = serializers.CharField(allow_null=True)
+    account_number = serializers.CharField(
+        required=False, help_text="Bank transfer only: the last 4 digits, the rest masked."
+    )
+    is_default = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+    def get_id(self, method: PaymentMethod) -> str:
+        return f"pm_{method.uid}"
+
+    def to_representation(self, method: PaymentMethod) -> dict:
+        data = super().to_representation(method)
+        if method.type == PaymentMethod.Type.BANK_TRANSFER:
+            data["phone_number"] = None
+            data["account_number"] = (
+                "*" * max(0, len(method.account_number) - 4) + (method.account_number[-4:])
+            )
+        else:
+            data.pop("account_number", None)
+        return data
+
+
+class ProviderSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    provider = serializers.CharField()
+    icon = serializers.CharField()
+
+
+class PaymentMethodListSerializer(serializers.Serializer):
+    payment_methods = PaymentMethodSerializer(many=True)
+    available_providers = ProviderSerializer(many=True)
+
+
+def _parse(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+# --- 1. Authentication -------------------------------------------------------
+class AuthView(TechavenView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []  # a stale token must not get in the way of signing in
+    rate_limit_scope = "auth"
+
+
+class RegisterView(AuthView):
+    @extend_schema(request=RegisterIn, responses={200: RegisteredSerializer})
+    def post(self, request):
+        data = _parse(RegisterIn, request.data)
+        user = techaven_auth.techaven_user_register(**data)
+        return self.ok({"user_id": f"usr_{user.uid}", "email": user.email}, message=OTP_SENT)
+
+
+class LoginView(AuthView):
+    @extend_schema(request=LoginIn, responses={200: RegisteredSerializer})
+    def post(self, request):
+        data = _parse(LoginIn, request.data)
+        user = techaven_auth.techaven_login_start(**data)
+        return self.ok({"user_id": f"usr_{user.uid}", "email": user.email}, message=OTP_SENT)
+
+
+class VerifyOtpView(AuthView):
+    @extend_schema(
+        request=_otp_body("otp"),
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="VerifyOtpResult",
+                serializers=[SignedInSerializer, ResetGrantSerializer],
+                resource_type_field_name=None,
+            )
+        },
+        description="`signup`/`login` answer with the user and a token pair; "
+        "`password_reset` with a single-use `reset_token` (15 minutes).",
+    )
+    def post(self, request):
+        data = _parse(VerifyOtpIn, request.data)
+        result = techaven_auth.techaven_otp_verify(
+            email=data["email"], code=data["otp"], purpose=data["type"]
+        )
+        if isinstance(result, techaven_auth.ResetGrant):
+            return self.ok({"reset_token": result.reset_token}, message="OTP verified")
+        user = UserSerializer(result.user, context={"request": request}).data
+        return self.ok({"user": user, **_tokens(result.tokens)}, message="Verification successful")
+
+
+class ResendOtpView(AuthView):
+    @extend_schema(request=_otp_body(), responses={200: EmailSerializer})
+    def post(self, request):
+        data = _parse(ResendOtpIn, request.data)
+        techaven_auth.techaven_otp_resend(email=data["email"], purpose=data["type"])
+        return self.ok({"email": data["email"]}, message="OTP sent successfully")
+
+
+class ForgotPasswordView(AuthView):
+    @extend_schema(request=ForgotPasswordIn, responses={200: EmailSerializer})
+    def post(self, request):
+        data = _parse(ForgotPasswordIn, request.data)
+        user = techaven_auth.techaven_password_forgot(email=data["email"])
+        return self.ok({"email": user.email}, message="Password reset OTP sent")
+
+
+class ResetPasswordView(AuthView):
+    @extend_schema(request=ResetPasswordIn, responses={200: None})
+    def post(self, request):
+        data = _parse(ResetPasswordIn, request.data)
+        techaven_auth.techaven_password_reset(**data)
+        return self.ok(None, message="Password reset successful")
+
+
+class RefreshTokenView(AuthView):
+    @extend_schema(request=RefreshIn, responses={200: TokensSerializer})
+    def post(self, request):
+        data = _parse(RefreshIn, request.data)
+        pair = techaven_auth.techaven_token_refresh(refresh_token=data["refresh_token"])
+        return self.ok(_tokens(pair), message="Token refreshed")
+
+
+class LogoutView(TechavenView):
+    rate_limit_scope = "auth"
+
+    @extend_schema(request=None, responses={200: None})
+    def post(self, request):
+        techaven_auth.techaven_logout(session=request.login_session)
+        return self.ok(None, message="Logged out successfully")
+
+
+# --- 2. User management ------------------------------------------------------
+class ProfileView(TechavenView):
+    @extend_schema(responses={200: ProfileSerializer})
+    def get(self, request):
+        data = ProfileSerializer(request.user, context={"request": request}).data
+        return self.ok(data, message="Profile retrieved")
+
+    @extend_schema(request=ProfileIn, responses={200: UpdatedProfileSerializer})
+    def put(self, request):
+        data = _parse(ProfileIn, request.data)
+        user = profile.profile_update(user=request.user, changes=profile.ProfileChanges(**data))
+        body = UpdatedProfileSerializer(user, context={"request": request}).data
+        return self.ok(body, message="Profile updated successfully")
+
+
+class AvatarView(TechavenView):
+    @extend_schema(request={"multipart/form-data": AvatarIn}, responses={200: AvatarSerializer})
+    def post(self, request):
+        upload = _parse(AvatarIn, request.data)["avatar"]
+        user = profile.profile_avatar_set(user=request.user, data=upload.read())
+        return self.ok(
+            {"avatar_url": _absolute_media(request, user.avatar)},
+            message="Avatar uploaded successfully",
+        )
+
+
+class PasswordView(TechavenView):
+    @extend_schema(request=ChangePasswordIn, responses={200: None})
+    def put(self, request):
+        data = _parse(ChangePasswordIn, request.data)
+        profile.password_change(
+            user=request.user, keep_session=getattr(request, "login_session", None), **data
+        )
+        return self.ok(None, message="Password changed successfully")
+
+
+class AccountView(TechavenView):
+    @extend_schema(request=DeleteAccountIn, responses={200: None})
+    def delete(self, request):
+        data = _parse(DeleteAccountIn, request.data)
+        profile.account_delete(user=request.user, **data)
+        return self.ok(None, message="Account deleted successfully")
+
+
+# --- 9. Shipping addresses ---------------------------------------------------
+def _address_uid(address_id: str) -> str | None:
+    return strip_prefix(address_id, "addr")
+
+
+class AddressesView(TechavenView):
+    @extend_schema(responses={200: AddressListSerializer})
+    def get(self, request):
+        items = AddressSerializer(address_list(user=request.user), many=True).data
+        return self.ok({"addresses": items}, message="Addresses retrieved")
+
+    @extend_schema(request=AddressIn, responses={201: AddressCreatedSerializer})
+    def post(self, request):
+        data = _parse(AddressIn, request.data)
+        address = addresses.address_create(user=request.user, data=addresses.AddressInput(**data))
+        body = {
+            "id": f"addr_{address.uid}",
+            "label": address.label,
+            "full_name": address.full_name,
+            "is_default": address.is_default,
+        }
+        return self.ok(body, message="Address added successfully", status=201)
+
+
+class AddressView(TechavenView):
+    @extend_schema(request=AddressIn, responses={200: IdSerializer})
+    def put(self, request, address_id: str):
+        data = _parse(AddressIn, request.data)
+        address = addresses.address_update(
+            user=request.user, uid=_address_uid(address_id), data=addresses.AddressInput(**data)
+        )
+        return self.ok({"id": f"addr_{address.uid}"}, message="Address updated successfully")
+
+    @extend_schema(request=None, responses={200: None})
+    def delete(self, request, address_id: str):
+        addresses.address_delete(user=request.user, uid=_address_uid(address_id))
+        return self.ok(None, message="Address deleted successfully")
+
+
+class AddressDefaultView(TechavenView):
+    @extend_schema(request=None, responses={200: IdSerializer})
+    def post(self, request, address_id: str):
+        address = addresses.address_set_default(user=request.user, uid=_address_uid(address_id))
+        return self.ok({"id": f"addr_{address.uid}"}, message="Default address updated")
+
+
+# --- 10. Payment methods -----------------------------------------------------
+class PaymentMethodsView(TechavenView):
+    @extend_schema(responses={200: PaymentMethodListSerializer})
+    def get(self, request):
+        methods = PaymentMethodSerializer(payment_method_list(user=request.user), many=True).data
+        providers = [
+            {"type": p.type, "provider": p.provider, "icon": p.icon}
+            for p in payment_methods.PROVIDERS
+        ]
+        return self.ok(
+            {"payment_methods": methods, "available_providers": providers},
+            message="Payment methods retrieved",
+        )
+
+    @extend_schema(request=PaymentMethodIn, responses={201: IdSerializer})
+    def post(self, request):
+        data = _parse(PaymentMethodIn, request.data)
+        data["phone_number"] = data.get("phone_number") or ""
+        data["account_number"] = data.get("account_number") or ""
+        method = payment_methods.payment_method_create(
+            user=request.user, data=payment_methods.PaymentMethodInput(**data)
+        )
+        return self.ok({"id": f"pm_{method.uid}"}, message="Payment method added", status=201)
+
+
+class PaymentMethodView(TechavenView):
+    @extend_schema(request=None, responses={200: None})
+    def delete(self, request, payment_method_id: str):
+        payment_methods.payment_method_delete(
+            user=request.user, uid=strip_prefix(payment_method_id, "pm")
+        )
+        return self.ok(None, message="Payment method deleted")
+
+
+urlpatterns = [
+    path("auth/register", RegisterView.as_view()),
+    path("auth/login", LoginView.as_view()),
+    path("auth/verify-otp", VerifyOtpView.as_view()),
+    path("auth/resend-otp", ResendOtpView.as_view()),
+    path("auth/forgot-password", ForgotPasswordView.as_view()),
+    path("auth/reset-password", ResetPasswordView.as_view()),
+    path("auth/refresh-token", RefreshTokenView.as_view()),
+    path("auth/logout", LogoutView.as_view()),
+    path("user/profile", ProfileView.as_view()),
+    path("user/avatar", AvatarView.as_view()),
+    path("user/password", PasswordView.as_view()),
+    path("user/account", AccountView.as_view()),
+    path("addresses", AddressesView.as_view()),
+    path("addresses/<str:address_id>", AddressView.as_view()),
+    path("addresses/<str:address_id>/default", AddressDefaultView.as_view()),
+    path("payment-methods", PaymentMethodsView.as_view()),
+    path("payment-methods/<str:payment_method_id>", PaymentMethodView.as_view()),
+]

@@ -1,0 +1,1 @@
+"""Account use cases. Each module is one area; every write goes through these functions."""

@@ -1,0 +1,85 @@
+"""Login sessions: the one place tokens are issued and revoked.
+
+Techaven: a session per device; every JWT carries the session uid (`sid`) and the
+storefront (`sf`), so revoking the session kills its access and refresh tokens.
+CryptoShop: the session token handed out after the second factor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts.models import LoginSession, Storefront, User
+from accounts.tokens import SESSION_TOKEN_PREFIX, new_secret, token_hash
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int  # seconds the access token lives
+
+
+def _pair_for(session: LoginSession) -> TokenPair:
+    refresh = RefreshToken.for_user(session.user)
+    refresh["sf"] = Storefront.TECHAVEN.value
+    refresh["sid"] = session.uid
+    access = refresh.access_token
+    return TokenPair(
+        access_token=str(access),
+        refresh_token=str(refresh),
+        expires_in=int(settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()),
+    )
+
+
+@transaction.atomic
+def techaven_session_start(*, user: User) -> TokenPair:
+    """Open a device session for a verified Techaven user and issue its first token pair."""
+    session = LoginSession.objects.create(
+        user=user,
+        storefront=Storefront.TECHAVEN,
+        expires_at=timezone.now() + settings.SIMPLE_JWT["REFRESH_TOKEN_LIFETIME"],
+    )
+    return _pair_for(session)
+
+
+def techaven_session_tokens(*, session: LoginSession) -> TokenPair:
+    """A fresh pair for an existing session (refresh rotation); the session lives on."""
+    LoginSession.objects.filter(pk=session.pk).update(
+        expires_at=timezone.now() + settings.SIMPLE_JWT["REFRESH_TOKEN_LIFETIME"]
+    )
+    return _pair_for(session)
+
+
+@transaction.atomic
+def cryptoshop_session_start(*, user: User, remember: bool) -> str:
+    """Open a CryptoShop session after the second factor; returns the token, shown once."""
+    ttl = (
+        settings.CRYPTOSHOP_REMEMBERED_SESSION_TTL if remember else settings.CRYPTOSHOP_SESSION_TTL
+    )
+    token = new_secret(SESSION_TOKEN_PREFIX)
+    LoginSession.objects.create(
+        user=user,
+        storefront=Storefront.CRYPTOSHOP,
+        token_hash=token_hash(token),
+        expires_at=timezone.now() + ttl,
+    )
+    return token
+
+
+def session_revoke(*, session: LoginSession) -> None:
+    LoginSession.objects.filter(pk=session.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def sessions_revoke_all(*, user: User) -> int:
+    """Sign the user out everywhere (password change, deletion, suspension)."""
+    return LoginSession.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )

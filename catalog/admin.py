@@ -1,0 +1,92 @@
+"""Staff screens for the catalog. Writes that carry rules (moderation, counters, the
+search document) go through catalog.services."""
+
+from django.contrib import admin, messages
+
+from catalog import services
+from catalog.models import Category, Product, ProductImage, Review, ReviewImage, Shop
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "storefront", "parent", "is_featured", "sort_order"]
+    list_filter = ["storefront", "is_featured"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    list_select_related = ["parent"]
+
+
+@admin.register(Shop)
+class ShopAdmin(admin.ModelAdmin):
+    """Staff create Techaven shops here and hand them to a seller account (`owner`)."""
+
+    list_display = ["name", "storefront", "owner", "location", "is_verified", "is_active",
+                    "rating", "review_count", "product_count"]  # fmt: skip
+    list_filter = ["storefront", "is_verified", "is_active", "location"]
+    search_fields = ["name", "slug", "uid", "owner__username", "owner__email"]
+    raw_id_fields = ["owner", "category"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["uid", "rating", "review_count", "product_count", "sales_count",
+                       "revenue_minor", "updated_at"]  # fmt: skip
+    list_select_related = ["owner"]
+
+
+class ProductImageInline(admin.TabularInline):
+    model = ProductImage
+    extra = 1
+    fields = ["image", "url", "position"]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["name", "storefront", "shop", "category", "currency", "price_minor",
+                    "stock_quantity", "is_active", "is_featured", "is_hot_sale",
+                    "deleted_at"]  # fmt: skip
+    list_filter = ["storefront", "is_active", "is_featured", "is_hot_sale", "category"]
+    search_fields = ["name", "slug", "uid", "brand", "shop__name"]
+    raw_id_fields = ["shop", "category"]
+    readonly_fields = ["uid", "rating", "review_count", "view_count", "sales_count",
+                       "created_at", "updated_at"]  # fmt: skip
+    list_select_related = ["shop", "category"]
+    inlines = [ProductImageInline]
+
+    def save_model(self, request, obj, form, change):
+        previous = Product.objects.filter(pk=obj.pk).values_list("shop_id", flat=True).first()
+        super().save_model(request, obj, form, change)
+        services.product_saved_by_staff(product=obj, previous_shop_id=previous)
+
+
+class ReviewImageInline(admin.TabularInline):
+    model = ReviewImage
+    extra = 0
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    """Moderation: hiding a review takes it out of the product's and shop's rating."""
+
+    list_display = ["product", "user", "rating", "title", "is_verified_purchase", "is_hidden",
+                    "created_at"]  # fmt: skip
+    list_filter = ["is_hidden", "rating", "is_verified_purchase", "product__storefront"]
+    search_fields = ["title", "comment", "uid", "user__username", "product__name"]
+    raw_id_fields = ["product", "user"]
+    readonly_fields = ["uid", "product", "user", "rating", "is_verified_purchase", "is_hidden",
+                       "created_at"]  # fmt: skip
+    list_select_related = ["product", "user"]
+    inlines = [ReviewImageInline]
+    actions = ["hide_reviews", "unhide_reviews"]
+
+    def has_add_permission(self, request):
+        return False  # reviews come from buyers
+
+    @admin.action(description="Hide selected reviews (their rating stops counting)")
+    def hide_reviews(self, request, queryset):
+        for review in queryset:
+            services.review_set_hidden(review=review, hidden=True, reason="moderation")
+        messages.success(request, f"{queryset.count()} review(s) hidden.")
+
+    @admin.action(description="Show selected reviews again")
+    def unhide_reviews(self, request, queryset):
+        for review in queryset:
+            services.review_set_hidden(review=review, hidden=False)
+        messages.success(request, f"{queryset.count()} review(s) shown.")

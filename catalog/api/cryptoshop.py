@@ -1,0 +1,649 @@
+"""CryptoShop contract, "Products Endpoints" and "Sellers Endpoints".
+
+Ids are `product_<uid>` and `seller_<uid>`; BTC is rendered from satoshis and EUR from
+cents as exact decimal numbers (0.0025, 89.99)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q
+from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.permissions import SAFE_METHODS
+
+from accounts.models import Storefront
+from catalog import selectors, services
+from catalog.api import schema_auth  # noqa: F401 - registers the auth schemes
+from catalog.api.common import parse_decimal, product_image_urls, raise_if
+from catalog.errors import not_found
+from catalog.models import Product, Shop
+from core.ids import strip_prefix
+from core.money import Currency, Money, MoneyError, minor_to_decimal
+from storefronts.cryptoshop.auth import IsCryptoShopUser
+from storefronts.cryptoshop.base import CryptoShopView
+from storefronts.pagination import paginate
+
+CS = Storefront.CRYPTOSHOP
+PRODUCT_SORTS = {
+    "rating": "rating",
+    "price": "price_minor",
+    "created": "created_at",
+    # popularity is what people buy, not what they look at
+    "popularity": "sales_count",
+}
+SELLER_SORTS = {
+    "rating": "rating",
+    "sales": "sales_count",
+    "products": "listed_products",
+    "revenue": "revenue_minor",
+    "joined": "joined_at",
+}
+DETAIL_REVIEWS = 10
+DETAIL_PRODUCTS = 12
+
+
+class ReadPublic(IsCryptoShopUser):
+    def has_permission(self, request, view) -> bool:
+        if request.method in SAFE_METHODS:
+            return True
+        return super().has_permission(request, view)
+
+
+def btc(amount_minor: int | None) -> Decimal | None:
+    return None if amount_minor is None else minor_to_decimal(amount_minor, Currency.BTC)
+
+
+def eur(amount_minor: int | None) -> Decimal | None:
+    return None if amount_minor is None else minor_to_decimal(amount_minor, Currency.EUR)
+
+
+def _money_field(**kw):
+    return serializers.DecimalField(max_digits=20, decimal_places=8, coerce_to_string=False, **kw)
+
+
+def _rating_field():
+    return serializers.DecimalField(max_digits=3, decimal_places=1, coerce_to_string=False)
+
+
+def _avatar(request, user) -> str | None:
+    if user is None or not user.avatar:
+        return None
+    return request.build_absolute_uri(user.avatar.url) if request else user.avatar.url
+
+
+# --- serializers ---------------------------------------------------------------------------
+
+
+class SellerUserSerializer(serializers.Serializer):
+    username = serializers.SerializerMethodField()
+    avatar = serializers.SerializerMethodField()
+
+    def get_username(self, shop) -> str | None:
+        return shop.owner.username if shop.owner_id else None
+
+    def get_avatar(self, shop) -> str | None:
+        return _avatar(self.context.get("request"), shop.owner)
+
+
+class SellerUserVerifiedSerializer(SellerUserSerializer):
+    isVerified = serializers.BooleanField(source="is_verified")
+
+
+class SellerBriefSerializer(serializers.Serializer):
+    id = serializers.SerializerMethodField()
+    storeName = serializers.CharField(source="name")
+    rating = _rating_field()
+    user = SellerUserSerializer(source="*")
+
+    def get_id(self, shop) -> str:
+        return f"seller_{shop.uid}"
+
+
+class ProductCardSerializer(serializers.Serializer):
+    id = serializers.SerializerMethodField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    priceBtc = serializers.SerializerMethodField()
+    priceEur = serializers.SerializerMethodField()
+    category = serializers.SerializerMethodField()
+    images = serializers.SerializerMethodField()
+    tags = serializers.ListField(child=serializers.CharField())
+    inStock = serializers.BooleanField(source="is_available")
+    deliveryTime = serializers.CharField(source="delivery_time")
+    rating = _rating_field()
+    reviewCount = serializers.IntegerField(source="review_count")
+    viewCount = serializers.IntegerField(source="view_count")
+    seller = SellerBriefSerializer(source="shop")
+    createdAt = serializers.DateTimeField(source="created_at")
+    updatedAt = serializers.DateTimeField(source="updated_at")
+
+    def get_id(self, p) -> str:
+        return f"product_{p.uid}"
+
+    @extend_schema_field(OpenApiTypes.NUMBER)
+    def get_priceBtc(self, p):
+        return btc(p.price_minor)
+
+    @extend_schema_field({"type": "number", "nullable": True})
+    def get_priceEur(self, p):
+        return eur(p.price_eur_minor)
+
+    def get_category(self, p) -> str | None:
+        return p.category.name if p.category_id else None
+
+    def get_images(self, p) -> list[str]:
+        return product_image_urls(self.context.get("request"), p)
+
+
+class SellerFullSerializer(serializers.Serializer):
+    id = serializers.SerializerMethodField()
+    storeName = serializers.CharField(source="name")
+    description = serializers.CharField()
+    rating = _rating_field()
+    reviewCount = serializers.IntegerField(source="review_count")
+    totalSales = serializers.IntegerField(source="sales_count")
+    totalRevenue = serializers.SerializerMethodField()
+    responseTime = serializers.CharField(source="response_time")
+    isOnline = serializers.BooleanField(source="is_online")
+    user = SellerUserVerifiedSerializer(source="*")
+
+    def get_id(self, shop) -> str:
+        return f"seller_{shop.uid}"
+
+    @extend_schema_field(OpenApiTypes.NUMBER)
+    def get_totalRevenue(self, shop):
+        # what the seller has earned, in BTC like every CryptoShop price
+        return btc(shop.revenue_minor)
+
+
+class SpecSerializer(serializers.Serializer):
+    key = serializers.CharField(max_length=100)
+    value = serializers.CharField(max_length=500, allow_blank=True)
+
+
+class ReviewSerializer(serializers.Serializer):
+    id = serializers.SerializerMethodField()
+    rating = serializers.IntegerField()
+    content = serializers.CharField(source="comment")
+    helpful = serializers.IntegerField(source="helpful_count")
+    user = serializers.SerializerMethodField()
+    createdAt = serializers.DateTimeField(source="created_at")
+
+    def get_id(self, review) -> str:
+        return f"review_{review.uid}"
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {
+                "username": {"type": "string"},
+                "avatar": {"type": "string", "nullable": True},
+            },
+        }
+    )
+    def get_user(self, review) -> dict:
+        return {
+            "username": review.user.username,
+            "avatar": _avatar(self.context.get("request"), review.user),
+        }
+
+
+class ProductDetailSerializer(ProductCardSerializer):
+    stockQuantity = serializers.IntegerField(source="stock_quantity")
+    digitalProduct = serializers.BooleanField(source="is_digital")
+    downloadUrl = serializers.SerializerMethodField()
+    salesCount = serializers.IntegerField(source="sales_count")
+    isActive = serializers.BooleanField(source="is_active")
+    seller = SellerFullSerializer(source="shop")
+    specifications = serializers.SerializerMethodField()
+    reviews = serializers.SerializerMethodField()
+
+    def get_downloadUrl(self, p) -> str | None:
+        # the download is what buyers pay for: only its seller sees it here
+        user = getattr(self.context.get("request"), "user", None)
+        if p.download_url and user is not None and user.pk == p.shop.owner_id:
+            return p.download_url
+        return None
+
+    @extend_schema_field(SpecSerializer(many=True))
+    def get_specifications(self, p) -> list[dict]:
+        return specs_out(p.specifications)
+
+    @extend_schema_field(ReviewSerializer(many=True))
+    def get_reviews(self, p) -> list[dict]:
+        reviews = list(selectors.reviews_visible(p)[:DETAIL_REVIEWS])
+        return ReviewSerializer(reviews, many=True, context=self.context).data
+
+
+class ProductWrittenSerializer(ProductCardSerializer):
+    stockQuantity = serializers.IntegerField(source="stock_quantity")
+    digitalProduct = serializers.BooleanField(source="is_digital")
+    downloadUrl = serializers.CharField(source="download_url")
+    sellerId = serializers.SerializerMethodField()
+    salesCount = serializers.IntegerField(source="sales_count")
+    isActive = serializers.BooleanField(source="is_active")
+    specifications = serializers.SerializerMethodField()
+    seller = None
+
+    def get_sellerId(self, p) -> str:
+        return f"seller_{p.shop.uid}"
+
+    @extend_schema_field(SpecSerializer(many=True))
+    def get_specifications(self, p) -> list[dict]:
+        return specs_out(p.specifications)
+
+
+def specs_out(specs: Any) -> list[dict]:
+    if isinstance(specs, dict):
+        return [{"key": str(k), "value": str(v)} for k, v in specs.items()]
+    return []
+
+
+class ProductInSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+    priceBtc = serializers.DecimalField(max_digits=16, decimal_places=8, min_value=Decimal(0))
+    priceEur = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal(0), required=False, allow_null=True
+    )
+    category = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    images = serializers.ListField(
+        child=serializers.URLField(max_length=500), required=False, max_length=10
+    )
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=50), required=False, max_length=20
+    )
+    inStock = serializers.BooleanField(required=False)
+    stockQuantity = serializers.IntegerField(min_value=0, max_value=10**9, required=False)
+    deliveryTime = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    digitalProduct = serializers.BooleanField(required=False)
+    downloadUrl = serializers.URLField(required=False, allow_blank=True)
+    specifications = SpecSerializer(many=True, required=False)
+
+
+FIELD_MAP = {
+    "name": "name",
+    "description": "description",
+    "tags": "tags",
+    "stockQuantity": "stock_quantity",
+    "deliveryTime": "delivery_time",
+    "digitalProduct": "is_digital",
+    "downloadUrl": "download_url",
+}
+
+
+def product_changes(data: dict) -> dict[str, Any]:
+    changes = {FIELD_MAP[k]: v for k, v in data.items() if k in FIELD_MAP}
+    if "priceBtc" in data:
+        changes["price_minor"] = Money.from_decimal(data["priceBtc"], Currency.BTC).amount_minor
+    if "priceEur" in data:
+        value = data["priceEur"]
+        changes["price_eur_minor"] = (
+            None if value is None else Money.from_decimal(value, Currency.EUR).amount_minor
+        )
+    if "specifications" in data:
+        changes["specifications"] = {s["key"]: s["value"] for s in data["specifications"]}
+    if data.get("inStock") is False:
+        # out of stock is no stock: nobody can order it until the seller restocks
+        changes["stock_quantity"] = 0
+    elif data.get("inStock") is True and "stockQuantity" not in data:
+        changes.setdefault("is_active", True)
+    return changes
+
+
+class SellerCardSerializer(SellerFullSerializer):
+    category = serializers.SerializerMethodField()
+    joinedAt = serializers.DateTimeField(source="joined_at")
+    _count = serializers.SerializerMethodField()
+
+    def get_category(self, shop) -> str | None:
+        return shop.category.name if shop.category_id else None
+
+    @extend_schema_field({"type": "object", "properties": {"products": {"type": "integer"}}})
+    def get__count(self, shop) -> dict:
+        return {"products": getattr(shop, "listed_products", shop.product_count)}
+
+
+class SellerProductSerializer(serializers.Serializer):
+    id = serializers.SerializerMethodField()
+    name = serializers.CharField()
+    priceBtc = serializers.SerializerMethodField()
+    rating = _rating_field()
+    reviewCount = serializers.IntegerField(source="review_count")
+    salesCount = serializers.IntegerField(source="sales_count")
+
+    get_id = ProductCardSerializer.get_id
+
+    @extend_schema_field(OpenApiTypes.NUMBER)
+    def get_priceBtc(self, p):
+        return btc(p.price_minor)
+
+
+class SellerDetailSerializer(SellerCardSerializer):
+    _count = None
+    products = serializers.SerializerMethodField()
+    reviews = serializers.SerializerMethodField()
+
+    @extend_schema_field(SellerProductSerializer(many=True))
+    def get_products(self, shop) -> list[dict]:
+        products = (
+            selectors.products_listed(CS)
+            .filter(shop=shop)
+            .order_by("-sales_count", "-id")[:DETAIL_PRODUCTS]
+        )
+        return SellerProductSerializer(products, many=True).data
+
+    @extend_schema_field(ReviewSerializer(many=True))
+    def get_reviews(self, shop) -> list[dict]:
+        return ReviewSerializer(
+            selectors.shop_reviews(shop, DETAIL_REVIEWS), many=True, context=self.context
+        ).data
+
+
+class SellerCreatedSerializer(SellerCardSerializer):
+    _count = None
+    userId = serializers.SerializerMethodField()
+
+    def get_userId(self, shop) -> str:
+        return f"user_{shop.owner.uid}"
+
+
+class SellerInSerializer(serializers.Serializer):
+    storeName = serializers.CharField(max_length=150)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    category = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    responseTime = serializers.CharField(required=False, allow_blank=True, max_length=50)
+
+
+class SellerUpdateSerializer(SellerInSerializer):
+    storeName = serializers.CharField(max_length=150, required=False)
+    isOnline = serializers.BooleanField(required=False)
+
+
+class DeletedSerializer(serializers.Serializer):
+    pass
+
+
+# --- parsing --------------------------------------------------------------------------------
+
+PAGE_PARAMS = [
+    OpenApiParameter("page", OpenApiTypes.INT),
+    OpenApiParameter("limit", OpenApiTypes.INT),
+]
+
+
+def _btc_bound(params, name: str, errors: dict) -> int | None:
+    value = parse_decimal(params, name, errors)
+    if value is None:
+        return None
+    try:
+        return Money.from_decimal(value, Currency.BTC).amount_minor
+    except MoneyError:
+        errors[name] = [f"{name} has at most 8 decimal places."]
+        return None
+
+
+def _sort(params, sorts: dict[str, str], errors: dict) -> tuple[str, bool]:
+    sort_by = params.get("sortBy") or "rating"
+    if sort_by not in sorts:
+        errors["sortBy"] = [f"sortBy must be one of {', '.join(sorts)}."]
+        sort_by = "rating"
+    order = params.get("sortOrder") or "desc"
+    if order not in ("asc", "desc"):
+        errors["sortOrder"] = ["sortOrder must be asc or desc."]
+    return sorts[sort_by], order != "asc"
+
+
+def _category_filter(params) -> str | None:
+    name = (params.get("category") or "").strip()
+    return None if not name or name.lower() == "all" else name
+
+
+def _product_or_404(product_id: str) -> Product:
+    uid = strip_prefix(product_id, "product")
+    product = selectors.product_get_listed(CS, None) if uid is None else None
+    if uid is not None:
+        product = selectors.with_card_data(selectors.products_listed(CS)).filter(uid=uid).first()
+    if product is None:
+        raise not_found("Product")
+    return product
+
+
+def _shape(data: dict, keys: set[str]) -> dict:
+    """The update answers show the id, what changed and when (as the document does)."""
+    return {k: v for k, v in data.items() if k in keys | {"id", "updatedAt"}}
+
+
+# --- views --------------------------------------------------------------------------------
+
+
+class ProductsView(CryptoShopView):
+    permission_classes = [ReadPublic]
+
+    @extend_schema(
+        operation_id="products_list",
+        parameters=[
+            *PAGE_PARAMS,
+            OpenApiParameter("category", OpenApiTypes.STR),
+            OpenApiParameter("search", OpenApiTypes.STR),
+            OpenApiParameter("minPrice", OpenApiTypes.NUMBER),
+            OpenApiParameter("maxPrice", OpenApiTypes.NUMBER),
+            OpenApiParameter("sortBy", OpenApiTypes.STR, enum=list(PRODUCT_SORTS)),
+            OpenApiParameter("sortOrder", OpenApiTypes.STR, enum=["asc", "desc"]),
+            OpenApiParameter("sellerId", OpenApiTypes.STR),
+        ],
+        responses={200: ProductCardSerializer(many=True)},
+    )
+    def get(self, request):
+        params = request.query_params
+        errors: dict[str, list[str]] = {}
+        lo = _btc_bound(params, "minPrice", errors)
+        hi = _btc_bound(params, "maxPrice", errors)
+        if lo is not None and hi is not None and lo > hi:
+            errors["minPrice"] = ["minPrice cannot be greater than maxPrice."]
+        field, descending = _sort(params, PRODUCT_SORTS, errors)
+        shop_id = None
+        seller = params.get("sellerId")
+        if seller:
+            uid = strip_prefix(seller, "seller")
+            if uid is None:
+                errors["sellerId"] = ["sellerId looks like seller_<id>."]
+            else:
+                shop_id = (
+                    Shop.objects.filter(uid=uid, storefront=CS).values_list("pk", flat=True).first()
+                    or 0
+                )  # an unknown seller simply has no products
+        raise_if(errors)
+        page_no, limit = self.page_params()
+        qs, _ = selectors.product_queryset(
+            selectors.ProductQuery(
+                storefront=CS,
+                shop_id=shop_id,
+                min_price_minor=lo,
+                max_price_minor=hi,
+                text=(params.get("search") or "").strip(),
+                sort=field,
+                descending=descending,
+            )
+        )
+        category = _category_filter(params)
+        if category:
+            qs = qs.filter(
+                Q(category__name__iexact=category) | Q(category__parent__name__iexact=category)
+            )
+        page = selectors.product_page(qs, page=page_no, limit=limit)
+        data = ProductCardSerializer(page.items, many=True, context={"request": request}).data
+        return self.ok(data, page=page)
+
+    @extend_schema(request=ProductInSerializer, responses={201: ProductWrittenSerializer})
+    def post(self, request):
+        services.seller_shop_of(request.user)  # 403 before validating a non-seller's body
+        body = ProductInSerializer(data=self.payload)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        product = services.cryptoshop_product_create(
+            user=request.user,
+            fields=product_changes(data),
+            category_name=data.get("category"),
+            images=data.get("images", []),
+        )
+        product = selectors.with_card_data(Product.objects.filter(pk=product.pk)).get()
+        out = ProductWrittenSerializer(product, context={"request": request}).data
+        return self.ok(out, status=201)
+
+
+class ProductView(CryptoShopView):
+    permission_classes = [ReadPublic]
+
+    @extend_schema(responses={200: ProductDetailSerializer})
+    def get(self, request, product_id: str):
+        product = _product_or_404(product_id)
+        services.product_record_view(product_id=product.pk)
+        product.view_count += 1
+        return self.ok(ProductDetailSerializer(product, context={"request": request}).data)
+
+    @extend_schema(request=ProductInSerializer, responses={200: ProductWrittenSerializer})
+    def put(self, request, product_id: str):
+        body = ProductInSerializer(data=self.payload, partial=True)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        product = services.cryptoshop_product_update(
+            user=request.user,
+            product_uid=strip_prefix(product_id, "product") or "",
+            changes=product_changes(data),
+            category_name=data.get("category"),
+            images=data.get("images"),
+        )
+        product = selectors.with_card_data(Product.objects.filter(pk=product.pk)).get()
+        out = ProductWrittenSerializer(product, context={"request": request}).data
+        return self.ok(_shape(out, set(data)))
+
+    @extend_schema(responses={200: DeletedSerializer})
+    def delete(self, request, product_id: str):
+        services.cryptoshop_product_delete(
+            user=request.user, product_uid=strip_prefix(product_id, "product") or ""
+        )
+        return self.ok(message="Product deleted successfully")
+
+
+def _parse_bool(params, name: str, errors: dict) -> bool:
+    raw = (params.get(name) or "").strip().lower()
+    if raw in ("", "false", "0", "no"):
+        return False
+    if raw in ("true", "1", "yes"):
+        return True
+    errors[name] = [f"{name} must be true or false."]
+    return False
+
+
+def sellers_listed():
+    return (
+        selectors.shops_listed(CS)
+        .select_related("owner", "category")
+        .annotate(
+            listed_products=Count(
+                "products",
+                filter=Q(products__is_active=True, products__deleted_at__isnull=True),
+            )
+        )
+    )
+
+
+class SellersView(CryptoShopView):
+    permission_classes = [ReadPublic]
+
+    @extend_schema(
+        operation_id="sellers_list",
+        parameters=[
+            *PAGE_PARAMS,
+            OpenApiParameter("category", OpenApiTypes.STR),
+            OpenApiParameter("search", OpenApiTypes.STR),
+            OpenApiParameter("sortBy", OpenApiTypes.STR, enum=list(SELLER_SORTS)),
+            OpenApiParameter("sortOrder", OpenApiTypes.STR, enum=["asc", "desc"]),
+            OpenApiParameter("verifiedOnly", OpenApiTypes.BOOL),
+        ],
+        responses={200: SellerCardSerializer(many=True)},
+    )
+    def get(self, request):
+        params = request.query_params
+        errors: dict[str, list[str]] = {}
+        field, descending = _sort(params, SELLER_SORTS, errors)
+        verified_only = _parse_bool(params, "verifiedOnly", errors)
+        raise_if(errors)
+        page_no, limit = self.page_params()
+        qs = sellers_listed()
+        if verified_only:
+            qs = qs.filter(is_verified=True)
+        category = _category_filter(params)
+        if category:
+            qs = qs.filter(category__name__iexact=category)
+        text = (params.get("search") or "").strip()
+        if text:
+            qs = qs.filter(Q(name__icontains=text) | Q(description__icontains=text))
+        sign = "-" if descending else ""
+        qs = qs.order_by(f"{sign}{field}", f"{sign}id")
+        page = paginate(qs, page=page_no, limit=limit, total=qs.order_by().count())
+        data = SellerCardSerializer(page.items, many=True, context={"request": request}).data
+        return self.ok(data, page=page)
+
+    @extend_schema(request=SellerInSerializer, responses={201: SellerCreatedSerializer})
+    def post(self, request):
+        body = SellerInSerializer(data=self.payload)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        shop = services.seller_profile_create(
+            user=request.user,
+            store_name=data["storeName"],
+            description=data.get("description", ""),
+            category_name=data.get("category"),
+            response_time=data.get("responseTime", ""),
+        )
+        out = SellerCreatedSerializer(shop, context={"request": request}).data
+        return self.ok(out, status=201)
+
+
+SELLER_FIELD_MAP = {
+    "storeName": "name",
+    "description": "description",
+    "responseTime": "response_time",
+    "isOnline": "is_online",
+}
+
+
+class SellerView(CryptoShopView):
+    permission_classes = [ReadPublic]
+
+    @extend_schema(responses={200: SellerDetailSerializer})
+    def get(self, request, seller_id: str):
+        uid = strip_prefix(seller_id, "seller")
+        shop = sellers_listed().filter(uid=uid).first() if uid else None
+        if shop is None:
+            raise not_found("Seller")
+        return self.ok(SellerDetailSerializer(shop, context={"request": request}).data)
+
+    @extend_schema(request=SellerUpdateSerializer, responses={200: SellerCreatedSerializer})
+    def put(self, request, seller_id: str):
+        body = SellerUpdateSerializer(data=self.payload, partial=True)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        shop = services.seller_profile_update(
+            user=request.user,
+            shop_uid=strip_prefix(seller_id, "seller") or "",
+            changes={SELLER_FIELD_MAP[k]: v for k, v in data.items() if k in SELLER_FIELD_MAP},
+            category_name=data.get("category"),
+        )
+        out = SellerCreatedSerializer(shop, context={"request": request}).data
+        out["updatedAt"] = serializers.DateTimeField().to_representation(shop.updated_at)
+        return self.ok(_shape(out, set(data)))
+
+
+urlpatterns = [
+    path("products", ProductsView.as_view()),
+    path("products/<str:product_id>", ProductView.as_view()),
+    path("sellers", SellersView.as_view()),
+    path("sellers/<str:seller_id>", SellerView.as_view()),
+]

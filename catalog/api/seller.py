@@ -1,0 +1,194 @@
+"""Seller back office (`/seller/api/`): a shop owner manages their shop profile, products
+(stock, prices, specifications, the flags a shop may set) and product images. Everything
+is scoped to the signed-in owner's shops: another shop's objects answer 404."""
+
+from __future__ import annotations
+
+from django.db.models import Max
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.routers import SimpleRouter
+
+from catalog import services
+from catalog.models import Category, Product, ProductImage, Shop
+from core.errors import DomainError
+from storefronts.seller.base import SellerViewMixin, seller_shops
+
+
+def _domain_to_validation(exc: DomainError) -> ValidationError:
+    return ValidationError({exc.field or "non_field_errors": [exc.message]})
+
+
+class ShopSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Shop
+        fields = [
+            "id", "uid", "storefront", "name", "slug", "description", "location", "address",
+            "phone", "email", "website", "business_hours", "response_time", "is_open",
+            "is_online", "is_verified", "rating", "review_count", "product_count",
+            "sales_count", "joined_at",
+        ]  # fmt: skip
+        read_only_fields = [
+            "id", "uid", "storefront", "slug", "is_verified", "rating", "review_count",
+            "product_count", "sales_count", "joined_at",
+        ]  # fmt: skip
+
+
+class ShopViewSet(
+    SellerViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Your shop's public profile. Verification, ratings and counters are not yours to set."""
+
+    serializer_class = ShopSerializer
+
+    def get_queryset(self):
+        return seller_shops(self.request.user).order_by("pk")
+
+    def perform_update(self, serializer):
+        try:
+            serializer.instance = services.shop_update(
+                shop=serializer.instance, changes=dict(serializer.validated_data)
+            )
+        except DomainError as exc:
+            raise _domain_to_validation(exc) from exc
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    category = serializers.PrimaryKeyRelatedField(
+        queryset=Category.objects.none(), allow_null=True, required=False
+    )
+    images = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Product
+        fields = [
+            "id", "uid", "storefront", "currency", "name", "slug", "description", "category",
+            "price_minor", "original_price_minor", "price_eur_minor", "stock_quantity",
+            "specifications", "tags", "brand", "delivery_time", "is_digital", "download_url",
+            "is_active", "is_hot_sale", "is_featured", "rating", "review_count", "view_count",
+            "sales_count", "images", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = [
+            "id", "uid", "storefront", "currency", "slug", "is_featured", "rating",
+            "review_count", "view_count", "sales_count", "created_at", "updated_at",
+        ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            storefronts = seller_shops(request.user).values("storefront")
+            self.fields["category"].queryset = Category.objects.filter(storefront__in=storefronts)
+
+    def get_images(self, product) -> list[dict]:
+        request = self.context.get("request")
+        return ProductImageSerializer(
+            product.images.all(), many=True, context={"request": request}
+        ).data
+
+
+class ProductViewSet(SellerViewMixin, viewsets.ModelViewSet):
+    """Your products. Deleting hides a product and keeps it for past orders."""
+
+    serializer_class = ProductSerializer
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    def get_queryset(self):
+        return (
+            Product.objects.filter(
+                shop__in=seller_shops(self.request.user), deleted_at__isnull=True
+            )
+            .select_related("category")
+            .prefetch_related("images")
+            .order_by("-created_at", "-id")
+        )
+
+    def perform_create(self, serializer):
+        try:
+            serializer.instance = services.product_create(
+                shop=self.get_shop(), fields=dict(serializer.validated_data)
+            )
+        except DomainError as exc:
+            raise _domain_to_validation(exc) from exc
+
+    def perform_update(self, serializer):
+        try:
+            serializer.instance = services.product_update(
+                product=serializer.instance, changes=dict(serializer.validated_data)
+            )
+        except DomainError as exc:
+            raise _domain_to_validation(exc) from exc
+
+    def perform_destroy(self, instance):
+        services.product_soft_delete(product=instance)
+
+
+class ProductImageSerializer(serializers.ModelSerializer):
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.none())
+    image = serializers.ImageField(required=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProductImage
+        fields = ["id", "product", "image", "url", "position"]
+        read_only_fields = ["id", "url"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated and "product" in self.fields:
+            self.fields["product"].queryset = Product.objects.filter(
+                shop__in=seller_shops(request.user), deleted_at__isnull=True
+            )
+
+    def get_url(self, image) -> str:
+        if image.image:
+            request = self.context.get("request")
+            return request.build_absolute_uri(image.image.url) if request else image.image.url
+        return image.url
+
+
+class ProductImageViewSet(
+    SellerViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Upload images (multipart, JPEG/PNG/WebP, checked by content, up to 5 MB)."""
+
+    serializer_class = ProductImageSerializer
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return ProductImage.objects.filter(
+            product__shop__in=seller_shops(self.request.user), product__deleted_at__isnull=True
+        ).order_by("product_id", "position", "id")
+
+    def perform_create(self, serializer):
+        product = serializer.validated_data["product"]
+        upload = serializer.validated_data["image"]
+        upload.seek(0)
+        position = serializer.validated_data.get("position")
+        if position is None:
+            position = (product.images.aggregate(m=Max("position"))["m"] or -1) + 1
+        try:
+            serializer.instance = services.product_image_add(
+                product=product, data=upload.read(), position=position
+            )
+        except DomainError as exc:
+            raise _domain_to_validation(exc) from exc
+
+
+router = SimpleRouter()
+router.register("shop", ShopViewSet, basename="seller-shop")
+router.register("products", ProductViewSet, basename="seller-product")
+router.register("product-images", ProductImageViewSet, basename="seller-product-image")
+
+urlpatterns = router.urls

@@ -1,0 +1,321 @@
+"""Catalog reads shared by the storefront APIs, the seller back office and the admin.
+
+What the merchandising lists mean is decided here, once (docs/decisions.md, Catalog):
+- listed: active, not soft-deleted, in an active shop;
+- featured: `is_featured` (set by staff or the shop);
+- hot sale: `is_hot_sale` (a sale the shop or staff put on), best sellers first;
+- special offer: `original_price_minor > price_minor` (a real markdown), biggest discount first;
+- new arrival: created in the last `CATALOG_NEW_ARRIVAL_DAYS` (30) days, newest first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
+from django.db.models import Count, F, Max, Min, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from catalog import conf, search
+from catalog.models import Category, Product, ProductImage, Review, Shop, WishlistItem
+from orders.selectors import buyer_received_product
+from storefronts.pagination import Page
+
+
+def products_listed(storefront: str) -> QuerySet[Product]:
+    """Listed products. Closed shops are few: their ids are excluded up front rather than
+    joined, so every sort walks its partial index alone (deep pages stay cheap)."""
+    closed = list(
+        Shop.objects.filter(storefront=storefront, is_active=False).values_list("pk", flat=True)
+    )
+    qs = Product.objects.filter(storefront=storefront, is_active=True, deleted_at__isnull=True)
+    return qs.exclude(shop_id__in=closed) if closed else qs
+
+
+def new_arrival_since(now: datetime | None = None) -> datetime:
+    return (now or timezone.now()) - timedelta(days=conf.NEW_ARRIVAL_DAYS)
+
+
+def is_new_arrival(product: Product, now: datetime | None = None) -> bool:
+    return product.created_at >= new_arrival_since(now)
+
+
+def is_special_offer(product: Product) -> bool:
+    return bool(product.original_price_minor and product.original_price_minor > product.price_minor)
+
+
+def discount_percentage(product: Product) -> int:
+    """Whole percent off the original price, rounded half up; 0 when there is no markdown."""
+    if not is_special_offer(product):
+        return 0
+    off = Decimal(product.original_price_minor - product.price_minor) * 100
+    return int((off / product.original_price_minor).quantize(Decimal(1), ROUND_HALF_UP))
+
+
+def featured(qs: QuerySet[Product]) -> QuerySet[Product]:
+    return qs.filter(is_featured=True).order_by("-created_at", "-id")
+
+
+def hot_sales(qs: QuerySet[Product]) -> QuerySet[Product]:
+    return qs.filter(is_hot_sale=True).order_by("-sales_count", "-id")
+
+
+def special_offers(qs: QuerySet[Product]) -> QuerySet[Product]:
+    return (
+        qs.filter(original_price_minor__gt=F("price_minor"))
+        .annotate(
+            markdown=(F("original_price_minor") - F("price_minor"))
+            * 1000
+            / F("original_price_minor")
+        )
+        .order_by("-markdown", "-id")
+    )
+
+
+def new_arrivals(qs: QuerySet[Product]) -> QuerySet[Product]:
+    return qs.filter(created_at__gte=new_arrival_since()).order_by("-created_at", "-id")
+
+
+# --- categories ---------------------------------------------------------------------
+
+
+def categories_of(storefront: str) -> list[Category]:
+    return list(Category.objects.filter(storefront=storefront))
+
+
+def category_subtree_ids(category: Category, categories: list[Category]) -> list[int]:
+    """The category and all its descendants."""
+    children: dict[int | None, list[int]] = {}
+    for c in categories:
+        children.setdefault(c.parent_id, []).append(c.pk)
+    out, todo = [], [category.pk]
+    while todo:
+        current = todo.pop()
+        out.append(current)
+        todo.extend(children.get(current, []))
+    return out
+
+
+def category_product_counts(storefront: str) -> dict[int, int]:
+    """Listed products per category, each parent counting its subcategories' products too."""
+    direct = dict(
+        products_listed(storefront)
+        .filter(category__isnull=False)
+        .values_list("category_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    categories = categories_of(storefront)
+    return {
+        c.pk: sum(direct.get(i, 0) for i in category_subtree_ids(c, categories)) for c in categories
+    }
+
+
+# --- product lists -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProductQuery:
+    storefront: str
+    category_ids: tuple[int, ...] | None = None
+    shop_id: int | None = None
+    min_price_minor: int | None = None
+    max_price_minor: int | None = None
+    text: str = ""
+    # model field to order by (None: relevance when searching, else newest)
+    sort: str | None = None
+    descending: bool = True
+    extra: dict = field(default_factory=dict)
+
+
+def product_queryset(q: ProductQuery) -> tuple[QuerySet[Product], str]:
+    """Filtered and ordered (ids as the tie-break, so pages never overlap)."""
+    qs = products_listed(q.storefront)
+    if q.category_ids is not None:
+        qs = qs.filter(category_id__in=q.category_ids)
+    if q.shop_id is not None:
+        qs = qs.filter(shop_id=q.shop_id)
+    if q.min_price_minor is not None:
+        qs = qs.filter(price_minor__gte=q.min_price_minor)
+    if q.max_price_minor is not None:
+        qs = qs.filter(price_minor__lte=q.max_price_minor)
+    understood = ""
+    if q.text:
+        qs, understood = search.apply(qs, q.storefront, q.text)
+    sign = "-" if q.descending else ""
+    if q.sort == "relevance" or (q.sort is None and q.text):
+        qs = qs.order_by("-relevance", "-sales_count", "-id")
+    elif q.sort is None:
+        qs = qs.order_by("-created_at", "-id")
+    else:
+        qs = qs.order_by(f"{sign}{q.sort}", f"{sign}id")
+    return qs, understood
+
+
+def with_card_data(qs: QuerySet[Product]) -> QuerySet[Product]:
+    return qs.select_related("shop", "shop__owner", "category").prefetch_related(
+        Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))
+    )
+
+
+def cached_count(qs: QuerySet) -> int:
+    """Counts of big lists are cached a short while: the count is the one part of a deep
+    page that cannot use an index range. Small lists are always counted exactly."""
+    try:
+        sql, params = qs.query.sql_with_params()
+        key = "catalog:count:" + hashlib.sha256(f"{sql}|{params}".encode()).hexdigest()
+    except EmptyResultSet:  # a query that can match nothing has no SQL
+        return qs.count()
+    total = cache.get(key)
+    if total is None:
+        total = qs.count()
+        if total >= conf.COUNT_CACHE_MIN_ROWS:
+            cache.set(key, total, conf.COUNT_CACHE_SECONDS)
+    return total
+
+
+def product_page(qs: QuerySet[Product], *, page: int, limit: int, count: bool = True) -> Page:
+    """One page of an ordered product queryset, cheap at any depth: the page's ids are
+    read from the sort index first, then only those rows are loaded with what a card shows."""
+    total = cached_count(qs) if count else None
+    offset = (page - 1) * limit
+    if total is not None and offset >= total:
+        return Page(items=[], number=page, size=limit, total=total)
+    ids = list(qs.values_list("id", flat=True)[offset : offset + limit])
+    rows = {p.pk: p for p in with_card_data(Product.objects.filter(pk__in=ids))}
+    items = [rows[i] for i in ids if i in rows]
+    return Page(
+        items=items, number=page, size=limit, total=total if total is not None else len(items)
+    )
+
+
+def product_facets(qs: QuerySet[Product]) -> dict:
+    """Categories (with counts) and the price range of everything the query matched."""
+    rows = (
+        qs.order_by()
+        .filter(category__isnull=False)
+        .values("category_id", "category__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "category__name")
+    )
+    categories = [
+        {"id": r["category_id"], "name": r["category__name"], "count": r["n"]} for r in rows
+    ]
+    bounds = qs.order_by().aggregate(lo=Min("price_minor"), hi=Max("price_minor"))
+    return {
+        "categories": categories,
+        "price_range": {"min": bounds["lo"] or 0, "max": bounds["hi"] or 0},
+    }
+
+
+def related_product_ids(product: Product, limit: int | None = None) -> list[int]:
+    """Listed products of the same category (else the same shop), best sellers first."""
+    limit = limit or conf.RELATED_PRODUCTS
+    qs = products_listed(product.storefront).exclude(pk=product.pk)
+    if product.category_id:
+        qs = qs.filter(category_id=product.category_id)
+    else:
+        qs = qs.filter(shop_id=product.shop_id)
+    return list(qs.order_by("-sales_count", "-id").values_list("id", flat=True)[:limit])
+
+
+def product_get_listed(storefront: str, pk) -> Product | None:
+    return with_card_data(products_listed(storefront)).filter(pk=pk).first()
+
+
+# --- shops ---------------------------------------------------------------------------
+
+
+def shops_listed(storefront: str) -> QuerySet[Shop]:
+    return Shop.objects.filter(storefront=storefront, is_active=True)
+
+
+def shop_category_names(shop_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
+    """The categories each shop sells in (one query for a whole page of shops)."""
+    rows = (
+        Product.objects.filter(
+            shop_id__in=shop_ids, is_active=True, deleted_at__isnull=True, category__isnull=False
+        )
+        .values_list("shop_id", "category_id", "category__name")
+        .distinct()
+        .order_by("shop_id", "category__name")
+    )
+    out: dict[int, list[tuple[int, str]]] = {}
+    for shop_id, cat_id, name in rows:
+        out.setdefault(shop_id, []).append((cat_id, name))
+    return out
+
+
+# --- reviews -------------------------------------------------------------------------
+
+
+def reviews_visible(product: Product) -> QuerySet[Review]:
+    return (
+        Review.objects.filter(product=product, is_hidden=False)
+        .select_related("user")
+        .prefetch_related("images")
+        .order_by("-created_at", "-id")
+    )
+
+
+def review_summary(product: Product) -> dict:
+    counts = dict(
+        Review.objects.filter(product=product, is_hidden=False)
+        .values_list("rating")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    total = sum(counts.values())
+    average = Decimal(0)
+    if total:
+        average = (Decimal(sum(r * n for r, n in counts.items())) / total).quantize(
+            Decimal("0.1"), ROUND_HALF_UP
+        )
+    return {
+        "average_rating": average,
+        "total_reviews": total,
+        "rating_breakdown": {str(r): counts.get(r, 0) for r in (5, 4, 3, 2, 1)},
+    }
+
+
+def shop_reviews(shop: Shop, limit: int = 10) -> list[Review]:
+    """A shop's reviews are the visible reviews of its products (newest first)."""
+    return list(
+        Review.objects.filter(product__shop=shop, is_hidden=False)
+        .select_related("user")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+# --- wishlist ------------------------------------------------------------------------
+
+
+def wishlist_of(user) -> QuerySet[WishlistItem]:
+    return (
+        WishlistItem.objects.filter(user=user, product__deleted_at__isnull=True)
+        .select_related("product")
+        .prefetch_related(
+            Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id"))
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+# --- orders ------------------------------------------------------------------------
+
+
+def user_has_delivered_purchase(user, product: Product) -> bool:
+    """True when the user has an order with this product that reached them."""
+    return buyer_received_product(user=user, product_id=product.pk)
+
+
+def shop_for_owner(user, storefront: str) -> Shop | None:
+    return Shop.objects.filter(owner=user, storefront=storefront).order_by("pk").first()
+
+
+def visible_filter() -> Q:
+    return Q(is_active=True, deleted_at__isnull=True)

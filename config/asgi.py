@@ -1,0 +1,32 @@
+"""ASGI entry point: HTTP (Django) and WebSocket (Channels) in one `application`.
+
+The real-time layer adds its WebSocket routes in `notifications.routing` and the
+Socket.IO server (mounted at `/socket.io/`) in `notifications.socketio`; both are
+optional imports so that the HTTP stack stands on its own.
+"""
+
+import importlib.util
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django_asgi = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+
+
+def _websocket_routes() -> list:
+    if importlib.util.find_spec("notifications.routing") is None:
+        return []
+    from notifications.routing import websocket_urlpatterns
+
+    return websocket_urlpatterns
+
+
+application = ProtocolTypeRouter({"http": django_asgi, "websocket": URLRouter(_websocket_routes())})
+
+if importlib.util.find_spec("notifications.socketio") is not None:
+    from notifications.socketio import mount
+
+    application = mount(application)

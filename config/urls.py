@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from config.health import healthz, readyz
+
+health_urls = [path("healthz", healthz), path("readyz", readyz)]
+
+urlpatterns = [
+    *health_urls,
+    path("admin/", admin.site.urls),
+    path("techaven/api/", include("storefronts.techaven.urls")),
+    path("cryptoshop/api/", include("storefronts.cryptoshop.urls")),
+    path("seller/api/", include("storefronts.seller.urls")),
+    # payment provider pages and callbacks (BRIEF decision 8)
+    path("pay/", include("wallet.urls")),
+    re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+]
+
+handler400 = "config.errors.handler400"
+handler403 = "config.errors.handler403"
+handler404 = "config.errors.handler404"
+handler500 = "config.errors.handler500"

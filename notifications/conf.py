@@ -1,0 +1,102 @@
+"""Settings of the events layer, read when used (so tests can override them).
+
+Each is `getattr(settings, NAME, default)`, else the environment variable of the same
+name, else the default.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import environ
+from django.conf import settings
+
+_env = environ.Env()
+
+
+def _bool(name: str, default: bool) -> bool:
+    if hasattr(settings, name):
+        return bool(getattr(settings, name))
+    return _env.bool(name, default=default)
+
+
+def _int(name: str, default: int) -> int:
+    if hasattr(settings, name):
+        return int(getattr(settings, name))
+    return _env.int(name, default=default)
+
+
+def _str(name: str, default: str) -> str:
+    if hasattr(settings, name):
+        return str(getattr(settings, name))
+    return _env.str(name, default=default)
+
+
+def webhooks_allow_private() -> bool:
+    """True lets webhook URLs reach loopback/private addresses (local development, tests)."""
+    return _bool("WEBHOOKS_ALLOW_PRIVATE", False)
+
+
+def webhook_timeout() -> float:
+    return float(_int("WEBHOOK_TIMEOUT_SECONDS", 10))
+
+
+def webhook_retry_delays() -> list[int]:
+    """Seconds to wait before each retry: 30 s doubling up to 6 h, 13 retries, about a day."""
+    delays = [min(30 * 2**n, 6 * 3600) for n in range(13)]
+    return delays[: _int("WEBHOOK_MAX_RETRIES", len(delays))]
+
+
+def webhooks_per_user() -> int:
+    return _int("WEBHOOKS_PER_USER", 10)
+
+
+def outbox_retention() -> timedelta:
+    return timedelta(days=_int("OUTBOX_RETENTION_DAYS", 7))
+
+
+def outbox_max_attempts() -> int:
+    return _int("OUTBOX_MAX_ATTEMPTS", 20)
+
+
+def outbox_retry_delay(attempts: int) -> timedelta:
+    """Backoff between relay attempts of a failing event: 5 s doubling, at most an hour."""
+    return timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), 3600))
+
+
+def realtime_max_connections() -> int:
+    """The CryptoShop document's limit: 10 WebSocket connections per user."""
+    return _int("REALTIME_MAX_CONNECTIONS_PER_USER", 10)
+
+
+def realtime_auth_grace_seconds() -> int:
+    """A Socket.IO connection that has not authenticated by then is closed."""
+    return _int("REALTIME_AUTH_GRACE_SECONDS", 30)
+
+
+def push_sender() -> str:
+    """ "logging" (default) or "fcm"."""
+    return _str("PUSH_SENDER", "logging")
+
+
+def fcm_project_id() -> str:
+    return _str("FCM_PROJECT_ID", "")
+
+
+def fcm_bearer_token() -> str:
+    """An OAuth access token for FCM (obtained outside Duka from the service account)."""
+    return _str("FCM_BEARER_TOKEN", "")
+
+
+def fcm_base_url() -> str:
+    return _str("FCM_BASE_URL", "https://fcm.googleapis.com").rstrip("/")
+
+
+def redis_url() -> str:
+    return getattr(settings, "REDIS_URL", "") or ""
+
+
+def socketio_channel() -> str:
+    """Redis pub/sub channel of the Socket.IO manager; pub/sub ignores the Redis DB number,
+    so it carries the cache prefix to keep parallel deployments (and test workers) apart."""
+    return f"{settings.CACHE_KEY_PREFIX}:socketio"

@@ -1,0 +1,182 @@
+"""The outbox relay: every pending event reaches every subscriber, once, in order per user.
+
+Each event is handled in its own transaction holding its row lock (SKIP LOCKED, so
+relays running side by side share the work). Every fan-out step that succeeds is
+recorded (`EventDelivery`, unique per event and subscriber; the notification row is
+unique per event; `WebhookDelivery` unique per endpoint and event), so a relay that runs
+again after a failure or a crash skips what was done: each subscriber gets the event
+once, at least once (a crash between a push and its record may repeat that one push).
+An event is not delivered while an earlier event of the same user is still pending,
+which keeps each user's events in order. A failing event is retried with backoff and,
+after `OUTBOX_MAX_ATTEMPTS`, set aside as failed (still pending for nobody, kept for
+staff, who can retry it in the admin).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import partial
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from notifications import conf, locks, mapping, push, realtime
+from notifications.models import (
+    EventDelivery,
+    Notification,
+    OutboxEvent,
+    PushDevice,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def outbox_relay_run(*, batch_size: int = 200) -> int:
+    """Deliver what is pending and due, oldest first; returns how many events were delivered."""
+    now = timezone.now()
+    candidates = list(
+        OutboxEvent.objects.filter(delivered_at__isnull=True, failed_at__isnull=True)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .order_by("id")
+        .values_list("id", "user_id")[:batch_size]
+    )
+    blocked: set[int] = set()
+    delivered = 0
+    for event_id, user_id in candidates:
+        if user_id is not None and user_id in blocked:
+            continue
+        if _relay_one(event_id):
+            delivered += 1
+        elif user_id is not None:
+            blocked.add(user_id)  # a later event of this user must wait for this one
+    return delivered
+
+
+def _relay_one(event_id: int) -> bool:
+    with transaction.atomic():
+        event = locks.outbox_event_claim(event_id)
+        if event is None:
+            return False  # another relay has it, or it was delivered meanwhile
+        if (
+            event.user_id is not None
+            and OutboxEvent.objects.filter(
+                user_id=event.user_id,
+                id__lt=event.id,
+                delivered_at__isnull=True,
+                failed_at__isnull=True,
+            ).exists()
+        ):
+            return False
+        now = timezone.now()
+        event.attempts += 1
+        try:
+            _fan_out(event)
+        except Exception as exc:  # any subscriber failing means "retry later"
+            logger.warning(
+                "event %s fan-out failed (attempt %s)", event.pk, event.attempts, exc_info=True
+            )
+            event.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            event.next_attempt_at = now + conf.outbox_retry_delay(event.attempts)
+            if event.attempts >= conf.outbox_max_attempts():
+                event.failed_at = now
+            event.save(update_fields=["attempts", "last_error", "next_attempt_at", "failed_at"])
+            return False
+        event.delivered_at = now
+        event.last_error = ""
+        event.save(update_fields=["attempts", "delivered_at", "last_error"])
+        return True
+
+
+def _step(event: OutboxEvent, subscriber: str, action: Callable[[], None]) -> None:
+    """Run one fan-out step unless it was done before; record it in the same savepoint."""
+    if EventDelivery.objects.filter(event=event, subscriber=subscriber).exists():
+        return
+    with transaction.atomic():
+        action()
+        EventDelivery.objects.create(event=event, subscriber=subscriber)
+
+
+def _fan_out(event: OutboxEvent) -> None:
+    notification = _notification_for(event)
+    if event.user_id is None:
+        return
+    messages = mapping.realtime_messages(event, notification)
+    if messages:
+        _step(event, "realtime", partial(realtime.push_to_user, event.user_id, messages))
+    if event.name in mapping.WEBHOOK_EVENTS:
+        _step(event, "webhooks", partial(_webhooks_fan_out, event))
+    if notification is not None:
+        message = push.PushMessage(
+            title=notification.title,
+            body=notification.body,
+            data={**notification.data, "notification_id": mapping.notification_id(notification)},
+        )
+        for device in PushDevice.objects.filter(user_id=event.user_id).order_by("pk"):
+            _step(event, f"push:{device.pk}", partial(_push, device, message))
+
+
+def _notification_for(event: OutboxEvent) -> Notification | None:
+    spec = event.notification
+    if not spec or event.user_id is None:
+        return None
+    with transaction.atomic():
+        notification, _ = Notification.objects.get_or_create(
+            event=event,
+            defaults={
+                "user_id": event.user_id,
+                "type": str(spec.get("type") or event.name),
+                "title": str(spec.get("title") or "")[:200],
+                "body": str(spec.get("body") or spec.get("message") or ""),
+                "data": spec.get("data") or {},
+                "created_at": event.created_at,
+            },
+        )
+    return notification
+
+
+def _webhooks_fan_out(event: OutboxEvent) -> None:
+    """One delivery-log row per subscribed endpoint; each is sent by its own Celery task."""
+    from notifications.services.webhooks import schedule_delivery
+
+    endpoints = [
+        endpoint
+        for endpoint in WebhookEndpoint.objects.filter(user_id=event.user_id, is_active=True)
+        if event.name in endpoint.events
+    ]
+    if not endpoints:
+        return
+    from notifications import webhooks
+
+    body = webhooks.build_body(event.name, mapping.webhook_data(event), event.created_at)
+    for endpoint in endpoints:
+        delivery, created = WebhookDelivery.objects.get_or_create(
+            endpoint=endpoint, event=event, defaults={"event_name": event.name, "body": body}
+        )
+        if created:
+            transaction.on_commit(partial(schedule_delivery, delivery.pk, 0))
+
+
+def _push(device: PushDevice, message: push.PushMessage) -> None:
+    result = push.sender().send(device.token, message)
+    if result == push.PushResult.UNREGISTERED:
+        logger.info("push token of device %s is unregistered; removing it", device.pk)
+        PushDevice.objects.filter(pk=device.pk, token=device.token).delete()
+
+
+@transaction.atomic
+def event_retry(*, event_ids: list[int]) -> int:
+    """Staff: put failed or waiting events back in the queue now."""
+    return OutboxEvent.objects.filter(pk__in=event_ids, delivered_at__isnull=True).update(
+        failed_at=None, next_attempt_at=None, attempts=0
+    )
+
+
+def outbox_prune() -> int:
+    """Delete events delivered longer ago than `OUTBOX_RETENTION_DAYS` (default 7)."""
+    cutoff = timezone.now() - conf.outbox_retention()
+    _, per_model = OutboxEvent.objects.filter(delivered_at__lt=cutoff).delete()
+    return per_model.get(OutboxEvent._meta.label, 0)

@@ -1,0 +1,123 @@
+"""Staff screens. Orders are changed only through services (admin actions), never by editing
+status or money fields directly."""
+
+from django.contrib import admin, messages
+from django.db import models
+
+from core.errors import DomainError
+
+from .models import Coupon, CouponRedemption, Order, OrderItem, OrderStatusHistory
+from .services.status import order_cancel, order_status_change
+from .state import Actor, Status
+
+
+class OrderItemInline(admin.TabularInline):
+    model = OrderItem
+    extra = 0
+    can_delete = False
+    fields = ["product", "product_name", "quantity", "unit_price_minor", "subtotal_minor"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class OrderStatusHistoryInline(admin.TabularInline):
+    model = OrderStatusHistory
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "status", "actor_role", "actor", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+def _run(modeladmin, request, queryset, label: str, call) -> None:
+    done = 0
+    for order in queryset:
+        try:
+            call(order)
+            done += 1
+        except DomainError as exc:
+            modeladmin.message_user(request, f"{order.number}: {exc.message}", messages.ERROR)
+    if done:
+        modeladmin.message_user(request, f"{done} order(s) {label}.", messages.SUCCESS)
+
+
+def _move_action(target: Status, label: str):
+    def action(modeladmin, request, queryset):
+        def call(order):
+            order_status_change(
+                order_id=order.pk,
+                target=target,
+                actor=Actor.STAFF,
+                user=request.user,
+                note="By staff",
+                tracking_number=order.tracking_number,
+                tracking_url=order.tracking_url,
+            )
+
+        _run(modeladmin, request, queryset, label, call)
+
+    action.__name__ = f"mark_{target.value}"
+    action.short_description = f"Mark {label}"
+    return action
+
+
+@admin.action(description="Cancel (returns stock, refunds what was paid)")
+def cancel_orders(modeladmin, request, queryset):
+    _run(
+        modeladmin,
+        request,
+        queryset,
+        "cancelled",
+        lambda o: order_cancel(
+            order_id=o.pk, actor=Actor.STAFF, user=request.user, reason="By staff"
+        ),
+    )
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ["number", "storefront", "buyer", "shop", "status", "total_minor", "currency",
+                    "is_paid", "refund_status", "created_at"]  # fmt: skip
+    list_filter = ["storefront", "status", "is_paid", "refund_status"]
+    search_fields = ["number", "uid", "buyer__username", "buyer__email", "payment_reference"]
+    list_select_related = ["buyer", "shop"]
+    inlines = [OrderItemInline, OrderStatusHistoryInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    # tracking is typed here by staff, then "Mark shipped" uses it
+    editable = {"tracking_number", "tracking_url", "notes"}
+    actions = [
+        _move_action(Status.PROCESSING, "processing"),
+        _move_action(Status.SHIPPED, "shipped (uses the tracking fields)"),
+        _move_action(Status.DELIVERED, "delivered"),
+        _move_action(Status.COMPLETED, "completed"),
+        cancel_orders,
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Order._meta.fields if f.name not in self.editable]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Coupon)
+class CouponAdmin(admin.ModelAdmin):
+    list_display = ["code", "storefront", "kind", "value", "used_count", "max_uses",
+                    "valid_from", "valid_until", "is_active"]  # fmt: skip
+    list_filter = ["storefront", "kind", "is_active"]
+    search_fields = ["code"]
+    readonly_fields = ["used_count", "created_at"]
+
+
+@admin.register(CouponRedemption)
+class CouponRedemptionAdmin(admin.ModelAdmin):
+    list_display = ["coupon", "user", "order", "created_at"]
+    list_select_related = ["coupon", "user", "order"]
+    readonly_fields = ["coupon", "user", "order", "created_at"]

@@ -1,0 +1,283 @@
+"""CryptoShop contract, "Orders Endpoints"."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+
+from core.errors import NotFound
+from core.ids import strip_prefix
+from core.money import minor_to_decimal
+from orders import selectors
+from orders.errors import OrderErrorCode
+from orders.models import Order, OrderItem
+from orders.services.checkout import order_create_from_items
+from orders.services.status import actor_for, order_status_change
+from orders.state import Status
+from orders.words import CRYPTOSHOP_FROM_WORD, CRYPTOSHOP_STATUS, CRYPTOSHOP_STATUS_WORDS
+from storefronts.cryptoshop.base import CryptoShopView
+from storefronts.pagination import paginate
+
+
+def _btc(minor: int | None) -> Decimal | None:
+    return None if minor is None else minor_to_decimal(minor, "BTC")
+
+
+def _eur(minor: int | None) -> Decimal | None:
+    return None if minor is None else minor_to_decimal(minor, "EUR")
+
+
+def _media(url: str) -> str:
+    return url if url.startswith("http") else f"{settings.PUBLIC_BASE_URL}{url}"
+
+
+def _images(product) -> list[str]:
+    out = []
+    for image in product.images.all():
+        if image.url:
+            out.append(image.url)
+        elif image.image:
+            out.append(_media(image.image.url))
+    return out
+
+
+class SellerUserOut(serializers.Serializer):
+    username = serializers.CharField()
+    avatar = serializers.SerializerMethodField()
+
+    def get_avatar(self, user) -> str | None:
+        return _media(user.avatar.url) if user.avatar else None
+
+
+class SellerOut(serializers.Serializer):
+    id = serializers.SerializerMethodField()
+    storeName = serializers.CharField(source="name")
+    user = SellerUserOut(source="owner", allow_null=True)
+
+    def get_id(self, shop) -> str:
+        return f"seller_{shop.uid}"
+
+
+class ProductShortOut(serializers.Serializer):
+    id = serializers.SerializerMethodField()
+    name = serializers.CharField()
+    images = serializers.SerializerMethodField()
+
+    def get_id(self, product) -> str:
+        return f"product_{product.uid}"
+
+    def get_images(self, product) -> list[str]:
+        return _images(product)
+
+
+class ProductDetailOut(ProductShortOut):
+    description = serializers.CharField()
+    priceBtc = serializers.SerializerMethodField()
+    priceEur = serializers.SerializerMethodField()
+    seller = SellerOut(source="shop")
+
+    def get_priceBtc(self, product) -> Decimal | None:
+        return _btc(product.price_minor)
+
+    def get_priceEur(self, product) -> Decimal | None:
+        return _eur(product.price_eur_minor)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        order = ["id", "name", "description", "priceBtc", "priceEur", "images", "seller"]
+        return {k: data[k] for k in order}
+
+
+class OrderItemShortOut(serializers.Serializer):
+    id = serializers.SerializerMethodField()
+    productId = serializers.SerializerMethodField()
+    quantity = serializers.IntegerField()
+    priceBtc = serializers.SerializerMethodField()
+    priceEur = serializers.SerializerMethodField()
+
+    def get_id(self, item: OrderItem) -> str:
+        return f"item_{item.uid}"
+
+    def get_productId(self, item: OrderItem) -> str | None:
+        return f"product_{item.product.uid}" if item.product_id else None
+
+    def get_priceBtc(self, item: OrderItem) -> Decimal | None:
+        return _btc(item.unit_price_minor)
+
+    def get_priceEur(self, item: OrderItem) -> Decimal | None:
+        return _eur(item.unit_price_eur_minor)
+
+
+class OrderItemListOut(OrderItemShortOut):
+    product = ProductShortOut(allow_null=True)
+
+
+class OrderItemDetailOut(OrderItemShortOut):
+    product = ProductDetailOut(allow_null=True)
+
+
+class _OrderCore(serializers.Serializer):
+    id = serializers.SerializerMethodField()
+    buyerId = serializers.SerializerMethodField()
+    status = serializers.SerializerMethodField()
+    totalBtc = serializers.SerializerMethodField()
+    totalEur = serializers.SerializerMethodField()
+
+    def get_id(self, order: Order) -> str:
+        return f"order_{order.uid}"
+
+    def get_buyerId(self, order: Order) -> str:
+        return f"user_{order.buyer.uid}"
+
+    def get_status(self, order: Order) -> str:
+        return CRYPTOSHOP_STATUS[Status(order.status)]
+
+    def get_totalBtc(self, order: Order) -> Decimal | None:
+        return _btc(order.total_minor)
+
+    def get_totalEur(self, order: Order) -> Decimal | None:
+        return _eur(order.total_eur_minor)
+
+
+class OrderCreatedOut(_OrderCore):
+    createdAt = serializers.DateTimeField(source="created_at")
+    orderItems = OrderItemShortOut(many=True, source="items.all")
+
+
+class OrderOut(_OrderCore):
+    paymentHash = serializers.SerializerMethodField()
+    paymentConfirmed = serializers.BooleanField(source="is_paid")
+    createdAt = serializers.DateTimeField(source="created_at")
+    updatedAt = serializers.DateTimeField(source="updated_at")
+    completedAt = serializers.DateTimeField(source="completed_at", allow_null=True)
+    orderItems = OrderItemListOut(many=True, source="items.all")
+    # escrow arrives with the escrow issue; until an escrow exists the block is null
+    escrowTransaction = serializers.SerializerMethodField()
+
+    def get_paymentHash(self, order: Order) -> str | None:
+        return order.payment_hash or None
+
+    def get_escrowTransaction(self, order: Order) -> dict | None:
+        return None
+
+
+class OrderDetailOut(OrderOut):
+    orderItems = OrderItemDetailOut(many=True, source="items.all")
+
+
+class OrderUpdatedOut(serializers.Serializer):
+    id = serializers.SerializerMethodField()
+    status = serializers.SerializerMethodField()
+    paymentHash = serializers.SerializerMethodField()
+    paymentConfirmed = serializers.BooleanField(source="is_paid")
+    updatedAt = serializers.DateTimeField(source="updated_at")
+
+    def get_id(self, order: Order) -> str:
+        return f"order_{order.uid}"
+
+    def get_status(self, order: Order) -> str:
+        return CRYPTOSHOP_STATUS[Status(order.status)]
+
+    def get_paymentHash(self, order: Order) -> str | None:
+        return order.payment_hash or None
+
+
+class OrderLineIn(serializers.Serializer):
+    productId = serializers.CharField(max_length=40)
+    quantity = serializers.IntegerField(min_value=1, max_value=10_000)
+
+
+class OrderCreateIn(serializers.Serializer):
+    items = OrderLineIn(many=True, allow_empty=False, max_length=50)
+
+
+class OrderUpdateIn(serializers.Serializer):
+    status = serializers.ChoiceField(choices=CRYPTOSHOP_STATUS_WORDS)
+    paymentHash = serializers.CharField(
+        max_length=128, required=False, allow_blank=True, allow_null=True
+    )
+
+
+def _status_filter(value: str | None) -> list[str] | None:
+    if not value:
+        return None
+    internal = CRYPTOSHOP_FROM_WORD.get(value.upper())
+    if internal is None:
+        raise serializers.ValidationError(
+            {"status": [f"status must be one of: {', '.join(CRYPTOSHOP_FROM_WORD)}."]}
+        )
+    return [internal.value]
+
+
+def _visible_order(request, order_id: str) -> Order:
+    uid = strip_prefix(order_id, "order")
+    order = selectors.cryptoshop_orders(user=request.user).filter(uid=uid or "").first()
+    if order is None:
+        raise NotFound("Order", code=OrderErrorCode.ORDER_NOT_FOUND)
+    return order
+
+
+class OrdersView(CryptoShopView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("page", OpenApiTypes.INT),
+            OpenApiParameter("limit", OpenApiTypes.INT),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=list(CRYPTOSHOP_FROM_WORD)),
+        ],
+        responses={200: OrderOut(many=True)},
+        operation_id="orders_list",
+    )
+    def get(self, request):
+        page_no, limit = self.page_params()
+        statuses = _status_filter(request.query_params.get("status"))
+        page = paginate(
+            selectors.cryptoshop_orders(user=request.user, statuses=statuses),
+            page=page_no,
+            limit=limit,
+        )
+        return self.ok(OrderOut(page.items, many=True).data, page=page)
+
+    @extend_schema(request=OrderCreateIn, responses={201: OrderCreatedOut})
+    def post(self, request):
+        data = OrderCreateIn(data=self.payload)
+        data.is_valid(raise_exception=True)
+        order = order_create_from_items(
+            user=request.user,
+            items=[
+                (strip_prefix(line["productId"], "product") or "", line["quantity"])
+                for line in data.validated_data["items"]
+            ],
+        )
+        order = selectors.cryptoshop_orders(user=request.user).get(pk=order.pk)
+        return self.ok(OrderCreatedOut(order).data, status=201)
+
+
+class OrderView(CryptoShopView):
+    @extend_schema(request=None, responses={200: OrderDetailOut})
+    def get(self, request, order_id: str):
+        return self.ok(OrderDetailOut(_visible_order(request, order_id)).data)
+
+    @extend_schema(request=OrderUpdateIn, responses={200: OrderUpdatedOut})
+    def put(self, request, order_id: str):
+        data = OrderUpdateIn(data=self.payload)
+        data.is_valid(raise_exception=True)
+        order = _visible_order(request, order_id)
+        order = order_status_change(
+            order_id=order.pk,
+            target=CRYPTOSHOP_FROM_WORD[data.validated_data["status"]],
+            actor=actor_for(order, request.user),
+            user=request.user,
+            payment_hash=(data.validated_data.get("paymentHash") or "").strip(),
+        )
+        return self.ok(OrderUpdatedOut(order).data)
+
+
+urlpatterns = [
+    path("orders", OrdersView.as_view()),
+    path("orders/<str:order_id>", OrderView.as_view()),
+]

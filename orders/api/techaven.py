@@ -1,0 +1,445 @@
+"""Techaven contract, sections 5 (Cart) and 6 (Orders)."""
+
+from __future__ import annotations
+
+from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+
+from core.errors import NotFound
+from core.ids import strip_prefix
+from orders import selectors
+from orders.errors import OrderErrorCode
+from orders.models import CartItem, Order, OrderStatusHistory
+from orders.services import cart as cart_services
+from orders.services.cart import CartView, line_available
+from orders.services.checkout import order_create_from_cart, product_image_url
+from orders.services.status import order_cancel
+from orders.state import HISTORY_LABELS, Actor, Status
+from orders.words import TECHAVEN_FILTER, TECHAVEN_LABEL, TECHAVEN_STATUS
+from storefronts.pagination import paginate
+from storefronts.techaven.base import TechavenPaginationSerializer, TechavenView, pagination_block
+
+
+def _iso(value) -> str | None:
+    return serializers.DateTimeField().to_representation(value) if value else None
+
+
+# --- cart -----------------------------------------------------------------------------------
+
+
+class CartItemOut(serializers.Serializer):
+    id = serializers.SerializerMethodField()
+    product_id = serializers.IntegerField()
+    product_name = serializers.CharField(source="product.name")
+    product_image = serializers.SerializerMethodField()
+    unit_price = serializers.IntegerField(source="product.price_minor")
+    quantity = serializers.IntegerField()
+    subtotal = serializers.SerializerMethodField()
+    is_available = serializers.SerializerMethodField()
+
+    def get_id(self, item: CartItem) -> str:
+        return f"item_{item.uid}"
+
+    def get_product_image(self, item: CartItem) -> str:
+        return product_image_url(item.product)
+
+    def get_subtotal(self, item: CartItem) -> int:
+        return item.product.price_minor * item.quantity
+
+    def get_is_available(self, item: CartItem) -> bool:
+        return line_available(item)
+
+
+class CartSummaryOut(serializers.Serializer):
+    subtotal = serializers.IntegerField()
+    discount = serializers.IntegerField()
+    shipping = serializers.IntegerField()
+    tax = serializers.IntegerField()
+    total = serializers.IntegerField()
+    currency = serializers.CharField()
+    item_count = serializers.IntegerField()
+
+
+class CartOut(serializers.Serializer):
+    id = serializers.CharField()
+    items = CartItemOut(many=True)
+    summary = CartSummaryOut()
+
+
+def render_cart(view: CartView) -> dict:
+    t = view.totals
+    return CartOut(
+        {
+            "id": f"cart_{view.cart.uid}",
+            "items": view.items,
+            "summary": {
+                "subtotal": t.subtotal,
+                "discount": t.discount,
+                "shipping": t.shipping,
+                "tax": t.tax,
+                "total": t.total,
+                "currency": view.currency,
+                "item_count": view.item_count,
+            },
+        }
+    ).data
+
+
+class CartAddIn(serializers.Serializer):
+    product_id = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=10_000, default=1)
+
+
+class CartAddedOut(serializers.Serializer):
+    item_id = serializers.CharField()
+    cart_item_count = serializers.IntegerField()
+
+
+class CartUpdateIn(serializers.Serializer):
+    quantity = serializers.IntegerField(min_value=1, max_value=10_000)
+
+
+class CartUpdatedOut(serializers.Serializer):
+    item_id = serializers.CharField()
+    quantity = serializers.IntegerField()
+    subtotal = serializers.IntegerField()
+
+
+class CartCountOut(serializers.Serializer):
+    cart_item_count = serializers.IntegerField()
+
+
+class CartView_(TechavenView):
+    @extend_schema(request=None, responses={200: CartOut})
+    def get(self, request):
+        return self.ok(render_cart(cart_services.cart_view(user=request.user)), "Cart retrieved")
+
+    @extend_schema(request=None, responses={200: None})
+    def delete(self, request):
+        cart_services.cart_clear(user=request.user)
+        return self.ok(None, "Cart cleared")
+
+
+class CartItemsView(TechavenView):
+    @extend_schema(request=CartAddIn, responses={201: CartAddedOut})
+    def post(self, request):
+        data = CartAddIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        item, count = cart_services.cart_add_item(
+            user=request.user,
+            product_id=data.validated_data["product_id"],
+            quantity=data.validated_data["quantity"],
+        )
+        return self.ok(
+            {"item_id": f"item_{item.uid}", "cart_item_count": count},
+            "Item added to cart",
+            status=201,
+        )
+
+
+class CartItemView(TechavenView):
+    @extend_schema(request=CartUpdateIn, responses={200: CartUpdatedOut})
+    def put(self, request, item_id: str):
+        data = CartUpdateIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = cart_services.cart_update_item(
+            user=request.user,
+            item_uid=strip_prefix(item_id, "item"),
+            quantity=data.validated_data["quantity"],
+        )
+        return self.ok(
+            {
+                "item_id": f"item_{item.uid}",
+                "quantity": item.quantity,
+                "subtotal": item.product.price_minor * item.quantity,
+            },
+            "Cart item updated",
+        )
+
+    @extend_schema(request=None, responses={200: CartCountOut})
+    def delete(self, request, item_id: str):
+        count = cart_services.cart_remove_item(
+            user=request.user, item_uid=strip_prefix(item_id, "item")
+        )
+        return self.ok({"cart_item_count": count}, "Item removed from cart")
+
+
+# --- orders ---------------------------------------------------------------------------------
+
+
+class OrderItemOut(serializers.Serializer):
+    product_id = serializers.IntegerField(allow_null=True)
+    product_name = serializers.CharField()
+    product_image = serializers.CharField()
+    quantity = serializers.IntegerField()
+    unit_price = serializers.IntegerField(source="unit_price_minor")
+
+
+class OrderItemDetailOut(OrderItemOut):
+    subtotal = serializers.IntegerField(source="subtotal_minor")
+
+
+class ShortAddressOut(serializers.Serializer):
+    full_name = serializers.CharField()
+    address_line = serializers.CharField()
+    city = serializers.CharField()
+    phone = serializers.CharField()
+
+
+class AddressOut(ShortAddressOut):
+    state = serializers.CharField()
+    postal_code = serializers.CharField()
+    country = serializers.CharField()
+
+    field_order = ["full_name", "address_line", "city", "state", "postal_code", "country", "phone"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        return {k: data.get(k) for k in self.field_order}
+
+
+class _OrderBase(serializers.Serializer):
+    id = serializers.SerializerMethodField()
+    order_number = serializers.CharField(source="number")
+    status = serializers.SerializerMethodField()
+    status_label = serializers.SerializerMethodField()
+
+    def get_id(self, order: Order) -> str:
+        return f"ord_{order.uid}"
+
+    def get_status(self, order: Order) -> str:
+        return TECHAVEN_STATUS[Status(order.status)]
+
+    def get_status_label(self, order: Order) -> str:
+        return TECHAVEN_LABEL[Status(order.status)]
+
+
+class OrderListItemOut(_OrderBase):
+    items = OrderItemOut(many=True)
+    item_count = serializers.SerializerMethodField()
+    subtotal = serializers.IntegerField(source="subtotal_minor")
+    shipping = serializers.IntegerField(source="shipping_minor")
+    discount = serializers.IntegerField(source="discount_minor")
+    total = serializers.IntegerField(source="total_minor")
+    currency = serializers.CharField()
+    shipping_address = ShortAddressOut()
+    payment_method = serializers.CharField(source="payment_method_label")
+    is_paid = serializers.BooleanField()
+    paid_at = serializers.DateTimeField(allow_null=True)
+    delivered_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+    def get_item_count(self, order: Order) -> int:
+        return sum(i.quantity for i in order.items.all())
+
+
+class HistoryOut(serializers.Serializer):
+    status = serializers.SerializerMethodField()
+    label = serializers.SerializerMethodField()
+    timestamp = serializers.DateTimeField(source="created_at")
+    note = serializers.CharField(required=False, help_text="Present when the move has a note")
+
+    def get_status(self, entry: OrderStatusHistory) -> str:
+        return TECHAVEN_STATUS[Status(entry.status)]
+
+    def get_label(self, entry: OrderStatusHistory) -> str:
+        return HISTORY_LABELS[Status(entry.status)]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not data.get("note"):
+            data.pop("note", None)
+        return data
+
+
+class OrderDetailOut(_OrderBase):
+    status_history = HistoryOut(many=True, source="history.all")
+    items = OrderItemDetailOut(many=True)
+    subtotal = serializers.IntegerField(source="subtotal_minor")
+    shipping = serializers.IntegerField(source="shipping_minor")
+    discount = serializers.IntegerField(source="discount_minor")
+    tax = serializers.IntegerField(source="tax_minor")
+    total = serializers.IntegerField(source="total_minor")
+    currency = serializers.CharField()
+    coupon_code = serializers.CharField(allow_blank=True)
+    shipping_address = AddressOut()
+    payment_method = serializers.CharField(source="payment_method_label")
+    payment_url = serializers.CharField(allow_blank=True)
+    is_paid = serializers.BooleanField()
+    paid_at = serializers.DateTimeField(allow_null=True)
+    refund_status = serializers.SerializerMethodField()
+    tracking_number = serializers.SerializerMethodField()
+    tracking_url = serializers.SerializerMethodField()
+    notes = serializers.CharField(allow_blank=True)
+    cancel_reason = serializers.CharField(allow_blank=True)
+    delivered_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def get_refund_status(self, order: Order) -> str | None:
+        return order.refund_status or None
+
+    def get_tracking_number(self, order: Order) -> str | None:
+        return order.tracking_number or None
+
+    def get_tracking_url(self, order: Order) -> str | None:
+        return order.tracking_url or None
+
+
+class OrderListOut(serializers.Serializer):
+    orders = OrderListItemOut(many=True)
+    pagination = TechavenPaginationSerializer()
+
+
+class OrderCreateIn(serializers.Serializer):
+    shipping_address_id = serializers.CharField(max_length=40)
+    payment_method_id = serializers.CharField(max_length=40)
+    notes = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    coupon_code = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, allow_null=True, default=""
+    )
+
+
+class OrderCreatedOut(serializers.Serializer):
+    order_id = serializers.CharField()
+    order_number = serializers.CharField()
+    status = serializers.CharField()
+    total = serializers.IntegerField()
+    currency = serializers.CharField()
+    payment_url = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class OrderCancelIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class OrderCancelledOut(serializers.Serializer):
+    order_id = serializers.CharField()
+    status = serializers.CharField()
+    refund_status = serializers.CharField(allow_null=True)
+
+
+STATUS_PARAM = OpenApiParameter(
+    "status",
+    OpenApiTypes.STR,
+    enum=sorted(TECHAVEN_FILTER),
+    description="pending, processing (paid or being prepared), shipped, delivered (also "
+    "completed), cancelled (also refunded)",
+)
+
+
+def _status_filter(value: str | None) -> list[str] | None:
+    if not value:
+        return None
+    if value not in TECHAVEN_FILTER:
+        raise serializers.ValidationError(
+            {"status": [f"status must be one of: {', '.join(sorted(TECHAVEN_FILTER))}."]}
+        )
+    return TECHAVEN_FILTER[value]
+
+
+class OrdersView(TechavenView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("page", OpenApiTypes.INT),
+            OpenApiParameter("limit", OpenApiTypes.INT),
+            STATUS_PARAM,
+        ],
+        responses={200: OrderListOut},
+        operation_id="orders_list",
+    )
+    def get(self, request):
+        page_no, limit = self.page_params()
+        statuses = _status_filter(request.query_params.get("status"))
+        page = paginate(
+            selectors.techaven_orders(user=request.user, statuses=statuses),
+            page=page_no,
+            limit=limit,
+        )
+        return self.ok(
+            {
+                "orders": OrderListItemOut(page.items, many=True).data,
+                "pagination": pagination_block(page),
+            },
+            "Orders retrieved",
+        )
+
+    @extend_schema(request=OrderCreateIn, responses={201: OrderCreatedOut})
+    def post(self, request):
+        data = OrderCreateIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        order = order_create_from_cart(
+            user=request.user,
+            shipping_address_uid=strip_prefix(v["shipping_address_id"], "addr") or "",
+            payment_method_uid=strip_prefix(v["payment_method_id"], "pm") or "",
+            notes=v["notes"],
+            coupon_code=(v.get("coupon_code") or "").strip(),
+        )
+        return self.ok(
+            {
+                "order_id": f"ord_{order.uid}",
+                "order_number": order.number,
+                "status": TECHAVEN_STATUS[Status(order.status)],
+                "total": order.total_minor,
+                "currency": order.currency,
+                "payment_url": order.payment_url,
+                "created_at": _iso(order.created_at),
+            },
+            "Order placed successfully",
+            status=201,
+        )
+
+
+def _my_order(request, order_id: str) -> Order:
+    uid = strip_prefix(order_id, "ord")
+    order = (
+        selectors.techaven_orders(user=request.user)
+        .prefetch_related("history")
+        .filter(uid=uid or "")
+        .first()
+    )
+    if order is None:
+        raise NotFound("Order", code=OrderErrorCode.ORDER_NOT_FOUND)
+    return order
+
+
+class OrderView(TechavenView):
+    @extend_schema(request=None, responses={200: OrderDetailOut})
+    def get(self, request, order_id: str):
+        return self.ok(OrderDetailOut(_my_order(request, order_id)).data, "Order retrieved")
+
+
+class OrderCancelView(TechavenView):
+    @extend_schema(request=OrderCancelIn, responses={200: OrderCancelledOut})
+    def post(self, request, order_id: str):
+        data = OrderCancelIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        order = _my_order(request, order_id)
+        order = order_cancel(
+            order_id=order.pk,
+            actor=Actor.BUYER,
+            user=request.user,
+            reason=data.validated_data["reason"],
+        )
+        return self.ok(
+            {
+                "order_id": f"ord_{order.uid}",
+                "status": TECHAVEN_STATUS[Status(order.status)],
+                "refund_status": order.refund_status or None,
+            },
+            "Order cancelled successfully",
+        )
+
+
+urlpatterns = [
+    path("cart", CartView_.as_view()),
+    path("cart/items", CartItemsView.as_view()),
+    path("cart/items/<str:item_id>", CartItemView.as_view()),
+    path("orders", OrdersView.as_view()),
+    path("orders/<str:order_id>", OrderView.as_view()),
+    path("orders/<str:order_id>/cancel", OrderCancelView.as_view()),
+]

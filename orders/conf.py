@@ -1,0 +1,43 @@
+"""Order settings, each overridable in Django settings (read here, never edited there)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+
+
+def shipping_flat_fee_minor(storefront: str) -> int:
+    """Flat shipping per order in minor units (Techaven 5,000 MWK; CryptoShop none)."""
+    fees = getattr(settings, "ORDERS_SHIPPING_FLAT_FEE_MINOR", {"techaven": 5000, "cryptoshop": 0})
+    return int(fees.get(storefront, 0))
+
+
+def free_shipping_threshold_minor(storefront: str) -> int | None:
+    """Subtotal (after discount) from which shipping is free; None = never free (default)."""
+    thresholds = getattr(settings, "ORDERS_FREE_SHIPPING_THRESHOLD_MINOR", {})
+    value = thresholds.get(storefront)
+    return None if value is None else int(value)
+
+
+def tax_rate_percent(storefront: str) -> Decimal:
+    rates = getattr(settings, "ORDERS_TAX_RATE_PERCENT", {})
+    return Decimal(str(rates.get(storefront, 0)))
+
+
+def unpaid_ttl(storefront: str) -> timedelta:
+    """How long an unpaid order holds its stock before it expires."""
+    minutes = getattr(
+        settings, "ORDERS_UNPAID_TTL_MINUTES", {"techaven": 60, "cryptoshop": 24 * 60}
+    )
+    return timedelta(minutes=int(minutes.get(storefront, 60)))
+
+
+def number_prefix(storefront: str) -> str:
+    prefixes = getattr(settings, "ORDERS_NUMBER_PREFIX", {"techaven": "TH", "cryptoshop": "CS"})
+    return prefixes.get(storefront, "OR")
+
+
+def expiry_batch_size() -> int:
+    return int(getattr(settings, "ORDERS_EXPIRY_BATCH_SIZE", 200))

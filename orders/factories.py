@@ -1,0 +1,34 @@
+import factory
+
+from accounts.factories import TechavenUserFactory
+from accounts.models import Storefront
+from catalog.factories import ProductFactory
+from orders.models import Order, OrderItem
+
+
+class OrderFactory(factory.django.DjangoModelFactory):
+    """A Techaven order row as checkout leaves it; tests that need the rules use the services."""
+
+    class Meta:
+        model = Order
+
+    storefront = Storefront.TECHAVEN
+    number = factory.Sequence(lambda n: f"TH-2026-{n + 1:04d}")
+    buyer = factory.SubFactory(TechavenUserFactory)
+    currency = "MWK"
+    subtotal_minor = 100_000
+    total_minor = 105_000
+    shipping_minor = 5_000
+
+
+class OrderItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrderItem
+
+    order = factory.SubFactory(OrderFactory)
+    product = factory.SubFactory(ProductFactory)
+    shop = factory.LazyAttribute(lambda item: item.product.shop)
+    product_name = factory.LazyAttribute(lambda item: item.product.name)
+    unit_price_minor = factory.LazyAttribute(lambda item: item.product.price_minor)
+    quantity = 1
+    subtotal_minor = factory.LazyAttribute(lambda item: item.unit_price_minor * item.quantity)

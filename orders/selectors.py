@@ -1,0 +1,69 @@
+"""Reads used by more than one caller, shaped so lists cost a fixed number of queries."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from catalog.models import ProductImage
+
+from .models import Cart, CartItem, Order, OrderItem
+from .state import Status
+
+
+def cart_items(cart: Cart) -> QuerySet[CartItem]:
+    return (
+        CartItem.objects.filter(cart=cart)
+        .select_related("product")
+        .prefetch_related(
+            Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id"))
+        )
+        .order_by("created_at", "id")
+    )
+
+
+def order_list(
+    *, statuses: list[str] | None = None, items: QuerySet[OrderItem] | None = None
+) -> QuerySet[Order]:
+    items = items if items is not None else OrderItem.objects.order_by("id")
+    qs = Order.objects.select_related("buyer").prefetch_related(Prefetch("items", queryset=items))
+    if statuses:
+        qs = qs.filter(status__in=statuses)
+    return qs.order_by("-created_at", "-id")
+
+
+def techaven_orders(*, user, statuses: list[str] | None = None) -> QuerySet[Order]:
+    return order_list(statuses=statuses).filter(buyer=user, storefront="techaven")
+
+
+def cryptoshop_orders(*, user, statuses: list[str] | None = None) -> QuerySet[Order]:
+    """Orders the user bought, or sold through their seller profile."""
+    from django.db.models import Q
+
+    items = (
+        OrderItem.objects.select_related("product__shop__owner")
+        .prefetch_related("product__images")
+        .order_by("id")
+    )
+    return (
+        order_list(statuses=statuses, items=items)
+        .filter(storefront="cryptoshop")
+        .filter(Q(buyer=user) | Q(shop__owner=user))
+    )
+
+
+def shop_orders(*, shops, statuses: list[str] | None = None) -> QuerySet[Order]:
+    return order_list(statuses=statuses).filter(shop__in=shops)
+
+
+def order_of_buyer_exists(*, user, storefront: str, order_uid: str) -> bool:
+    """Is `order_uid` one of `user`'s own orders on `storefront`?"""
+    return Order.objects.filter(uid=order_uid, buyer=user, storefront=storefront).exists()
+
+
+def buyer_received_product(*, user, product_id: int) -> bool:
+    """Has `user` an order containing the product that was delivered (or completed)?"""
+    return OrderItem.objects.filter(
+        order__buyer=user,
+        product_id=product_id,
+        order__status__in=(Status.DELIVERED, Status.COMPLETED),
+    ).exists()

@@ -1,0 +1,276 @@
+"""Placing orders: stock taken under row locks, totals from the database, numbers gapless."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import Address, PaymentMethod, Storefront
+from catalog.locks import products_lock
+from catalog.models import Product
+
+from .. import conf
+from ..errors import OrderError, OrderErrorCode, not_found
+from ..events import order_announce
+from ..locks import cart_lock, order_counter_lock
+from ..models import CartItem, CouponRedemption, Order, OrderItem, OrderStatusHistory
+from ..state import Actor, Status
+from .coupons import coupon_take
+from .pricing import totals_for
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    product_id: int
+    quantity: int
+
+
+def product_image_url(product: Product) -> str:
+    """First image of the product as an absolute URL (frozen on the order line)."""
+    images = list(product.images.all())
+    if not images:
+        return ""
+    first = images[0]
+    if first.url:
+        return first.url
+    if first.image:
+        url = first.image.url
+        return url if url.startswith("http") else f"{settings.PUBLIC_BASE_URL}{url}"
+    return ""
+
+
+def order_number_next(*, storefront: str) -> str:
+    """`TH-YYYY-NNNN`: the (storefront, year) counter row is locked until the order commits,
+    so numbers are unique and, as a rolled-back order rolls the counter back, gapless."""
+    year = timezone.now().year
+    counter = order_counter_lock(storefront=storefront, year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{conf.number_prefix(storefront)}-{year}-{counter.last:04d}"
+
+
+def _take_stock(*, storefront: str, lines: list[Line], field: str) -> dict[int, Product]:
+    """Lock the products (pk order) and take the quantities; refuses what cannot be sold."""
+    locked = products_lock(line.product_id for line in lines)
+    problems: list[str] = []
+    for line in lines:
+        product = locked.get(line.product_id)
+        if product is None or product.storefront != storefront or product.deleted_at:
+            problems.append(f"Product {line.product_id} is no longer sold")
+        elif not product.is_available:
+            problems.append(f"{product.name} is out of stock")
+        elif line.quantity > product.stock_quantity:
+            problems.append(f"Only {product.stock_quantity} of {product.name} in stock")
+    if problems:
+        raise OrderError(
+            OrderErrorCode.INSUFFICIENT_STOCK,
+            problems[0],
+            field=field,
+            details={field: problems},
+        )
+    for line in lines:
+        Product.objects.filter(pk=line.product_id).update(
+            stock_quantity=F("stock_quantity") - line.quantity
+        )
+    return locked
+
+
+def _place(
+    *,
+    storefront: str,
+    buyer,
+    lines: list[Line],
+    stock_field: str,
+    coupon_code: str = "",
+    shipping_address: dict | None = None,
+    payment_method: PaymentMethod | None = None,
+    notes: str = "",
+) -> Order:
+    locked = _take_stock(storefront=storefront, lines=lines, field=stock_field)
+    products = {pk: p for pk, p in locked.items()}
+    currency = products[lines[0].product_id].currency
+    subtotal = sum(products[ln.product_id].price_minor * ln.quantity for ln in lines)
+    eur_prices = [products[ln.product_id].price_eur_minor for ln in lines]
+    total_eur = (
+        sum(p * ln.quantity for p, ln in zip(eur_prices, lines, strict=True))
+        if all(p is not None for p in eur_prices)
+        else None
+    )
+    coupon, discount = None, 0
+    if coupon_code:
+        coupon, discount = coupon_take(
+            storefront=storefront,
+            code=coupon_code,
+            user=buyer,
+            subtotal=subtotal,
+            currency=currency,
+        )
+    totals = totals_for(
+        storefront=storefront, currency=currency, subtotal=subtotal, discount=discount
+    )
+    shops = {products[ln.product_id].shop_id for ln in lines}
+    now = timezone.now()
+    # the counter row is the hottest lock: take it last, just before the insert
+    number = order_number_next(storefront=storefront)
+    order = Order.objects.create(
+        storefront=storefront,
+        number=number,
+        buyer=buyer,
+        shop_id=shops.pop() if len(shops) == 1 else None,
+        status=Status.PENDING,
+        currency=currency,
+        subtotal_minor=totals.subtotal,
+        discount_minor=totals.discount,
+        shipping_minor=totals.shipping,
+        tax_minor=totals.tax,
+        total_minor=totals.total,
+        total_eur_minor=total_eur,
+        coupon=coupon,
+        coupon_code=coupon.code if coupon else "",
+        shipping_address=shipping_address or {},
+        payment_method=payment_method,
+        payment_method_label=payment_method.get_type_display() if payment_method else "",
+        notes=notes,
+        expires_at=now + conf.unpaid_ttl(storefront),
+        created_at=now,
+    )
+    OrderItem.objects.bulk_create(
+        [
+            OrderItem(
+                order=order,
+                product=products[ln.product_id],
+                shop_id=products[ln.product_id].shop_id,
+                product_name=products[ln.product_id].name,
+                product_image=product_image_url(products[ln.product_id]),
+                unit_price_minor=products[ln.product_id].price_minor,
+                unit_price_eur_minor=products[ln.product_id].price_eur_minor,
+                quantity=ln.quantity,
+                subtotal_minor=products[ln.product_id].price_minor * ln.quantity,
+            )
+            for ln in lines
+        ]
+    )
+    if coupon is not None:
+        CouponRedemption.objects.create(coupon=coupon, user=buyer, order=order)
+    OrderStatusHistory.objects.create(
+        order=order, status=Status.PENDING, actor_role=Actor.BUYER, actor=buyer, created_at=now
+    )
+    order_announce(order, created=True)
+    return order
+
+
+def address_snapshot(address: Address) -> dict:
+    line = address.address_line_1
+    if address.address_line_2:
+        line = f"{line}, {address.address_line_2}"
+    return {
+        "full_name": address.full_name,
+        "address_line": line,
+        "city": address.city,
+        "state": address.state,
+        "postal_code": address.postal_code,
+        "country": address.country,
+        "phone": address.phone,
+    }
+
+
+@transaction.atomic(durable=True)
+def order_create_from_cart(
+    *,
+    user,
+    shipping_address_uid: str,
+    payment_method_uid: str,
+    notes: str = "",
+    coupon_code: str = "",
+) -> Order:
+    """Techaven checkout as a top-level use case (see `order_place_from_cart`)."""
+    return order_place_from_cart(
+        user=user,
+        shipping_address_uid=shipping_address_uid,
+        payment_method_uid=payment_method_uid,
+        notes=notes,
+        coupon_code=coupon_code,
+    )
+
+
+@transaction.atomic
+def order_place_from_cart(
+    *,
+    user,
+    shipping_address_uid: str,
+    payment_method_uid: str,
+    notes: str = "",
+    coupon_code: str = "",
+) -> Order:
+    """Techaven checkout: the whole cart becomes one pending order and the cart is emptied.
+
+    Everything the buyer pays is computed here; a payment is opened with the provider that
+    serves the chosen payment method and its page becomes the order's `payment_url`.
+    """
+    from wallet.services import payment_initiate
+
+    address = Address.objects.filter(user=user, uid=shipping_address_uid).first()
+    if address is None:
+        raise not_found(OrderErrorCode.ADDRESS_NOT_FOUND, "Address", field="shipping_address_id")
+    method = PaymentMethod.objects.filter(user=user, uid=payment_method_uid).first()
+    if method is None:
+        raise not_found(
+            OrderErrorCode.PAYMENT_METHOD_NOT_FOUND, "Payment method", field="payment_method_id"
+        )
+    # one checkout per cart at a time: a double-tap waits, then finds the cart empty
+    cart = cart_lock(user.pk)
+    items = list(CartItem.objects.filter(cart=cart).order_by("created_at", "id")) if cart else []
+    if not items:
+        raise OrderError(OrderErrorCode.CART_EMPTY, "Your cart is empty", field="cart")
+    order = _place(
+        storefront=Storefront.TECHAVEN,
+        buyer=user,
+        lines=[Line(i.product_id, i.quantity) for i in items],
+        stock_field="cart",
+        coupon_code=coupon_code,
+        shipping_address=address_snapshot(address),
+        payment_method=method,
+        notes=notes,
+    )
+    CartItem.objects.filter(cart=cart).delete()
+    payment_initiate(order=order, payment_method=method)
+    return order
+
+
+@transaction.atomic(durable=True)
+def order_create_from_items(*, user, items: list[tuple[str, int]]) -> Order:
+    """CryptoShop checkout as a top-level use case (see `order_place_from_items`)."""
+    return order_place_from_items(user=user, items=items)
+
+
+@transaction.atomic
+def order_place_from_items(*, user, items: list[tuple[str, int]]) -> Order:
+    """CryptoShop: an order for (product uid, quantity) pairs, all from one seller."""
+    merged: dict[str, int] = {}
+    for uid, quantity in items:
+        merged[uid] = merged.get(uid, 0) + quantity
+    products = {
+        p.uid: p
+        for p in Product.objects.filter(
+            uid__in=list(merged), storefront=Storefront.CRYPTOSHOP, deleted_at__isnull=True
+        ).select_related("shop")
+    }
+    missing = [uid for uid in merged if uid not in products]
+    if missing:
+        raise not_found(OrderErrorCode.PRODUCT_NOT_FOUND, "Product", field="items")
+    if len({p.shop_id for p in products.values()}) > 1:
+        raise OrderError(
+            OrderErrorCode.MIXED_SELLERS,
+            "All items of an order must come from one seller",
+            field="items",
+        )
+    if any(p.shop.owner_id == user.pk for p in products.values()):
+        raise OrderError(
+            OrderErrorCode.OWN_PRODUCT, "You cannot buy your own product", field="items"
+        )
+    lines = [Line(products[uid].pk, q) for uid, q in merged.items()]
+    return _place(storefront=Storefront.CRYPTOSHOP, buyer=user, lines=lines, stock_field="items")

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class StorefrontsConfig(AppConfig):
+    name = "storefronts"
+    verbose_name = "Storefront conventions"

@@ -1,0 +1,149 @@
+"""The base view every storefront endpoint stands on.
+
+It carries what both storefronts do the same way: JSON in and out, the
+request-size limit, rate limits with `X-RateLimit-*` headers on every response,
+idempotency keys, and one exception path. Each storefront subclass supplies its
+body format (`render_problem`, `ok`), its authentication and its rate rules.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from rest_framework import exceptions
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView, set_rollback
+
+from . import idempotency, ratelimit
+from .errors import PayloadTooLarge, Problem, problem_from
+
+
+def client_ip(request) -> str:
+    """The caller's address; X-Forwarded-For is trusted only behind `NUM_PROXIES` proxies."""
+    num_proxies = getattr(settings, "NUM_PROXIES", 0)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
+    if num_proxies and forwarded:
+        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+        if hops:
+            return hops[-min(num_proxies, len(hops))]
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+class StorefrontView(APIView):
+    storefront: ClassVar[str]
+    renderer_classes = [JSONRenderer]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    permission_classes = [IsAuthenticated]
+    # which of the storefront's rate rules applies to this endpoint
+    rate_limit_scope: ClassVar[str] = "general"
+
+    # --- to be supplied by each storefront ---------------------------------
+    def render_problem(self, problem: Problem) -> Response:
+        raise NotImplementedError
+
+    def rate_limit_rule(self, request) -> tuple[ratelimit.Rule, str]:
+        raise NotImplementedError
+
+    # --- request lifecycle ---------------------------------------------------
+    def initial(self, request, *args, **kwargs) -> None:
+        self.format_kwarg = self.get_format_suffix(**kwargs)
+        request.accepted_renderer, request.accepted_media_type = self.perform_content_negotiation(
+            request
+        )
+        request.version, request.versioning_scheme = self.determine_version(
+            request, *args, **kwargs
+        )
+        self._check_body_size(request)
+        fingerprint = self._idempotency_fingerprint(request)
+        try:
+            self.perform_authentication(request)
+        except exceptions.APIException:
+            # a flood of bad tokens still spends the caller's (anonymous) budget
+            self.check_throttles(request)
+            raise
+        self.check_throttles(request)
+        self.check_permissions(request)
+        if fingerprint:
+            self._idempotency_record = idempotency.begin(
+                scope=self.idempotency_scope(request),
+                key=request.headers[idempotency.HEADER],
+                fp=fingerprint,
+            )
+
+    def check_throttles(self, request) -> None:
+        if not settings.RATELIMIT_ENABLED or hasattr(request, "_ratelimit"):
+            return
+        rule, ident = self.rate_limit_rule(request)
+        verdict = ratelimit.hit(rule, ident)
+        request._ratelimit = verdict
+        if not verdict.allowed:
+            raise exceptions.Throttled(wait=verdict.retry_after)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        verdict = getattr(request, "_ratelimit", None)
+        if verdict is not None:
+            for name, value in verdict.headers().items():
+                response[name] = value
+        return response
+
+    def dispatch(self, request, *args, **kwargs):
+        self._idempotency_record = None
+        response = super().dispatch(request, *args, **kwargs)
+        if self._idempotency_record is not None:
+            response.render()
+            idempotency.finish(self._idempotency_record, response)
+        return response
+
+    def get_exception_handler(self):
+        return self._exception_handler
+
+    def _exception_handler(self, exc: Exception, context: dict[str, Any]):
+        if isinstance(exc, idempotency.Replay):
+            return exc.response
+        problem = problem_from(exc)
+        set_rollback()
+        response = self.render_problem(problem)
+        for name, value in problem.headers.items():
+            response[name] = value
+        return response
+
+    # --- helpers -------------------------------------------------------------
+    def idempotency_scope(self, request) -> str:
+        user = request.user
+        if user and user.is_authenticated:
+            return f"{self.storefront}:user:{user.pk}"
+        return f"{self.storefront}:ip:{client_ip(request)}"
+
+    def _idempotency_fingerprint(self, request) -> str | None:
+        if request.method not in idempotency.MUTATING:
+            return None
+        if idempotency.HEADER not in request.headers:
+            return None
+        raw = request._request
+        return idempotency.fingerprint(request.method, raw.get_full_path(), raw.body)
+
+    def _check_body_size(self, request) -> None:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.MAX_REQUEST_BODY_BYTES:
+            raise PayloadTooLarge()
+
+
+class UnknownEndpointMixin:
+    """The last route of a storefront: any other path under its root is a 404 in its format."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    schema = None  # not an endpoint
+
+    def _not_found(self, request, *args, **kwargs):
+        raise exceptions.NotFound("Endpoint not found")
+
+    get = post = put = patch = delete = head = options = _not_found

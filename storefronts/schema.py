@@ -1,0 +1,152 @@
+"""OpenAPI 3 per storefront (drf-spectacular), describing the real envelopes and error bodies.
+
+Views declare only their `data` serializer; the storefront's AutoSchema wraps it in
+the success envelope and adds the error responses every endpoint can give.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import path
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+ERRORS = {
+    "400": "Bad request or validation failed",
+    "401": "Missing, invalid or expired credentials",
+    "403": "Forbidden",
+    "404": "Not found",
+    "405": "Method not allowed",
+    "413": "Request body too large",
+    "415": "Unsupported media type",
+    "422": "Unprocessable entity",
+    "429": "Rate limit exceeded",
+    "500": "Internal server error",
+}
+
+ENVELOPES: dict[str, dict[str, Any]] = {
+    "techaven": {
+        "error_name": "TechavenError",
+        "error": {
+            "type": "object",
+            "properties": {
+                "success": {"type": "boolean", "enum": [False]},
+                "message": {"type": "string"},
+                "errors": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+            "required": ["success", "message", "errors"],
+        },
+        "required": ["success", "message", "data"],
+        "extra": {"message": {"type": "string"}},
+    },
+    "cryptoshop": {
+        "error_name": "CryptoShopError",
+        "error": {
+            "type": "object",
+            "properties": {
+                "success": {"type": "boolean", "enum": [False]},
+                "error": {"type": "string"},
+                "code": {"type": "string"},
+                "details": {"type": "object", "additionalProperties": True},
+            },
+            "required": ["success", "error", "code", "details"],
+        },
+        "required": ["success"],
+        "extra": {
+            "message": {"type": "string"},
+            "pagination": {
+                "type": "object",
+                "properties": {
+                    "page": {"type": "integer"},
+                    "limit": {"type": "integer"},
+                    "total": {"type": "integer"},
+                    "pages": {"type": "integer"},
+                },
+                "required": ["page", "limit", "total", "pages"],
+            },
+        },
+    },
+}
+
+
+class StorefrontAutoSchema(AutoSchema):
+    storefront = ""
+
+    @property
+    def _conv(self) -> dict[str, Any]:
+        return ENVELOPES[self.storefront]
+
+    def _envelope(self, data_schema: dict[str, Any] | None) -> dict[str, Any]:
+        properties: dict[str, Any] = {"success": {"type": "boolean", "enum": [True]}}
+        properties["data"] = data_schema or {"nullable": True}
+        properties.update(self._conv["extra"])
+        return {"type": "object", "properties": properties, "required": self._conv["required"]}
+
+    def _get_response_for_code(
+        self, serializer, status_code, media_types=None, direction="response"
+    ):
+        response = super()._get_response_for_code(serializer, status_code, media_types, direction)
+        if str(status_code).startswith(("4", "5")):
+            return response
+        content = response.setdefault("content", {"application/json": {}})
+        for media in content.values():
+            media["schema"] = self._envelope(media.get("schema"))
+        return response
+
+    def _get_response_bodies(self, direction="response"):
+        bodies = super()._get_response_bodies(direction)
+        if direction != "response":
+            return bodies
+        name = self._conv["error_name"]
+        component = ResolvedComponent(
+            name=name, type=ResolvedComponent.SCHEMA, object=name, schema=self._conv["error"]
+        )
+        self.registry.register_on_missing(component)
+        for code, description in ERRORS.items():
+            bodies.setdefault(
+                code,
+                {
+                    "description": description,
+                    "content": {"application/json": {"schema": component.ref}},
+                },
+            )
+        return bodies
+
+
+class TechavenAutoSchema(StorefrontAutoSchema):
+    storefront = "techaven"
+
+
+class CryptoShopAutoSchema(StorefrontAutoSchema):
+    storefront = "cryptoshop"
+
+
+SCHEMA_SETTINGS = {
+    "techaven": {
+        "TITLE": "Techaven API",
+        "SERVERS": [{"url": "/techaven"}],
+        "urlconf": "storefronts.schema_roots",
+    },
+    "cryptoshop": {
+        "TITLE": "CryptoShop API",
+        "SERVERS": [{"url": "/cryptoshop/api"}],
+        "urlconf": "storefronts.cryptoshop.urls",
+    },
+}
+
+
+def schema_urls(storefront: str) -> list:
+    conf = dict(SCHEMA_SETTINGS[storefront])
+    urlconf = conf.pop("urlconf")
+    # the urlconf goes in its own parameter: drf-spectacular refuses SERVE_URLCONF in
+    # custom_settings (the schema pages answered 500)
+    schema_view = SpectacularAPIView.as_view(urlconf=urlconf, custom_settings=conf)
+    return [
+        path("schema/", schema_view, name=f"{storefront}-schema"),
+        path("docs/", SpectacularSwaggerView.as_view(url="../schema/"), name=f"{storefront}-docs"),
+    ]

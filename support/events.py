@@ -1,0 +1,140 @@
+"""What support publishes (BRIEF 9), as the storefronts' real-time and webhook payloads show it.
+
+- `support.ticket_created`: the ticket object (CryptoShop "Create Support Ticket" response).
+- `support.message_created`: `{"ticketId", "message": {...}}`, the Socket.IO
+  `support:new_message` payload; staff replies also carry a notification for the owner.
+- `support.ticket_updated`: the ticket object after a status change; a notification for the
+  owner when staff made the move.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+from django.conf import settings
+
+from accounts.models import Storefront, User
+from notifications.outbox import publish
+from support.models import Message, Ticket, TicketStatus
+
+TICKET_CREATED = "support.ticket_created"
+MESSAGE_CREATED = "support.message_created"
+TICKET_UPDATED = "support.ticket_updated"
+
+TICKET_PREFIX = {Storefront.TECHAVEN: "tkt", Storefront.CRYPTOSHOP: "ticket"}
+USER_PREFIX = {Storefront.TECHAVEN: "usr", Storefront.CRYPTOSHOP: "user"}
+
+
+def ticket_public_id(ticket: Ticket) -> str:
+    return f"{TICKET_PREFIX.get(ticket.storefront, 'ticket')}_{ticket.uid}"
+
+
+def user_public_id(user: User) -> str:
+    if user.storefront is None:  # staff belong to no storefront (BRIEF 1)
+        return f"staff_{user.uid}"
+    return f"{USER_PREFIX.get(user.storefront, 'user')}_{user.uid}"
+
+
+def avatar_url(user: User, base: str | None = None) -> str | None:
+    if not user.avatar:
+        return None
+    url = user.avatar.url
+    if url.startswith("http"):
+        return url
+    return f"{(base or settings.PUBLIC_BASE_URL).rstrip('/')}{url}"
+
+
+def _iso(value) -> str | None:
+    # the same shape the APIs render (REST_FRAMEWORK DATETIME_FORMAT)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
+def ticket_data(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "id": ticket_public_id(ticket),
+        "userId": user_public_id(ticket.user),
+        "subject": ticket.subject,
+        "content": ticket.content,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "category": ticket.category,
+        "createdAt": _iso(ticket.created_at),
+        "updatedAt": _iso(ticket.updated_at),
+        "resolvedAt": _iso(ticket.resolved_at),
+        "ticketNumber": ticket.number,
+    }
+
+
+def message_data(message: Message) -> dict[str, Any]:
+    return {
+        "ticketId": ticket_public_id(message.ticket),
+        "message": {
+            "id": f"msg_{message.uid}",
+            "content": message.content,
+            "isStaff": message.is_staff,
+            "user": {
+                "username": message.author.username,
+                "avatar": avatar_url(message.author),
+            },
+            "createdAt": _iso(message.created_at),
+        },
+    }
+
+
+def publish_ticket_created(ticket: Ticket) -> None:
+    publish(
+        TICKET_CREATED,
+        storefront=ticket.storefront,
+        user_id=ticket.user_id,
+        data=ticket_data(ticket),
+    )
+
+
+def publish_message_created(message: Message) -> None:
+    ticket = message.ticket
+    notification = None
+    if message.is_staff:
+        notification = {
+            "type": "SUPPORT_REPLY",
+            "title": f"Support replied: {ticket.subject}"[:120],
+            "body": message.content[:200],
+            "data": {"ticketId": ticket_public_id(ticket), "ticketNumber": ticket.number},
+        }
+    publish(
+        MESSAGE_CREATED,
+        storefront=ticket.storefront,
+        user_id=ticket.user_id,
+        data=message_data(message),
+        notification=notification,
+    )
+
+
+STATUS_TITLES = {
+    TicketStatus.OPEN: "Your ticket was reopened",
+    TicketStatus.IN_PROGRESS: "We are working on your ticket",
+    TicketStatus.RESOLVED: "Your ticket was resolved",
+    TicketStatus.CLOSED: "Your ticket was closed",
+}
+
+
+def publish_ticket_updated(ticket: Ticket, *, by_staff: bool) -> None:
+    notification = None
+    if by_staff:
+        notification = {
+            "type": "SUPPORT_TICKET_STATUS",
+            "title": STATUS_TITLES[TicketStatus(ticket.status)],
+            "body": f"{ticket.number}: {ticket.subject}"[:200],
+            "data": {
+                "ticketId": ticket_public_id(ticket),
+                "ticketNumber": ticket.number,
+                "status": ticket.status,
+            },
+        }
+    publish(
+        TICKET_UPDATED,
+        storefront=ticket.storefront,
+        user_id=ticket.user_id,
+        data=ticket_data(ticket),
+        notification=notification,
+    )

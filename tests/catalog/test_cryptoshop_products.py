@@ -1,0 +1,255 @@
+import pytest
+
+from catalog.factories import (
+    CategoryFactory,
+    CryptoShopProductFactory,
+    CryptoShopSellerFactory,
+    ProductImageFactory,
+    ReviewFactory,
+)
+from catalog.models import Product
+from tests.catalog.conftest import cs_client
+from tests.conftest import CRYPTOSHOP
+
+pytestmark = pytest.mark.django_db
+
+NEW_PRODUCT = {
+    "name": "Premium VPN Subscription",
+    "description": "Lifetime VPN subscription with unlimited bandwidth",
+    "priceBtc": 0.0025,
+    "priceEur": 89.99,
+    "category": "Services",
+    "images": ["https://example.com/image1.jpg"],
+    "tags": ["VPN", "Privacy"],
+    "inStock": True,
+    "stockQuantity": 999,
+    "deliveryTime": "Instant",
+    "digitalProduct": True,
+    "downloadUrl": "https://example.com/download",
+    "specifications": [{"key": "Subscription Type", "value": "Lifetime"}],
+}
+
+
+def services_category(name="Services"):
+    from accounts.models import Storefront
+
+    return CategoryFactory(name=name, storefront=Storefront.CRYPTOSHOP)
+
+
+def test_product_list_shape_with_exact_btc_and_eur(api):
+    seller = CryptoShopSellerFactory(name="SecureNet")
+    product = CryptoShopProductFactory(
+        shop=seller, category=services_category(), tags=["VPN"], delivery_time="Instant"
+    )
+    ProductImageFactory(product=product, url="https://example.com/image1.jpg")
+
+    response = api.get(f"{CRYPTOSHOP}/products")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["pagination"] == {"page": 1, "limit": 12, "total": 1, "pages": 1}
+    card = body["data"][0]
+    assert card["id"] == f"product_{product.uid}"
+    assert card["priceBtc"] == 0.0025 and card["priceEur"] == 89.99
+    assert b'"priceBtc":0.0025' in response.content
+    assert card["category"] == "Services"
+    assert card["images"] == ["https://example.com/image1.jpg"]
+    assert card["inStock"] is True
+    assert card["seller"]["id"] == f"seller_{seller.uid}"
+    assert card["seller"]["storeName"] == "SecureNet"
+    assert card["seller"]["user"] == {"username": seller.owner.username, "avatar": None}
+    assert set(card) >= {"tags", "deliveryTime", "rating", "reviewCount", "viewCount"}
+    assert set(card) >= {"createdAt", "updatedAt"}
+
+
+def test_product_list_filters_and_sorts(api):
+    services = services_category("Services")
+    goods = services_category("Digital Goods")
+    a = CryptoShopProductFactory(name="alpha vpn", category=services, price_minor=100_000,
+                                 rating=4, sales_count=10)  # fmt: skip
+    b = CryptoShopProductFactory(name="beta ebook", category=goods, price_minor=500_000,
+                                 rating=5, sales_count=1)  # fmt: skip
+    c = CryptoShopProductFactory(name="gamma vpn", category=services, price_minor=2_000_000,
+                                 rating=3, sales_count=99, shop=a.shop)  # fmt: skip
+
+    def names(**params):
+        return [p["name"] for p in api.get(f"{CRYPTOSHOP}/products", params).json()["data"]]
+
+    assert names() == ["beta ebook", "alpha vpn", "gamma vpn"]  # rating desc by default
+    assert names(sortBy="price", sortOrder="asc") == ["alpha vpn", "beta ebook", "gamma vpn"]
+    assert names(sortBy="popularity") == ["gamma vpn", "alpha vpn", "beta ebook"]
+    assert names(sortBy="created", sortOrder="asc") == ["alpha vpn", "beta ebook", "gamma vpn"]
+    assert names(category="services", sortBy="price") == ["gamma vpn", "alpha vpn"]
+    assert names(category="All") == names()
+    assert names(category="Nope") == []
+    assert names(minPrice="0.001", maxPrice="0.005", sortBy="price") == ["beta ebook", "alpha vpn"]
+    assert names(sellerId=f"seller_{a.shop.uid}", sortBy="price") == ["gamma vpn", "alpha vpn"]
+    assert names(sellerId="seller_unknown") == []
+    assert names(search="vpn", sortBy="price") == ["gamma vpn", "alpha vpn"]
+    assert b.pk and c.pk
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"minPrice": "-0.1"}, "minPrice"),
+        ({"maxPrice": "0.000000001"}, "maxPrice"),
+        ({"minPrice": "abc"}, "minPrice"),
+        ({"minPrice": "0.5", "maxPrice": "0.1"}, "minPrice"),
+        ({"sortBy": "views"}, "sortBy"),
+        ({"sortOrder": "up"}, "sortOrder"),
+        ({"sellerId": "usr_123"}, "sellerId"),
+        ({"page": "x"}, "page"),
+    ],
+)
+def test_bad_product_list_input_is_a_cryptoshop_validation_error(api, params, field):
+    response = api.get(f"{CRYPTOSHOP}/products", params)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["success"] is False and body["code"] == "VALIDATION_ERROR"
+    assert field in body["details"]
+
+
+def test_product_detail_shape_counts_views_and_hides_download_from_buyers(api):
+    seller = CryptoShopSellerFactory(is_verified=True, response_time="2 hours")
+    product = CryptoShopProductFactory(
+        shop=seller,
+        specifications={"Devices": "Up to 10"},
+        download_url="https://example.com/download",
+        is_digital=True,
+    )
+    ReviewFactory(product=product, comment="Excellent VPN service!", helpful_count=24)
+
+    response = api.get(f"{CRYPTOSHOP}/products/product_{product.uid}")
+
+    assert response.status_code == 200
+    data = response.json()["data"]
+    assert data["specifications"] == [{"key": "Devices", "value": "Up to 10"}]
+    assert data["viewCount"] == 1 and data["stockQuantity"] == 999
+    assert data["digitalProduct"] is True and data["downloadUrl"] is None
+    assert data["seller"]["user"]["isVerified"] is True
+    assert data["seller"]["responseTime"] == "2 hours"
+    assert data["seller"]["totalRevenue"] == 0
+    review = data["reviews"][0]
+    assert review["id"].startswith("review_") and review["content"] == "Excellent VPN service!"
+    assert review["helpful"] == 24 and set(review["user"]) == {"username", "avatar"}
+    product.refresh_from_db()
+    assert product.view_count == 1
+
+    owner_client, _ = cs_client(seller.owner)
+    mine = owner_client.get(f"{CRYPTOSHOP}/products/product_{product.uid}").json()["data"]
+    assert mine["downloadUrl"] == "https://example.com/download"
+
+
+def test_unknown_product_is_404(api):
+    for pid in ("product_nope", "nope", "123"):
+        response = api.get(f"{CRYPTOSHOP}/products/{pid}")
+        assert response.status_code == 404
+        assert response.json()["code"] == "RESOURCE_NOT_FOUND"
+
+
+def test_seller_creates_a_product(cs_seller):
+    client, _, shop = cs_seller
+    response = client.post(f"{CRYPTOSHOP}/products", NEW_PRODUCT, format="json")
+    assert response.status_code == 201, response.json()
+    data = response.json()["data"]
+    assert data["sellerId"] == f"seller_{shop.uid}"
+    assert data["priceBtc"] == 0.0025 and data["priceEur"] == 89.99
+    assert data["rating"] == 0 and data["reviewCount"] == 0 and data["isActive"] is True
+    assert data["specifications"] == NEW_PRODUCT["specifications"]
+    product = Product.objects.get(uid=data["id"].removeprefix("product_"))
+    assert product.price_minor == 250_000 and product.price_eur_minor == 8_999
+    assert product.currency == "BTC" and product.category.name == "Services"
+    shop.refresh_from_db()
+    assert shop.product_count == 1
+
+
+def test_product_writes_need_a_token_and_a_seller_profile(api):
+    response = api.post(f"{CRYPTOSHOP}/products", NEW_PRODUCT, format="json")
+    assert response.status_code == 401
+    assert response.json()["code"] == "AUTHENTICATION_REQUIRED"
+    client, _ = cs_client()
+    response = client.post(f"{CRYPTOSHOP}/products", NEW_PRODUCT, format="json")
+    assert response.status_code == 403
+    assert response.json()["code"] == "INSUFFICIENT_PERMISSIONS"
+    assert not Product.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"priceBtc": -0.1},
+        {"priceBtc": "0.000000001"},
+        {"priceBtc": "abc"},
+        {"stockQuantity": -1},
+        {"name": ""},
+        {"images": ["not a url"]},
+    ],
+)
+def test_bad_product_body_is_refused_and_nothing_is_created(cs_seller, change):
+    client, _, _ = cs_seller
+    response = client.post(f"{CRYPTOSHOP}/products", {**NEW_PRODUCT, **change}, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "VALIDATION_ERROR"
+    assert not Product.objects.exists()
+
+
+def test_owner_updates_a_product_and_sees_what_changed(cs_seller):
+    client, _, shop = cs_seller
+    product = CryptoShopProductFactory(shop=shop)
+    response = client.put(
+        f"{CRYPTOSHOP}/products/product_{product.uid}",
+        {"name": "Updated Product Name", "priceBtc": 0.003, "inStock": False},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["data"] == {
+        "id": f"product_{product.uid}",
+        "name": "Updated Product Name",
+        "priceBtc": 0.003,
+        "inStock": False,
+        "updatedAt": response.json()["data"]["updatedAt"],
+    }
+    product.refresh_from_db()
+    assert product.price_minor == 300_000 and product.stock_quantity == 0
+
+
+def test_another_sellers_product_is_refused_and_unchanged(cs_seller):
+    client, _, _ = cs_seller
+    other = CryptoShopProductFactory(name="theirs", price_minor=1000)
+    url = f"{CRYPTOSHOP}/products/product_{other.uid}"
+    response = client.put(url, {"name": "mine now", "priceBtc": 0.0}, format="json")
+    assert response.status_code == 403
+    assert client.delete(url).status_code == 403
+    other.refresh_from_db()
+    assert other.name == "theirs" and other.price_minor == 1000 and other.deleted_at is None
+
+
+def test_delete_is_soft_the_row_stays_and_it_disappears(cs_seller, api):
+    client, _, shop = cs_seller
+    product = CryptoShopProductFactory(shop=shop)
+    response = client.delete(f"{CRYPTOSHOP}/products/product_{product.uid}")
+    assert response.status_code == 200
+    assert response.json() == {"success": True, "message": "Product deleted successfully"}
+    product.refresh_from_db()
+    assert product.deleted_at is not None
+    assert api.get(f"{CRYPTOSHOP}/products/product_{product.uid}").status_code == 404
+    assert api.get(f"{CRYPTOSHOP}/products").json()["data"] == []
+    again = client.delete(f"{CRYPTOSHOP}/products/product_{product.uid}")
+    assert again.status_code == 404
+
+
+def test_product_list_query_count_holds(api, django_assert_max_num_queries):
+    category = services_category()
+    seller = CryptoShopSellerFactory()
+    for n in (1, 50):
+        Product.objects.all().delete()
+        for _ in range(n):
+            p = CryptoShopProductFactory(shop=seller, category=category, tags=["vpn"])
+            ProductImageFactory(product=p)
+        with django_assert_max_num_queries(8):
+            response = api.get(
+                f"{CRYPTOSHOP}/products",
+                {"limit": 100, "category": "Services", "sortBy": "price", "minPrice": "0.0001"},
+            )
+        assert len(response.json()["data"]) == n

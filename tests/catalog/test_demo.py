@@ -1,0 +1,41 @@
+import pytest
+
+from catalog import demo
+from catalog.models import Product, Review, Shop
+from tests.conftest import CRYPTOSHOP, TECHAVEN
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_is_idempotent_and_every_list_shows_something(api):
+    lines = demo.seed()
+    assert any("Techaven" in line for line in lines)
+    counts = (Product.objects.count(), Review.objects.count(), Shop.objects.count())
+    demo.seed()
+    assert (Product.objects.count(), Review.objects.count(), Shop.objects.count()) == counts
+
+    for path in ("products", "products/featured", "products/hot-sales",
+                 "products/special-offers", "products/new-arrivals"):  # fmt: skip
+        products = api.get(f"{TECHAVEN}/{path}").json()["data"]["products"]
+        assert products, path
+        assert all(p["images"] and p["thumbnail"] for p in products)
+    categories = api.get(f"{TECHAVEN}/categories").json()["data"]["categories"]
+    assert any(c["subcategories"] for c in categories)
+    for category in categories:
+        assert category["product_count"] > 0
+        for sub in category["subcategories"]:
+            assert sub["product_count"] > 0
+    shops = api.get(f"{TECHAVEN}/shops").json()["data"]["shops"]
+    assert {s["location"] for s in shops} >= {"Lilongwe", "Blantyre"}
+    for shop in shops:
+        assert api.get(f"{TECHAVEN}/shops/{shop['id']}/products").json()["data"]["products"]
+    first = api.get(f"{TECHAVEN}/products").json()["data"]["products"][0]
+    reviews = api.get(f"{TECHAVEN}/products/{first['id']}/reviews").json()["data"]
+    assert reviews["reviews"] and reviews["summary"]["total_reviews"] == first["review_count"]
+
+    cs_products = api.get(f"{CRYPTOSHOP}/products").json()["data"]
+    assert cs_products and all(p["priceBtc"] > 0 and p["priceEur"] for p in cs_products)
+    sellers = api.get(f"{CRYPTOSHOP}/sellers").json()["data"]
+    assert sellers and all(s["_count"]["products"] > 0 for s in sellers)
+    detail = api.get(f"{CRYPTOSHOP}/sellers/{sellers[0]['id']}").json()["data"]
+    assert detail["products"] and detail["reviews"]

@@ -1,0 +1,193 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from accounts.factories import StaffUserFactory, TechavenUserFactory
+from catalog.factories import CategoryFactory, ProductFactory, ReviewFactory, ShopFactory
+from catalog.models import Product, ProductImage, Review
+from tests.catalog.conftest import png_bytes
+
+pytestmark = pytest.mark.django_db
+SELLER = "/seller/api"
+
+
+@pytest.fixture
+def seller():
+    owner = TechavenUserFactory()
+    shop = ShopFactory(owner=owner, name="TechStore MW")
+    client = APIClient()
+    client.force_login(owner)
+    return client, owner, shop
+
+
+def test_back_office_needs_a_seller(api):
+    assert api.get(f"{SELLER}/products/").status_code in (401, 403)
+    client = APIClient()
+    client.force_login(TechavenUserFactory())  # signed in, but owns no shop
+    assert client.get(f"{SELLER}/products/").status_code == 403
+
+
+def test_token_auth_and_browsable_html(seller):
+    _, owner, _ = seller
+    token = Token.objects.create(user=owner)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert client.get(f"{SELLER}/products/").status_code == 200
+    html = client.get(f"{SELLER}/products/", HTTP_ACCEPT="text/html")
+    assert html.status_code == 200 and b"<html" in html.content.lower()
+
+
+def test_seller_manages_own_products_only(seller):
+    client, _, shop = seller
+    category = CategoryFactory(name="Phones")
+    created = client.post(
+        f"{SELLER}/products/",
+        {"name": "Tecno Spark 10", "price_minor": 250_000, "stock_quantity": 5,
+         "category": category.pk, "specifications": {"ram": "8GB"}, "is_hot_sale": True,
+         "is_featured": True},
+        format="json",
+    )  # fmt: skip
+    assert created.status_code == 201, created.json()
+    product = Product.objects.get(pk=created.json()["id"])
+    assert product.shop == shop and product.currency == "MWK" and product.is_hot_sale
+    assert product.is_featured is False  # featuring is for staff
+    shop.refresh_from_db()
+    assert shop.product_count == 1
+
+    updated = client.patch(
+        f"{SELLER}/products/{product.pk}/", {"stock_quantity": 9, "price_minor": 240_000}
+    )
+    assert updated.status_code == 200
+    product.refresh_from_db()
+    assert product.stock_quantity == 9 and product.price_minor == 240_000
+
+    bad = client.patch(f"{SELLER}/products/{product.pk}/", {"stock_quantity": -1})
+    assert bad.status_code == 400
+
+    other = ProductFactory(name="theirs", price_minor=1)
+    assert client.get(f"{SELLER}/products/{other.pk}/").status_code == 404
+    assert client.patch(f"{SELLER}/products/{other.pk}/", {"price_minor": 5}).status_code == 404
+    assert client.delete(f"{SELLER}/products/{other.pk}/").status_code == 404
+    other.refresh_from_db()
+    assert other.price_minor == 1 and other.deleted_at is None
+    listed = client.get(f"{SELLER}/products/").json()
+    assert [p["id"] for p in listed["results"]] == [product.pk]
+
+    assert client.delete(f"{SELLER}/products/{product.pk}/").status_code == 204
+    product.refresh_from_db()
+    assert product.deleted_at is not None
+
+
+def test_seller_cannot_use_the_other_storefronts_categories(seller):
+    from accounts.models import Storefront
+
+    client, _, _ = seller
+    crypto = CategoryFactory(storefront=Storefront.CRYPTOSHOP)
+    response = client.post(
+        f"{SELLER}/products/", {"name": "x", "price_minor": 1, "category": crypto.pk}
+    )
+    assert response.status_code == 400 and "category" in response.json()
+
+
+def test_image_upload_checked_by_content_and_own_products_only(seller):
+    client, _, shop = seller
+    product = ProductFactory(shop=shop)
+    upload = SimpleUploadedFile("x.png", png_bytes(), content_type="image/png")
+    response = client.post(
+        f"{SELLER}/product-images/", {"product": product.pk, "image": upload}, format="multipart"
+    )
+    assert response.status_code == 201, response.json()
+    image = ProductImage.objects.get(product=product)
+    assert image.image.name.startswith("products/") and image.image.name.endswith(".png")
+    assert response.json()["url"].startswith("http://testserver/media/products/")
+
+    fake = SimpleUploadedFile("x.png", b"GIF89a not really", content_type="image/png")
+    refused = client.post(
+        f"{SELLER}/product-images/", {"product": product.pk, "image": fake}, format="multipart"
+    )
+    assert refused.status_code == 400
+
+    other = ProductFactory()
+    upload = SimpleUploadedFile("y.png", png_bytes(), content_type="image/png")
+    refused = client.post(
+        f"{SELLER}/product-images/", {"product": other.pk, "image": upload}, format="multipart"
+    )
+    assert refused.status_code == 400 and "product" in refused.json()
+    assert not ProductImage.objects.filter(product=other).exists()
+
+
+def test_shop_profile_edit_own_only(seller):
+    client, _, shop = seller
+    response = client.patch(
+        f"{SELLER}/shop/{shop.pk}/",
+        {"description": "Genuine phones", "is_verified": True, "rating": "5.00"},
+        format="json",
+    )
+    assert response.status_code == 200
+    shop.refresh_from_db()
+    assert shop.description == "Genuine phones" and shop.is_verified is False
+    other = ShopFactory()
+    assert client.patch(f"{SELLER}/shop/{other.pk}/", {"name": "x"}).status_code == 404
+
+
+def test_back_office_product_list_query_count(seller, django_assert_max_num_queries):
+    client, _, shop = seller
+    for n in (1, 50):
+        Product.objects.all().delete()
+        ProductFactory.create_batch(n, shop=shop)
+        with django_assert_max_num_queries(8):
+            response = client.get(f"{SELLER}/products/", {"limit": 100})
+        assert response.json()["count"] == n
+
+
+# --- admin -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def staff_client():
+    client = APIClient()
+    client.force_login(StaffUserFactory(is_superuser=True))
+    return client
+
+
+def test_admin_hides_and_shows_reviews_and_the_rating_follows(staff_client):
+    product = ProductFactory()
+    ReviewFactory(product=product, rating=5)
+    bad = ReviewFactory(product=product, rating=1)
+    from django.db import transaction
+
+    from catalog.services import ratings_refresh
+
+    with transaction.atomic():
+        ratings_refresh(product_id=product.pk)
+    product.refresh_from_db()
+    assert product.review_count == 2
+
+    response = staff_client.post(
+        "/admin/catalog/review/",
+        {"action": "hide_reviews", "_selected_action": [bad.pk], "index": 0},
+        format="multipart",
+    )
+    assert response.status_code == 302, [str(m) for m in response.context["messages"]]
+    product.refresh_from_db()
+    assert product.review_count == 1 and product.rating == 5
+    assert Review.objects.get(pk=bad.pk).is_hidden
+
+    staff_client.post(
+        "/admin/catalog/review/",
+        {"action": "unhide_reviews", "_selected_action": [bad.pk], "index": 0},
+        format="multipart",
+    )
+    product.refresh_from_db()
+    assert product.review_count == 2 and product.rating == 3
+
+
+@pytest.mark.parametrize("model", ["shop", "category", "product", "review"])
+def test_admin_pages_open(staff_client, model):
+    ReviewFactory()
+    assert staff_client.get(f"/admin/catalog/{model}/").status_code == 200
+    obj_id = {"shop": ShopFactory, "category": CategoryFactory, "product": ProductFactory}
+    if model in obj_id:
+        obj = obj_id[model]()
+        assert staff_client.get(f"/admin/catalog/{model}/{obj.pk}/change/").status_code == 200

@@ -1,0 +1,64 @@
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from accounts.services.sessions import techaven_session_start
+from config.celery import app as celery_app
+
+TECHAVEN = "/techaven/api"
+CRYPTOSHOP = "/cryptoshop/api"
+
+
+def _clear_cache() -> None:
+    """Forget this test run's cached keys only (never FLUSHDB a Redis that others share)."""
+    if settings.REDIS_URL:
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{settings.CACHE_KEY_PREFIX}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _celery_eager():
+    """Tasks run in-process during tests; outbox tests that need a broker switch this off."""
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters and other cached state never leak from one test to the next."""
+    _clear_cache()
+    yield
+    _clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2 at full strength costs ~0.3 s a check; tests check many passwords."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def techaven_client(user) -> APIClient:
+    """A client signed in to Techaven as `user` with a real JWT (a real login session)."""
+    client = APIClient()
+    token = techaven_session_start(user=user).access_token
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    client.user = user
+    return client
+
+
+def cryptoshop_client(access_token: str) -> APIClient:
+    """A client that sends a CryptoShop access (or session) token as its Bearer."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access_token}")
+    return client
+
+
+@pytest.fixture
+def api():
+    return APIClient()

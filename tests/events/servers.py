@@ -1,0 +1,102 @@
+"""Real uvicorn servers for the events tests (`config.asgi:application`, test settings)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_env(database_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="tests.events.server_settings",
+        DATABASE_URL=database_url,
+        # no worker runs in tests: the relay (and webhook sends) run in the server process
+        CELERY_TASK_ALWAYS_EAGER="true",
+        LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def migrated_sqlite_file() -> str:
+    """A fresh, migrated SQLite file (the SQLite test database is in memory, unshareable)."""
+    path = Path(tempfile.mkdtemp(prefix="duka-events-")) / "db.sqlite3"
+    url = f"sqlite:///{path}"
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=BASE_DIR,
+        env={**server_env(url), "DJANGO_SETTINGS_MODULE": "config.settings"},
+        check=True,
+    )
+    return url
+
+
+@dataclass
+class Server:
+    url: str
+    log: Path
+
+
+@contextmanager
+def uvicorn_server(database_url: str) -> Iterator[Server]:
+    port = free_port()
+    log = Path(tempfile.mkstemp(prefix="duka-uvicorn-", suffix=".log")[1])
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "config.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=BASE_DIR,
+            env=server_env(database_url),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"uvicorn exited:\n{log.read_text()}")
+            try:
+                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"uvicorn did not start:\n{log.read_text()}")
+            time.sleep(0.1)
+        yield Server(url=url, log=log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -1,0 +1,175 @@
+"""Socket.IO against real uvicorn servers, with the stock python-socketio and npm clients."""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
+import socketio
+from django.conf import settings
+from django.db import connection
+
+from tests.events.servers import migrated_sqlite_file, uvicorn_server
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+HERE = Path(__file__).resolve().parent
+
+
+@pytest.fixture(scope="session")
+def _sqlite_file() -> str:
+    return migrated_sqlite_file()
+
+
+@pytest.fixture(scope="module")
+def database_url(request, django_db_setup) -> str:
+    """The database the servers share with the tests (the test database on PostgreSQL)."""
+    if not settings.USES_POSTGRES:
+        return request.getfixturevalue("_sqlite_file")
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture(scope="module")
+def server(database_url):
+    # one server for the module; each test's own users are flushed after it
+    with uvicorn_server(database_url) as running:
+        yield running
+
+
+def register(base: str) -> str:
+    response = httpx.post(f"{base}/cryptoshop/api/auth/register", json={}, timeout=10)
+    assert response.status_code == 201, response.text
+    return response.json()["data"]["accessToken"]
+
+
+def change_order_status(base: str, token: str, status: str = "CONFIRMED") -> None:
+    response = httpx.post(
+        f"{base}/cryptoshop/api/test-only/order-status",
+        json={"orderId": "order_789", "status": status, "message": "Your order has been confirmed"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+
+
+def listening_client(events: list[str]) -> tuple[socketio.Client, queue.Queue]:
+    received: queue.Queue = queue.Queue()
+    client = socketio.Client(reconnection=False)
+    for name in events:
+        client.on(name, lambda data, name=name: received.put((name, data)))
+    return client, received
+
+
+def test_python_socketio_client_receives_order_updated_caused_by_an_http_request(server):
+    token = register(server.url)
+    client, received = listening_client(["order:updated"])
+    client.connect(server.url, auth={"accessToken": token}, wait_timeout=10)
+    try:
+        change_order_status(server.url, token)
+        assert received.get(timeout=10) == (
+            "order:updated",
+            {
+                "orderId": "order_789",
+                "status": "CONFIRMED",
+                "message": "Your order has been confirmed",
+            },
+        )
+    finally:
+        client.disconnect()
+
+
+def test_bad_token_gets_connect_error_authentication_failed(server):
+    client, errors = listening_client(["connect_error"])
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect(server.url, auth={"accessToken": "cs_bad_token"}, wait_timeout=10)
+    _, data = errors.get(timeout=5)
+    assert "Authentication failed" in data["message"]
+
+
+def test_authenticate_event_after_a_bare_connect(server):
+    token = register(server.url)
+    client, received = listening_client(["order:updated", "authenticated"])
+    client.connect(server.url, wait_timeout=10, transports=["websocket"])
+    try:
+        assert client.call("authenticate", {"accessToken": token}, timeout=10) == {"success": True}
+        assert received.get(timeout=5)[0] == "authenticated"
+        change_order_status(server.url, token, "SHIPPED")
+        name, data = received.get(timeout=10)
+        assert (name, data["status"]) == ("order:updated", "SHIPPED")
+    finally:
+        client.disconnect()
+
+
+def test_eleventh_connection_of_a_user_is_refused(server):
+    token = register(server.url)
+    clients = []
+    try:
+        for _ in range(10):
+            client = socketio.Client(reconnection=False)
+            client.connect(server.url, auth={"accessToken": token}, transports=["websocket"])
+            clients.append(client)
+        extra, errors = listening_client(["connect_error"])
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            extra.connect(server.url, auth={"accessToken": token}, transports=["websocket"])
+        assert "too many connections" in errors.get(timeout=5)[1]["message"]
+    finally:
+        for client in clients:
+            client.disconnect()
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="crossing processes needs REDIS_URL")
+def test_event_caused_on_server_a_reaches_a_client_on_server_b(server, database_url):
+    a = server
+    with uvicorn_server(database_url) as b:
+        token = register(a.url)
+        client, received = listening_client(["order:updated"])
+        client.connect(b.url, auth={"accessToken": token}, wait_timeout=10)
+        try:
+            change_order_status(a.url, token, "SHIPPED")
+            name, data = received.get(timeout=10)
+            assert (name, data["orderId"], data["status"]) == (
+                "order:updated",
+                "order_789",
+                "SHIPPED",
+            )
+        finally:
+            client.disconnect()
+
+
+def _node_client_dir() -> str | None:
+    directory = os.environ.get("DUKA_SOCKETIO_CLIENT_DIR")
+    if directory and (Path(directory) / "node_modules" / "socket.io-client").is_dir():
+        return directory
+    if os.environ.get("CI"):
+        pytest.fail("CI must install socket.io-client (see .ci/run)")
+    return None
+
+
+def test_npm_socket_io_client_connects_authenticates_and_receives(server, tmp_path):
+    directory = _node_client_dir()
+    if directory is None or shutil.which("node") is None:
+        pytest.skip("set DUKA_SOCKETIO_CLIENT_DIR to a folder with npm socket.io-client (.ci/run)")
+    script = Path(directory) / "socketio_client.mjs"
+    shutil.copy(HERE / "socketio_client.mjs", script)  # so that its import resolves there
+    result = subprocess.run(
+        ["node", str(script), server.url], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "OK" in result.stdout
+
+
+def test_a_socket_that_never_authenticates_is_closed(server):
+    client, received = listening_client(["disconnect"])
+    client.connect(server.url, wait_timeout=10, transports=["websocket"])
+    try:
+        assert received.get(timeout=15)[0] == "disconnect"
+        assert not client.connected
+    finally:
+        client.disconnect()

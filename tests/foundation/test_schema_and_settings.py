@@ -1,0 +1,64 @@
+"""OpenAPI schemas build with no warnings; production refuses the development secret key."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+from django.core.management import call_command
+
+ROOT = Path(settings.BASE_DIR)
+
+
+@pytest.mark.parametrize(
+    "urlconf, must_have",
+    [
+        ("storefronts.schema_roots", None),
+        ("storefronts.cryptoshop.urls", "/auth/2fa/verify"),
+    ],
+)
+def test_each_storefront_schema_builds_without_warnings(tmp_path, urlconf, must_have):
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--urlconf", urlconf, "--fail-on-warn", "--validate", "--file", out)
+    schema = yaml.safe_load(out.read_text())
+    assert schema["openapi"].startswith("3.")
+    if must_have:
+        assert must_have in schema["paths"]
+        assert "CryptoShopError" in schema["components"]["schemas"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url", ["/techaven/api/schema/", "/cryptoshop/api/schema/", "/cryptoshop/api/docs/"]
+)
+def test_the_schema_and_docs_pages_answer_200(api, url):
+    assert api.get(url).status_code == 200
+
+
+def _boot(env_overrides: dict[str, str], drop: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.update(env_overrides)
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_debug_off_refuses_the_development_secret_key():
+    result = _boot({"DEBUG": "false"}, drop=("SECRET_KEY",))
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_debug_off_starts_with_a_real_secret_key():
+    result = _boot({"DEBUG": "false", "SECRET_KEY": "a-real-secret-for-this-test-only-0123456789"})
+    assert result.returncode == 0, result.stderr

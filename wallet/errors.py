@@ -1,0 +1,19 @@
+from enum import StrEnum
+
+from core.errors import DomainError, ErrorKind
+
+
+class PaymentErrorCode(StrEnum):
+    BAD_SIGNATURE = "BAD_SIGNATURE"
+    BAD_CALLBACK = "BAD_CALLBACK"
+    UNKNOWN_REFERENCE = "UNKNOWN_REFERENCE"
+
+
+class PaymentError(DomainError):
+    kind = ErrorKind.INVALID
+
+
+def unknown_payment() -> PaymentError:
+    return PaymentError(
+        PaymentErrorCode.UNKNOWN_REFERENCE, "Unknown payment", kind=ErrorKind.NOT_FOUND
+    )

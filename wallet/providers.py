@@ -1,0 +1,125 @@
+"""Payment providers are adapters behind one interface (BRIEF decision 8).
+
+Airtel Money and TNM Mpamba map to the sandbox adapter by default: their real APIs are not
+reachable from here. A real adapter implements `PaymentProvider` and is named in the
+`PAYMENT_PROVIDERS` setting ({key: "dotted.path.Class"}).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+SIGNATURE_HEADER = "X-Sandbox-Signature"
+
+
+@dataclass(frozen=True, slots=True)
+class Initiation:
+    reference: str
+    payment_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackResult:
+    reference: str
+    succeeded: bool
+
+
+class PaymentProvider(Protocol):
+    key: str
+
+    def new_reference(self) -> str: ...
+
+    def initiate(
+        self, *, reference: str, amount_minor: int, currency: str, phone: str
+    ) -> Initiation:
+        """Open a payment; the buyer completes it at `payment_url`."""
+
+    def verify_callback(self, *, body: bytes, signature: str) -> bool:
+        """True when the callback body was really signed by the provider."""
+
+    def parse_callback(self, *, body: bytes) -> CallbackResult: ...
+
+    def refund(self, *, reference: str, amount_minor: int, currency: str) -> None:
+        """Ask for the money back; the outcome arrives later as a callback for `reference`."""
+
+
+class SandboxProvider:
+    """A provider that lives inside Duka: its payment page is served at
+    `/pay/sandbox/<reference>` and its callbacks are HMAC-SHA256 signed."""
+
+    key = "sandbox"
+
+    def __init__(self, key: str = "sandbox") -> None:
+        self.key = key
+
+    @staticmethod
+    def secret() -> bytes:
+        configured = getattr(settings, "PAYMENT_SANDBOX_SECRET", "")
+        if configured:
+            return configured.encode()
+        # derived, never stored in the repo: a different deployment secret gives another key
+        return hmac.new(settings.SECRET_KEY.encode(), b"duka.sandbox-payments", "sha256").digest()
+
+    def new_reference(self) -> str:
+        return f"sbx_{secrets.token_hex(12)}"
+
+    def initiate(
+        self, *, reference: str, amount_minor: int, currency: str, phone: str
+    ) -> Initiation:
+        return Initiation(reference, f"{settings.PUBLIC_BASE_URL}/pay/sandbox/{reference}")
+
+    def sign(self, body: bytes) -> str:
+        return "sha256=" + hmac.new(self.secret(), body, hashlib.sha256).hexdigest()
+
+    def verify_callback(self, *, body: bytes, signature: str) -> bool:
+        return bool(signature) and hmac.compare_digest(self.sign(body), signature)
+
+    def callback_body(self, *, reference: str, succeeded: bool) -> bytes:
+        payload: dict[str, Any] = {
+            "reference": reference,
+            "status": "succeeded" if succeeded else "failed",
+            "event_id": secrets.token_hex(8),
+        }
+        return json.dumps(payload, separators=(",", ":")).encode()
+
+    def parse_callback(self, *, body: bytes) -> CallbackResult:
+        data = json.loads(body)
+        return CallbackResult(str(data["reference"]), data.get("status") == "succeeded")
+
+    def refund(self, *, reference: str, amount_minor: int, currency: str) -> None:
+        # the sandbox pays every refund back: its signed callback follows after commit
+        from django.db import transaction
+
+        from wallet.tasks import sandbox_refund_settle
+
+        transaction.on_commit(lambda: sandbox_refund_settle.delay(reference))
+
+
+DEFAULT_PROVIDERS = {
+    "sandbox": "wallet.providers.SandboxProvider",
+    "airtel_money": "wallet.providers.SandboxProvider",
+    "tnm_mpamba": "wallet.providers.SandboxProvider",
+}
+
+
+def provider_key(name: str) -> str:
+    """'Airtel Money' → 'airtel_money'; unknown names are served by the sandbox."""
+    key = "_".join(name.lower().replace("-", " ").split())
+    return key if key in _registry() else "sandbox"
+
+
+def _registry() -> dict[str, str]:
+    return {**DEFAULT_PROVIDERS, **getattr(settings, "PAYMENT_PROVIDERS", {})}
+
+
+def get_provider(key: str) -> PaymentProvider:
+    cls = import_string(_registry().get(key, DEFAULT_PROVIDERS["sandbox"]))
+    return cls(key) if cls is SandboxProvider else cls()

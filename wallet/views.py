@@ -1,0 +1,71 @@
+"""The sandbox provider's payment page and the providers' callback endpoint (plain Django:
+these are pages for people and provider servers, not part of a storefront contract)."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from core.errors import DomainError, ErrorKind
+
+from .models import PaymentAttempt
+from .providers import SIGNATURE_HEADER, SandboxProvider, get_provider
+from .services import payment_callback_handle, sandbox_deliver
+
+
+def _sandbox_attempt(reference: str) -> PaymentAttempt:
+    attempt = (
+        PaymentAttempt.objects.select_related("order")
+        .prefetch_related("order__items")
+        .filter(reference=reference, kind=PaymentAttempt.Kind.PAYMENT)
+        .first()
+    )
+    if attempt is None or not isinstance(get_provider(attempt.provider), SandboxProvider):
+        raise Http404("No such payment")
+    return attempt
+
+
+@require_http_methods(["GET", "POST"])
+def sandbox_payment_page(request: HttpRequest, reference: str) -> HttpResponse:
+    """GET: the order summary with Approve / Decline. POST (the form): the sandbox signs its
+    callback and delivers it; a second click finds the payment settled and changes nothing."""
+    attempt = _sandbox_attempt(reference)
+    outcome = None
+    if request.method == "POST":
+        decision = request.POST.get("decision")
+        if decision not in {"approve", "decline"}:
+            return HttpResponse("Choose approve or decline.", status=400)
+        outcome = sandbox_deliver(reference=reference, succeeded=decision == "approve")
+        attempt.refresh_from_db()
+    context = {
+        "attempt": attempt,
+        "order": attempt.order,
+        "items": list(attempt.order.items.all()) if attempt.order else [],
+        "outcome": outcome,
+        "provider_name": attempt.provider.replace("_", " ").title(),
+    }
+    return render(request, "wallet/sandbox_pay.html", context)
+
+
+@csrf_exempt
+@require_POST
+def provider_callback(request: HttpRequest, provider: str) -> JsonResponse:
+    try:
+        outcome = payment_callback_handle(
+            provider=provider,
+            body=request.body,
+            signature=request.headers.get(SIGNATURE_HEADER, ""),
+        )
+    except DomainError as exc:
+        status = 404 if exc.kind == ErrorKind.NOT_FOUND else 400
+        return JsonResponse({"ok": False, "code": exc.code, "error": exc.message}, status=status)
+    return JsonResponse(
+        {
+            "ok": True,
+            "reference": outcome.reference,
+            "status": outcome.status,
+            "replayed": outcome.replayed,
+        }
+    )
