@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 
 from catalog import services
 from catalog.models import Category, Product, ProductImage, Review, ReviewImage, Shop
+from core.admin import HTTPS_URL_FIELDS
 
 
 @admin.register(Category)
@@ -18,6 +19,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Shop)
 class ShopAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URL_FIELDS
     """Staff create Techaven shops here and hand them to a seller account (`owner`)."""
 
     list_display = ["name", "storefront", "owner", "location", "is_verified", "is_active",
@@ -32,6 +34,7 @@ class ShopAdmin(admin.ModelAdmin):
 
 
 class ProductImageInline(admin.TabularInline):
+    formfield_overrides = HTTPS_URL_FIELDS
     model = ProductImage
     extra = 1
     fields = ["image", "url", "position"]
@@ -39,6 +42,7 @@ class ProductImageInline(admin.TabularInline):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URL_FIELDS
     list_display = ["name", "storefront", "shop", "category", "currency", "price_minor",
                     "stock_quantity", "is_active", "is_featured", "is_hot_sale",
                     "deleted_at"]  # fmt: skip

@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 
+from core.admin import HTTPS_URL_FIELDS
 from notifications import services
 from notifications.models import (
     Notification,
@@ -37,6 +38,7 @@ class OutboxEventAdmin(admin.ModelAdmin):
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URL_FIELDS
     list_display = ("uid", "user", "url", "is_active", "created_at")
     list_filter = ("is_active",)
     search_fields = ("uid", "url")

@@ -2,8 +2,8 @@
 status or money fields directly."""
 
 from django.contrib import admin, messages
-from django.db import models
 
+from core.admin import HTTPS_URL_FIELDS
 from core.errors import DomainError
 
 from .models import Coupon, CouponRedemption, Order, OrderItem, OrderStatusHistory
@@ -86,7 +86,7 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ["number", "uid", "buyer__username", "buyer__email", "payment_reference"]
     list_select_related = ["buyer", "shop"]
     inlines = [OrderItemInline, OrderStatusHistoryInline]
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = HTTPS_URL_FIELDS
     # tracking is typed here by staff, then "Mark shipped" uses it
     editable = {"tracking_number", "tracking_url", "notes"}
     actions = [

@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
 from accounts.models import User
+from core.admin import HTTPS_URL_FIELDS
 from core.errors import DomainError
 from support import services
 from support.events import ticket_public_id
@@ -254,6 +255,7 @@ class FaqAdmin(admin.ModelAdmin):
 
 @admin.register(AppInfo)
 class AppInfoAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URL_FIELDS
     list_display = ["app_name", "storefront", "version", "min_version", "force_update"]
     fieldsets = [
         (None, {"fields": ["storefront", "app_name"]}),
