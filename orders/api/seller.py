@@ -124,7 +124,7 @@ class SellerOrderStatus(DomainErrorsMixin, SellerViewMixin, APIView):
 
 
 urlpatterns = [
-    path("orders", SellerOrderList.as_view()),
-    path("orders/<str:order_id>", SellerOrderDetail.as_view()),
-    path("orders/<str:order_id>/status", SellerOrderStatus.as_view()),
+    path("orders/", SellerOrderList.as_view(), name="seller-order-list"),
+    path("orders/<str:order_id>/", SellerOrderDetail.as_view(), name="seller-order-detail"),
+    path("orders/<str:order_id>/status/", SellerOrderStatus.as_view(), name="seller-order-status"),
 ]

@@ -28,6 +28,17 @@ def test_back_office_needs_a_seller(api):
     assert client.get(f"{SELLER}/products/").status_code == 403
 
 
+def test_root_lists_the_sections_a_seller_can_open(seller):
+    client, _, _ = seller
+    body = client.get(f"{SELLER}/").json()
+    assert set(body) == {"shop", "products", "product-images", "orders"}
+    for url in body.values():
+        assert client.get(url).status_code == 200
+    html = client.get(f"{SELLER}/", HTTP_ACCEPT="text/html")
+    assert html.status_code == 200 and b"Seller Root" in html.content
+    assert APIClient().get(f"{SELLER}/").status_code in (401, 403)
+
+
 def test_token_auth_and_browsable_html(seller):
     _, owner, _ = seller
     token = Token.objects.create(user=owner)

@@ -45,7 +45,7 @@ def test_buy_pay_on_the_sandbox_page_ship_and_track(th, product, address, pay_me
     )
     csrf = {"HTTP_X_CSRFTOKEN": seller.cookies["csrftoken"].value}
     order_uid = placed["order_id"].removeprefix("ord_")
-    listed = seller.get("/seller/api/orders", HTTP_ACCEPT="application/json").json()
+    listed = seller.get("/seller/api/orders/", HTTP_ACCEPT="application/json").json()
     assert [o["id"] for o in listed["results"]] == [order_uid]
     for body in (
         {"status": "processing"},
@@ -56,7 +56,7 @@ def test_buy_pay_on_the_sandbox_page_ship_and_track(th, product, address, pay_me
         },
     ):
         response = seller.post(
-            f"/seller/api/orders/{order_uid}/status", body, content_type="application/json", **csrf
+            f"/seller/api/orders/{order_uid}/status/", body, content_type="application/json", **csrf
         )
         assert response.status_code == 200, response.content
 

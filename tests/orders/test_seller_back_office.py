@@ -25,15 +25,15 @@ def paid_order(th, product, address, pay_method):
 
 
 def move(client, order, **body):
-    return client.post(f"{SELLER}/orders/{order.uid}/status", body, format="json")
+    return client.post(f"{SELLER}/orders/{order.uid}/status/", body, format="json")
 
 
 def test_seller_lists_and_fulfils_own_shop_orders(th, shop, paid_order):
     client = seller_client(shop.owner)
-    listing = client.get(f"{SELLER}/orders")
+    listing = client.get(f"{SELLER}/orders/")
     assert listing.status_code == 200
     assert [o["number"] for o in listing.json()["results"]] == [paid_order.number]
-    assert client.get(f"{SELLER}/orders/{paid_order.uid}").status_code == 200
+    assert client.get(f"{SELLER}/orders/{paid_order.uid}/").status_code == 200
     assert move(client, paid_order, status="processing").status_code == 200
     r = move(client, paid_order, status="shipped")
     assert r.status_code == 400 and r.json()["code"] == "TRACKING_REQUIRED"
@@ -65,16 +65,16 @@ def test_seller_cannot_see_or_move_another_shops_order(paid_order):
     other = ShopFactory()
     ProductFactory(shop=other)
     client = seller_client(other.owner)
-    assert client.get(f"{SELLER}/orders").json()["results"] == []
-    assert client.get(f"{SELLER}/orders/{paid_order.uid}").status_code == 404
+    assert client.get(f"{SELLER}/orders/").json()["results"] == []
+    assert client.get(f"{SELLER}/orders/{paid_order.uid}/").status_code == 404
     assert move(client, paid_order, status="processing").status_code == 404
     assert Order.objects.get().status == "paid"
 
 
 def test_buyers_without_a_shop_are_refused(buyer, paid_order):
     client = seller_client(buyer)
-    assert client.get(f"{SELLER}/orders").status_code == 403
-    assert APIClient().get(f"{SELLER}/orders").status_code in (401, 403)
+    assert client.get(f"{SELLER}/orders/").status_code == 403
+    assert APIClient().get(f"{SELLER}/orders/").status_code in (401, 403)
 
 
 def test_seller_list_query_count_does_not_grow(
@@ -87,13 +87,13 @@ def test_seller_list_query_count_does_not_grow(
     add_to_cart(th, product)
     checkout(th, address, pay_method)
     with CaptureQueriesContext(connection) as one:
-        assert len(client.get(f"{SELLER}/orders").json()["results"]) == 1
+        assert len(client.get(f"{SELLER}/orders/").json()["results"]) == 1
     single = len(one)
     for _ in range(3):
         add_to_cart(th, product)
         checkout(th, address, pay_method)
     with django_assert_max_num_queries(single):
-        assert len(client.get(f"{SELLER}/orders").json()["results"]) == 4
+        assert len(client.get(f"{SELLER}/orders/").json()["results"]) == 4
 
 
 def test_staff_admin_actions_move_orders_through_services(admin_client, paid_order, product):
