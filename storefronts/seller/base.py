@@ -1,12 +1,19 @@
 """Seller back office conventions: DRF browsable API, session login or token, own shop only."""
 
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import (
+    BaseAuthentication,
+    SessionAuthentication,
+    TokenAuthentication,
+    get_authorization_header,
+)
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 
 from catalog.models import Shop
+from storefronts.cryptoshop.auth import CryptoShopTokenAuthentication, TwoFactorRequired
+from storefronts.techaven.auth import TechavenJWTAuthentication
 
 
 class SellerPagination(PageNumberPagination):
@@ -29,10 +36,35 @@ def seller_shops(user):
     return Shop.objects.filter(owner=user, is_active=True)
 
 
+class StorefrontBearerAuthentication(BaseAuthentication):
+    """`Authorization: Bearer <token>` with the token the seller's storefront app uses: a
+    Techaven JWT, or a CryptoShop access token (the 2FA session token once 2FA is on).
+    `?access_token=` works too, for opening the browsable pages as a CryptoShop seller."""
+
+    def authenticate(self, request):
+        header = get_authorization_header(request).split()
+        if header and header[0].lower() == b"bearer" and header[1:2]:
+            if header[1].count(b".") == 2:  # a JWT
+                return TechavenJWTAuthentication().authenticate(request)
+        elif header or "access_token" not in request.query_params:
+            return None
+        found = CryptoShopTokenAuthentication().authenticate(request)
+        if found and found[0].two_factor_enabled and not found[1].second_factor_passed:
+            raise TwoFactorRequired()
+        return found
+
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="seller"'
+
+
 class SellerViewMixin:
     """Mix into DRF generic views/viewsets of the back office."""
 
-    authentication_classes = [SessionAuthentication, TokenAuthentication]
+    authentication_classes = [
+        StorefrontBearerAuthentication,  # first: its header makes a refusal a 401
+        SessionAuthentication,
+        TokenAuthentication,
+    ]
     permission_classes = [IsSeller]
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
     pagination_class = SellerPagination

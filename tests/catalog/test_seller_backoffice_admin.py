@@ -4,7 +4,13 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.factories import StaffUserFactory, TechavenUserFactory
-from catalog.factories import CategoryFactory, ProductFactory, ReviewFactory, ShopFactory
+from catalog.factories import (
+    CategoryFactory,
+    CryptoShopSellerFactory,
+    ProductFactory,
+    ReviewFactory,
+    ShopFactory,
+)
 from catalog.models import Product, ProductImage, Review
 from tests.catalog.conftest import png_bytes
 
@@ -202,3 +208,34 @@ def test_admin_pages_open(staff_client, model):
     if model in obj_id:
         obj = obj_id[model]()
         assert staff_client.get(f"/admin/catalog/{model}/{obj.pk}/change/").status_code == 200
+
+
+def test_sellers_sign_in_with_their_storefront_token():
+    """A Techaven seller's app JWT and a CryptoShop seller's access token open the back
+    office; once 2FA is on, only the 2FA session token does."""
+    from accounts.services.cryptoshop_auth import (
+        cryptoshop_2fa_setup,
+        cryptoshop_2fa_verify,
+        cryptoshop_user_register,
+    )
+    from tests.conftest import cryptoshop_client, techaven_client
+    from tests.cryptoshop.conftest import totp_code
+
+    th_owner = TechavenUserFactory()
+    ShopFactory(owner=th_owner)
+    assert techaven_client(th_owner).get(f"{SELLER}/products/").status_code == 200
+
+    account = cryptoshop_user_register()
+    CryptoShopSellerFactory(owner=account.user)
+    assert cryptoshop_client(account.access_token).get(f"{SELLER}/orders/").status_code == 200
+    page = APIClient().get(f"{SELLER}/products/?access_token={account.access_token}")
+    assert page.status_code == 200
+
+    setup = cryptoshop_2fa_setup(user=account.user)
+    session = cryptoshop_2fa_verify(user=account.user, code=totp_code(setup.secret), remember=False)
+    gated = cryptoshop_client(account.access_token).get(f"{SELLER}/orders/")
+    assert gated.status_code == 401 and "Two-factor" in gated.json()["detail"]
+    assert cryptoshop_client(session.session_token).get(f"{SELLER}/orders/").status_code == 200
+
+    assert cryptoshop_client("cs_nonsense").get(f"{SELLER}/orders/").status_code == 401
+    assert cryptoshop_client("a.b.c").get(f"{SELLER}/orders/").status_code == 401
