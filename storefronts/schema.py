@@ -6,6 +6,7 @@ the success envelope and adds the error responses every endpoint can give.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.urls import path
@@ -84,7 +85,9 @@ class StorefrontAutoSchema(AutoSchema):
     def _envelope(self, data_schema: dict[str, Any] | None) -> dict[str, Any]:
         properties: dict[str, Any] = {"success": {"type": "boolean", "enum": [True]}}
         properties["data"] = data_schema or {"nullable": True}
-        properties.update(self._conv["extra"])
+        # copies: drf-spectacular's enum hook rewrites schemas in place, and a shared dict
+        # rewritten by one generation would leave the next without its enum component
+        properties.update(copy.deepcopy(self._conv["extra"]))
         return {"type": "object", "properties": properties, "required": self._conv["required"]}
 
     def _get_response_for_code(
@@ -104,7 +107,10 @@ class StorefrontAutoSchema(AutoSchema):
             return bodies
         name = self._conv["error_name"]
         component = ResolvedComponent(
-            name=name, type=ResolvedComponent.SCHEMA, object=name, schema=self._conv["error"]
+            name=name,
+            type=ResolvedComponent.SCHEMA,
+            object=name,
+            schema=copy.deepcopy(self._conv["error"]),
         )
         self.registry.register_on_missing(component)
         for code, description in ERRORS.items():
