@@ -20,6 +20,7 @@ ERRORS = {
     "403": "Forbidden",
     "404": "Not found",
     "405": "Method not allowed",
+    "409": "Conflict (the resource exists, or a request with this Idempotency-Key is running)",
     "413": "Request body too large",
     "415": "Unsupported media type",
     "422": "Unprocessable entity",
