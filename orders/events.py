@@ -1,4 +1,5 @@
-"""The order events this domain publishes through the outbox (BRIEF decision 9).
+"""The order events this domain publishes through the outbox (BRIEF decision 9): to the
+buyer, and to the seller of the order's shop (docs/decisions.md, "Seller events").
 
 `data` is the order as the storefront's real-time and webhook payloads show it; ids carry the
 storefront's prefixes. Amounts leave here as JSON numbers converted exactly from minor units,
@@ -13,8 +14,17 @@ from core.money import minor_to_decimal
 from notifications.outbox import publish
 
 from .models import Order
-from .state import Status
-from .words import BUYER_MESSAGE, CRYPTOSHOP_STATUS, TECHAVEN_LABEL, TECHAVEN_STATUS
+from .selectors import order_seller_ids
+from .state import Actor, Status
+from .words import (
+    BUYER_MESSAGE,
+    BUYER_SHIPPED_TRACKED,
+    CRYPTOSHOP_STATUS,
+    SELLER_CANCELLED_BY,
+    SELLER_MESSAGE,
+    TECHAVEN_LABEL,
+    TECHAVEN_STATUS,
+)
 
 
 def _iso(value) -> str | None:
@@ -32,9 +42,31 @@ def order_public_id(order: Order) -> str:
     return f"{'order' if order.storefront == 'cryptoshop' else 'ord'}_{order.uid}"
 
 
-def order_snapshot(order: Order) -> dict[str, Any]:
+def buyer_message(order: Order) -> str:
+    """What the buyer is told of the order's status (with the tracking number once shipped)."""
     status = Status(order.status)
-    message = BUYER_MESSAGE[status]
+    if status == Status.SHIPPED and order.tracking_number:
+        return BUYER_SHIPPED_TRACKED.format(tracking=order.tracking_number)
+    return BUYER_MESSAGE[status]
+
+
+def seller_message(order: Order, *, actor: Actor) -> str:
+    """What the shop's seller is told: the order by its number (CryptoShop: its id), and for
+    a cancellation who cancelled it and why."""
+    status = Status(order.status)
+    ref = order.number if order.storefront == "techaven" else order_public_id(order)
+    if status != Status.CANCELLED:
+        return SELLER_MESSAGE[status].format(order=ref)
+    text = SELLER_CANCELLED_BY.get(actor, SELLER_MESSAGE[status]).format(order=ref)
+    return f"{text}: {order.cancel_reason}" if order.cancel_reason else text
+
+
+def order_snapshot(order: Order, *, message: str | None = None) -> dict[str, Any]:
+    """The order as the storefront's real-time and webhook payloads show it; `message` is the
+    text for whoever is told (default: the buyer's)."""
+    status = Status(order.status)
+    if message is None:
+        message = buyer_message(order)
     if order.storefront == "cryptoshop":
         oid = order_public_id(order)
         return {
@@ -68,20 +100,61 @@ def order_snapshot(order: Order) -> dict[str, Any]:
     }
 
 
-def order_announce(order: Order, *, created: bool = False) -> None:
-    """Publish order.created / order.updated for the buyer, inside the caller's transaction."""
+def order_announce(
+    order: Order,
+    *,
+    created: bool = False,
+    actor: Actor = Actor.SYSTEM,
+    user=None,
+    moved: bool = True,
+) -> None:
+    """Publish order.created / order.updated inside the caller's transaction: one event for
+    the buyer, one for each seller of the order's shop (one event per person, so each person's
+    events stay in order and each subscriber gets each event once).
+
+    The buyer hears of every change. A seller hears of the order's creation and of every
+    status move they did not make themselves (`user` made this one, as `actor`), never twice
+    when they bought it too; `moved=False` (only the refund's progress changed) is the
+    buyer's alone. An order mixing several shops has no seller to tell (staff fulfil it).
+    """
+    name = "order.created" if created else "order.updated"
     data = order_snapshot(order)
-    status = Status(order.status)
-    title = f"Order {order.number}" if order.storefront == "techaven" else "Order update"
     publish(
-        "order.created" if created else "order.updated",
+        name,
         storefront=order.storefront,
         user_id=order.buyer_id,
         data=data,
-        notification={
-            "type": "order_update",
-            "title": title,
-            "body": BUYER_MESSAGE[status],
-            "data": {"order_id": order_public_id(order)},
-        },
+        notification=_notification(order, title=_title(order), body=data["message"]),
     )
+    if not (created or moved):
+        return
+    told = {order.buyer_id, user.pk if user is not None else None}
+    sellers = [pk for pk in order_seller_ids(order) if pk not in told]
+    if not sellers:
+        return
+    message = seller_message(order, actor=actor)
+    seller_data = order_snapshot(order, message=message)
+    for seller_id in sellers:
+        publish(
+            name,
+            storefront=order.storefront,
+            user_id=seller_id,
+            data=seller_data,
+            notification=_notification(
+                order,
+                title="New order" if created else _title(order),
+                body=message,
+                role="seller",
+            ),
+        )
+
+
+def _title(order: Order) -> str:
+    return f"Order {order.number}" if order.storefront == "techaven" else "Order update"
+
+
+def _notification(order: Order, *, title: str, body: str, role: str = "") -> dict[str, Any]:
+    data = {"order_id": order_public_id(order)}
+    if role:
+        data["role"] = role  # the seller's app opens its back office, not the buyer's order
+    return {"type": "order_update", "title": title, "body": body, "data": data}

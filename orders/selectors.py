@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
-from catalog.models import ProductImage
+from catalog.models import ProductImage, Shop
 
 from .models import Cart, CartItem, Order, OrderItem
 from .state import Status
@@ -67,3 +67,15 @@ def buyer_received_product(*, user, product_id: int) -> bool:
         product_id=product_id,
         order__status__in=(Status.DELIVERED, Status.COMPLETED),
     ).exists()
+
+
+def order_seller_ids(order: Order) -> list[int]:
+    """The users who sell `order`: its shop's owner, if their account is active. An order
+    mixing several shops has no shop, hence no seller (staff fulfil it)."""
+    if order.shop_id is None:
+        return []
+    return list(
+        Shop.objects.filter(pk=order.shop_id, owner__is_active=True).values_list(
+            "owner_id", flat=True
+        )
+    )

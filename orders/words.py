@@ -1,6 +1,6 @@
 """How each storefront words the one state machine (BRIEF decision 5)."""
 
-from .state import Status
+from .state import Actor, Status
 
 # Techaven's filter knows pending, processing, shipped, delivered, cancelled: a paid order is
 # being processed, a completed one was delivered, a refunded one was cancelled (refund_status
@@ -53,4 +53,24 @@ BUYER_MESSAGE = {
     Status.COMPLETED: "Your order is complete",
     Status.CANCELLED: "Your order has been cancelled",
     Status.REFUNDED: "Your order has been refunded",
+}
+# the buyer's shipped message names the tracking number when the order has one
+BUYER_SHIPPED_TRACKED = "Your order has been shipped. Tracking number: {tracking}"
+
+# what the shop's seller is told when an order placed with them reaches a status ({order}:
+# the Techaven order number, the CryptoShop order id — its contract shows no number)
+SELLER_MESSAGE = {
+    Status.PENDING: "New order {order}",
+    Status.PAID: "Order {order} was paid — ready to process",
+    Status.PROCESSING: "Order {order} was confirmed",
+    Status.SHIPPED: "Order {order} was marked shipped",
+    Status.DELIVERED: "Order {order} was delivered",
+    Status.COMPLETED: "Order {order} is complete",
+    Status.CANCELLED: "Order {order} was cancelled",
+    Status.REFUNDED: "Order {order} was refunded to the buyer",
+}
+# a cancellation says who cancelled (a seller is never told of their own moves)
+SELLER_CANCELLED_BY = {
+    Actor.BUYER: "Buyer cancelled order {order}",
+    Actor.STAFF: "Support cancelled order {order}",
 }

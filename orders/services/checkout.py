@@ -159,7 +159,7 @@ def _place(
     OrderStatusHistory.objects.create(
         order=order, status=Status.PENDING, actor_role=Actor.BUYER, actor=buyer, created_at=now
     )
-    order_announce(order, created=True)
+    order_announce(order, created=True, actor=Actor.BUYER, user=buyer)
     return order
 
 

@@ -121,7 +121,7 @@ def order_cancel(*, order_id: int, actor: Actor, user=None, reason: str = "") ->
     provider is refunded through the same provider (`refund_status` processing)."""
     order = order_lock(order_id)
     _cancel(order, actor=actor, user=user, reason=reason)
-    order_announce(order)
+    order_announce(order, actor=actor, user=user)
     return order
 
 
@@ -162,7 +162,7 @@ def order_status_change(
     order = order_lock(order_id)
     if target == Status.CANCELLED:
         _cancel(order, actor=actor, user=user, reason=note)
-        order_announce(order)
+        order_announce(order, actor=actor, user=user)
         return order
     if payment_hash:
         if order.status != Status.PENDING and payment_hash != order.payment_hash:
@@ -208,7 +208,7 @@ def order_status_change(
         if not note and order.tracking_number:
             note = f"Tracking number {order.tracking_number}"
     _move(order, target, actor=actor, user=user, note=note)
-    order_announce(order)
+    order_announce(order, actor=actor, user=user)
     return order
 
 
@@ -228,7 +228,7 @@ def order_mark_paid(*, order_id: int, reference: str) -> bool:
     if order.status != Status.PENDING:
         return False
     _move(order, Status.PAID, actor=Actor.SYSTEM, note=f"Payment {reference} confirmed")
-    order_announce(order)
+    order_announce(order, actor=Actor.SYSTEM)
     return True
 
 
@@ -241,22 +241,25 @@ def order_payment_failed(*, order_id: int, reference: str) -> None:
     _move(order, Status.CANCELLED, actor=Actor.SYSTEM, note=f"Payment {reference} failed")
     order.cancel_reason = "Payment failed"
     order.save(update_fields=["cancel_reason", "updated_at"])
-    order_announce(order)
+    order_announce(order, actor=Actor.SYSTEM)
 
 
 @transaction.atomic
 def order_refund_settled(*, order_id: int, succeeded: bool) -> None:
     order = order_lock(order_id)
+    moved = False
     if succeeded:
         order.refund_status = Order.RefundStatus.COMPLETED
         if order.status == Status.CANCELLED:
             _move(order, Status.REFUNDED, actor=Actor.SYSTEM, note="Refund completed")
+            moved = True
         else:
             order.save(update_fields=["refund_status", "updated_at"])
     else:
         order.refund_status = Order.RefundStatus.FAILED
         order.save(update_fields=["refund_status", "updated_at"])
-    order_announce(order)
+    # the seller is told of the move to refunded, not of the refund's own progress
+    order_announce(order, actor=Actor.SYSTEM, moved=moved)
 
 
 @transaction.atomic(durable=True)
@@ -270,7 +273,7 @@ def order_expire(*, order_id: int) -> bool:
     _move(order, Status.CANCELLED, actor=Actor.SYSTEM, note="Payment not received in time")
     order.cancel_reason = "Payment not received in time"
     order.save(update_fields=["cancel_reason", "updated_at"])
-    order_announce(order)
+    order_announce(order, actor=Actor.SYSTEM)
     return True
 
 

@@ -3,6 +3,8 @@ server and real uvicorn servers (see `servers.py`)."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import threading
 from collections.abc import Iterator
@@ -14,6 +16,8 @@ import pytest
 from accounts.factories import TechavenUserFactory
 from accounts.services.cryptoshop_auth import cryptoshop_user_register
 from accounts.services.sessions import techaven_session_start
+from notifications import realtime
+from tests.conftest import CRYPTOSHOP
 
 
 @dataclass
@@ -60,7 +64,7 @@ class LocalServer:
         return self.statuses[index], self.response_body
 
 
-def _serve(state: LocalServer, responder=None) -> Iterator[LocalServer]:
+def serve(state: LocalServer, responder=None) -> Iterator[LocalServer]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
             length = int(self.headers.get("Content-Length") or 0)
@@ -90,12 +94,48 @@ def _serve(state: LocalServer, responder=None) -> Iterator[LocalServer]:
 @pytest.fixture
 def receiver() -> Iterator[LocalServer]:
     """A webhook receiver; set `receiver.statuses` to choose its answers."""
-    yield from _serve(LocalServer())
+    yield from serve(LocalServer())
 
 
 @pytest.fixture
 def allow_private(settings):
     settings.WEBHOOKS_ALLOW_PRIVATE = True
+
+
+SECRET = "receiver-secret"
+
+
+def subscribe(client, receiver: LocalServer, events: list[str]) -> None:
+    """Register `receiver` as the client's CryptoShop webhook (`POST /webhooks`), signed with
+    SECRET."""
+    response = client.post(
+        f"{CRYPTOSHOP}/webhooks",
+        {"url": receiver.url, "events": events, "secret": SECRET},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+
+
+def verified_bodies(receiver: LocalServer) -> list[dict]:
+    """What the receiver got, each body checked against its SECRET signature first."""
+    bodies = []
+    for recorded in receiver.requests:
+        expected = hmac.new(SECRET.encode(), recorded.body, hashlib.sha256).hexdigest()
+        assert recorded.headers["X-Webhook-Signature"] == f"sha256={expected}"
+        bodies.append(json.loads(recorded.body))
+    return bodies
+
+
+@pytest.fixture
+def pushed(monkeypatch) -> list[tuple[int, str, dict]]:
+    """What the relay pushed to users' sockets: [(user_id, event, payload)]."""
+    calls: list[tuple[int, str, dict]] = []
+
+    def record(user_id, messages):
+        calls.extend((user_id, name, payload) for name, payload in messages)
+
+    monkeypatch.setattr(realtime, "push_to_user", record)
+    return calls
 
 
 UNREGISTERED_TOKEN = "dead-token"
@@ -126,7 +166,7 @@ def _fcm_responder(state: LocalServer, body: bytes) -> tuple[int, bytes]:
 @pytest.fixture
 def fake_fcm(settings) -> Iterator[LocalServer]:
     """A local stand-in for FCM HTTP v1; `dead-token` is UNREGISTERED, `busy-token` 503."""
-    for state in _serve(LocalServer(), _fcm_responder):
+    for state in serve(LocalServer(), _fcm_responder):
         settings.PUSH_SENDER = "fcm"
         settings.FCM_PROJECT_ID = "duka-test"
         settings.FCM_BEARER_TOKEN = "test-bearer"

@@ -7,51 +7,14 @@ receiver, the in-app inbox and the user's sockets get what the CryptoShop docume
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-
 import pytest
 
 from catalog.factories import CryptoShopProductFactory, CryptoShopSellerFactory
-from notifications import realtime
 from notifications.models import Notification
 from tests.conftest import CRYPTOSHOP, cryptoshop_client
-from tests.events.conftest import Account
+from tests.events.conftest import Account, subscribe, verified_bodies
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-SECRET = "receiver-secret"
-
-
-@pytest.fixture
-def pushed(monkeypatch):
-    """What the relay pushed to users' sockets: [(user_id, event, payload)]."""
-    calls: list[tuple[int, str, dict]] = []
-
-    def record(user_id, messages):
-        calls.extend((user_id, name, payload) for name, payload in messages)
-
-    monkeypatch.setattr(realtime, "push_to_user", record)
-    return calls
-
-
-def _subscribe(client, receiver, events: list[str]) -> None:
-    response = client.post(
-        f"{CRYPTOSHOP}/webhooks",
-        {"url": receiver.url, "events": events, "secret": SECRET},
-        format="json",
-    )
-    assert response.status_code == 201, response.content
-
-
-def _verified_bodies(receiver) -> list[dict]:
-    bodies = []
-    for recorded in receiver.requests:
-        expected = hmac.new(SECRET.encode(), recorded.body, hashlib.sha256).hexdigest()
-        assert recorded.headers["X-Webhook-Signature"] == f"sha256={expected}"
-        bodies.append(json.loads(recorded.body))
-    return bodies
 
 
 def test_an_order_placed_over_http_reaches_webhook_inbox_and_socket(
@@ -61,7 +24,7 @@ def test_an_order_placed_over_http_reaches_webhook_inbox_and_socket(
         shop=CryptoShopSellerFactory(), price_minor=250_000, price_eur_minor=8_999
     )
     buyer = cryptoshop_client(cs_account.token)
-    _subscribe(buyer, receiver, ["order.created", "order.updated"])
+    subscribe(buyer, receiver, ["order.created", "order.updated"])
 
     response = buyer.post(
         f"{CRYPTOSHOP}/orders",
@@ -71,7 +34,7 @@ def test_an_order_placed_over_http_reaches_webhook_inbox_and_socket(
     assert response.status_code == 201
     order_id = response.json()["data"]["id"]
 
-    [webhook] = _verified_bodies(receiver)
+    [webhook] = verified_bodies(receiver)
     assert webhook["event"] == "order.created"
     assert webhook["data"]["id"] == order_id
     assert webhook["data"]["status"] == "PENDING"
@@ -93,7 +56,7 @@ def test_a_support_message_over_http_reaches_webhook_and_socket(
     cs_account: Account, receiver, allow_private, pushed
 ):
     client = cryptoshop_client(cs_account.token)
-    _subscribe(client, receiver, ["support.ticket_created", "support.message_created"])
+    subscribe(client, receiver, ["support.ticket_created", "support.message_created"])
 
     created = client.post(
         f"{CRYPTOSHOP}/support",
@@ -108,7 +71,7 @@ def test_a_support_message_over_http_reaches_webhook_and_socket(
     assert message.status_code == 201
     message_id = message.json()["data"]["id"]
 
-    bodies = _verified_bodies(receiver)
+    bodies = verified_bodies(receiver)
     names = [b["event"] for b in bodies]
     assert names[0] == "support.ticket_created"
     assert bodies[0]["data"]["id"] == ticket_id

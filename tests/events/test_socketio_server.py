@@ -85,6 +85,58 @@ def test_python_socketio_client_receives_order_updated_caused_by_an_http_request
         client.disconnect()
 
 
+def call(base: str, method: str, path: str, token: str, body: dict) -> dict:
+    response = httpx.request(
+        method,
+        f"{base}/cryptoshop/api{path}",
+        json=body,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert response.status_code in (200, 201), response.text
+    return response.json()["data"]
+
+
+def test_seller_receives_order_updated_when_a_buyer_orders_pays_and_cancels(server):
+    """Everything over HTTP: a seller opens a shop and lists a product, a buyer orders it."""
+    seller = register(server.url)
+    call(server.url, "POST", "/sellers", seller, {"storeName": "SecureNet"})
+    product = call(
+        server.url,
+        "POST",
+        "/products",
+        seller,
+        {"name": "Premium VPN", "priceBtc": 0.0025, "priceEur": 89.99, "stockQuantity": 5},
+    )
+    buyer = register(server.url)
+    client, received = listening_client(["order:updated"])
+    client.connect(server.url, auth={"accessToken": seller}, wait_timeout=10)
+    try:
+        items = [{"productId": product["id"], "quantity": 1}]
+        oid = call(server.url, "POST", "/orders", buyer, {"items": items})["id"]
+        assert received.get(timeout=10) == (
+            "order:updated",
+            {"orderId": oid, "status": "PENDING", "message": f"New order {oid}"},
+        )
+        paid = {"status": "PAID", "paymentHash": "tx123456789"}
+        call(server.url, "PUT", f"/orders/{oid}", buyer, paid)
+        assert received.get(timeout=10) == (
+            "order:updated",
+            {
+                "orderId": oid,
+                "status": "PAID",
+                "message": f"Order {oid} was paid — ready to process",
+            },
+        )
+        call(server.url, "PUT", f"/orders/{oid}", buyer, {"status": "CANCELLED"})
+        assert received.get(timeout=10) == (
+            "order:updated",
+            {"orderId": oid, "status": "CANCELLED", "message": f"Buyer cancelled order {oid}"},
+        )
+    finally:
+        client.disconnect()
+
+
 def test_bad_token_gets_connect_error_authentication_failed(server):
     client, errors = listening_client(["connect_error"])
     with pytest.raises(socketio.exceptions.ConnectionError):

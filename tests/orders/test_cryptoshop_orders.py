@@ -48,7 +48,7 @@ def test_create_answers_the_documented_body_with_exact_amounts(cs_buyer, cs_prod
     cs_product.refresh_from_db()
     assert cs_product.stock_quantity == 4
     assert "0.0025" in response.content.decode()
-    event = OutboxEvent.objects.get(name="order.created")
+    event = OutboxEvent.objects.get(name="order.created", user=user)
     assert event.data["orderId"] == data["id"] and event.data["status"] == "PENDING"
     assert event.data["totalBtc"] == 0.0025 and event.data["buyerId"] == data["buyerId"]
     assert event.data["message"]
@@ -196,9 +196,12 @@ def test_full_flow_by_the_transition_table(cs_buyer, cs_seller, cs_product):
     assert [h.actor_role for h in order.history.all()] == [
         "buyer", "buyer", "seller", "seller", "seller", "buyer",
     ]  # fmt: skip
-    messages = [e.data["message"] for e in OutboxEvent.objects.filter(name="order.updated")]
-    assert "Your order has been confirmed" in messages
-    assert OutboxEvent.objects.filter(name="order.updated").count() == 5
+    told_buyer = OutboxEvent.objects.filter(name="order.updated", user=cs_buyer[0])
+    assert "Your order has been confirmed" in [e.data["message"] for e in told_buyer]
+    assert told_buyer.count() == 5
+    # the seller hears of the buyer's moves (paid, completed), not of their own
+    told_seller = OutboxEvent.objects.filter(name="order.updated", user=cs_seller[0])
+    assert [e.data["status"] for e in told_seller] == ["PAID", "COMPLETED"]
 
 
 def test_seller_confirms_a_pending_order_with_the_payment_hash(cs_buyer, cs_seller, cs_product):

@@ -58,13 +58,13 @@ def test_payment_page_shows_the_order_and_approve_marks_it_paid(th, placed, prod
     detail = th.get(f"{TECHAVEN}/orders/{placed['order_id']}").json()["data"]
     assert detail["is_paid"] is True and detail["status"] == "processing"
     assert [h["label"] for h in detail["status_history"]] == ["Order Placed", "Payment Received"]
-    assert OutboxEvent.objects.filter(name="order.updated").count() == 1
+    assert OutboxEvent.objects.filter(name="order.updated", user=th.user).count() == 1
     # a second click is a replay: nothing changes
     again = browser.post(page_path(placed), {"decision": "decline", "csrfmiddlewaretoken": token})
     assert again.status_code == 200
     order.refresh_from_db()
     assert order.status == "paid"
-    assert OutboxEvent.objects.filter(name="order.updated").count() == 1
+    assert OutboxEvent.objects.filter(name="order.updated", user=th.user).count() == 1
 
 
 def test_decline_cancels_the_order_and_returns_stock(placed, product):
