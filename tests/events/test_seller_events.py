@@ -181,7 +181,7 @@ class TechavenShop:
         token = Token.objects.get_or_create(user=self.owner)[0]
         client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
         uid = placed["order_id"].removeprefix("ord_")
-        response = client.post(f"{SELLER_API}/orders/{uid}/status", body, format="json")
+        response = client.post(f"{SELLER_API}/orders/{uid}/status/", body, format="json")
         assert response.status_code == 200, response.content
 
 
