@@ -8,12 +8,21 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import httpx
 import pytest
 import socketio
 from django.conf import settings
 from django.db import connection
 
+from tests.events.cryptoshop_flow import (
+    buyer_told_of_order_and_payment,
+    call,
+    open_shop,
+    order_and_pay,
+    order_updated,
+    pay,
+    place_order,
+    register,
+)
 from tests.events.servers import migrated_sqlite_file, uvicorn_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -43,22 +52,6 @@ def server(database_url):
         yield running
 
 
-def register(base: str) -> str:
-    response = httpx.post(f"{base}/cryptoshop/api/auth/register", json={}, timeout=10)
-    assert response.status_code == 201, response.text
-    return response.json()["data"]["accessToken"]
-
-
-def change_order_status(base: str, token: str, status: str = "CONFIRMED") -> None:
-    response = httpx.post(
-        f"{base}/cryptoshop/api/test-only/order-status",
-        json={"orderId": "order_789", "status": status, "message": "Your order has been confirmed"},
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=10,
-    )
-    assert response.status_code == 200, response.text
-
-
 def listening_client(events: list[str]) -> tuple[socketio.Client, queue.Queue]:
     received: queue.Queue = queue.Queue()
     client = socketio.Client(reconnection=False)
@@ -67,71 +60,38 @@ def listening_client(events: list[str]) -> tuple[socketio.Client, queue.Queue]:
     return client, received
 
 
-def test_python_socketio_client_receives_order_updated_caused_by_an_http_request(server):
-    token = register(server.url)
+def next_events(received: queue.Queue, count: int) -> list[tuple[str, dict]]:
+    return [received.get(timeout=10) for _ in range(count)]
+
+
+def test_python_socketio_client_receives_order_updated_caused_by_http_requests(server):
+    shop = open_shop(server.url)
+    buyer = register(server.url)
     client, received = listening_client(["order:updated"])
-    client.connect(server.url, auth={"accessToken": token}, wait_timeout=10)
+    client.connect(server.url, auth={"accessToken": buyer}, wait_timeout=10)
     try:
-        change_order_status(server.url, token)
-        assert received.get(timeout=10) == (
-            "order:updated",
-            {
-                "orderId": "order_789",
-                "status": "CONFIRMED",
-                "message": "Your order has been confirmed",
-            },
-        )
+        oid = order_and_pay(server.url, buyer, shop)
+        assert next_events(received, 2) == buyer_told_of_order_and_payment(oid)
     finally:
         client.disconnect()
 
 
-def call(base: str, method: str, path: str, token: str, body: dict) -> dict:
-    response = httpx.request(
-        method,
-        f"{base}/cryptoshop/api{path}",
-        json=body,
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=10,
-    )
-    assert response.status_code in (200, 201), response.text
-    return response.json()["data"]
-
-
 def test_seller_receives_order_updated_when_a_buyer_orders_pays_and_cancels(server):
     """Everything over HTTP: a seller opens a shop and lists a product, a buyer orders it."""
-    seller = register(server.url)
-    call(server.url, "POST", "/sellers", seller, {"storeName": "SecureNet"})
-    product = call(
-        server.url,
-        "POST",
-        "/products",
-        seller,
-        {"name": "Premium VPN", "priceBtc": 0.0025, "priceEur": 89.99, "stockQuantity": 5},
-    )
+    shop = open_shop(server.url)
     buyer = register(server.url)
     client, received = listening_client(["order:updated"])
-    client.connect(server.url, auth={"accessToken": seller}, wait_timeout=10)
+    client.connect(server.url, auth={"accessToken": shop.seller}, wait_timeout=10)
     try:
-        items = [{"productId": product["id"], "quantity": 1}]
-        oid = call(server.url, "POST", "/orders", buyer, {"items": items})["id"]
-        assert received.get(timeout=10) == (
-            "order:updated",
-            {"orderId": oid, "status": "PENDING", "message": f"New order {oid}"},
-        )
-        paid = {"status": "PAID", "paymentHash": "tx123456789"}
-        call(server.url, "PUT", f"/orders/{oid}", buyer, paid)
-        assert received.get(timeout=10) == (
-            "order:updated",
-            {
-                "orderId": oid,
-                "status": "PAID",
-                "message": f"Order {oid} was paid — ready to process",
-            },
+        oid = place_order(server.url, buyer, shop)
+        assert received.get(timeout=10) == order_updated(oid, "PENDING", f"New order {oid}")
+        pay(server.url, buyer, oid)
+        assert received.get(timeout=10) == order_updated(
+            oid, "PAID", f"Order {oid} was paid — ready to process"
         )
         call(server.url, "PUT", f"/orders/{oid}", buyer, {"status": "CANCELLED"})
-        assert received.get(timeout=10) == (
-            "order:updated",
-            {"orderId": oid, "status": "CANCELLED", "message": f"Buyer cancelled order {oid}"},
+        assert received.get(timeout=10) == order_updated(
+            oid, "CANCELLED", f"Buyer cancelled order {oid}"
         )
     finally:
         client.disconnect()
@@ -146,15 +106,15 @@ def test_bad_token_gets_connect_error_authentication_failed(server):
 
 
 def test_authenticate_event_after_a_bare_connect(server):
+    shop = open_shop(server.url)
     token = register(server.url)
     client, received = listening_client(["order:updated", "authenticated"])
     client.connect(server.url, wait_timeout=10, transports=["websocket"])
     try:
         assert client.call("authenticate", {"accessToken": token}, timeout=10) == {"success": True}
         assert received.get(timeout=5)[0] == "authenticated"
-        change_order_status(server.url, token, "SHIPPED")
-        name, data = received.get(timeout=10)
-        assert (name, data["status"]) == ("order:updated", "SHIPPED")
+        oid = order_and_pay(server.url, token, shop)
+        assert next_events(received, 2) == buyer_told_of_order_and_payment(oid)
     finally:
         client.disconnect()
 
@@ -180,17 +140,14 @@ def test_eleventh_connection_of_a_user_is_refused(server):
 def test_event_caused_on_server_a_reaches_a_client_on_server_b(server, database_url):
     a = server
     with uvicorn_server(database_url) as b:
-        token = register(a.url)
+        shop = open_shop(a.url)
+        buyer = register(a.url)
         client, received = listening_client(["order:updated"])
-        client.connect(b.url, auth={"accessToken": token}, wait_timeout=10)
+        client.connect(b.url, auth={"accessToken": buyer}, wait_timeout=10)
         try:
-            change_order_status(a.url, token, "SHIPPED")
-            name, data = received.get(timeout=10)
-            assert (name, data["orderId"], data["status"]) == (
-                "order:updated",
-                "order_789",
-                "SHIPPED",
-            )
+            # every request goes to server A; the events reach the socket on server B
+            oid = order_and_pay(a.url, buyer, shop)
+            assert next_events(received, 2) == buyer_told_of_order_and_payment(oid)
         finally:
             client.disconnect()
 

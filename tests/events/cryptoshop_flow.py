@@ -1,0 +1,85 @@
+"""The CryptoShop flow, over HTTP against a running server, that causes real order events:
+a seller opens a shop and lists a product, a buyer orders it and pays
+(`../shared/specs/cryptoshop-api.md`, "Basic Usage Examples" 1 and 2, and "Update Order Status").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+API = "/cryptoshop/api"
+PAYMENT_HASH = "tx123456789"
+
+
+def register(base: str) -> str:
+    """A new anonymous account (`POST /auth/register`); its access token."""
+    response = httpx.post(f"{base}{API}/auth/register", json={}, timeout=10)
+    assert response.status_code == 201, response.text
+    return response.json()["data"]["accessToken"]
+
+
+def call(base: str, method: str, path: str, token: str, body: dict | None = None) -> dict:
+    """One signed-in CryptoShop request that must succeed; its `data`."""
+    response = httpx.request(
+        method,
+        f"{base}{API}{path}",
+        json=body,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert response.status_code in (200, 201), response.text
+    return response.json()["data"]
+
+
+@dataclass(frozen=True)
+class Shop:
+    seller: str  # the seller's access token
+    product_id: str
+
+
+def open_shop(base: str) -> Shop:
+    """A new seller with a shop (`POST /sellers`) and one product in stock (`POST /products`)."""
+    seller = register(base)
+    call(base, "POST", "/sellers", seller, {"storeName": "SecureNet"})
+    product = call(
+        base,
+        "POST",
+        "/products",
+        seller,
+        {"name": "Premium VPN", "priceBtc": 0.0025, "priceEur": 89.99, "stockQuantity": 5},
+    )
+    return Shop(seller=seller, product_id=product["id"])
+
+
+def place_order(base: str, buyer: str, shop: Shop) -> str:
+    """The buyer orders one of the shop's products (`POST /orders`); the order's id."""
+    items = [{"productId": shop.product_id, "quantity": 1}]
+    return call(base, "POST", "/orders", buyer, {"items": items})["id"]
+
+
+def pay(base: str, buyer: str, order_id: str) -> None:
+    """The buyer marks the order paid with a payment hash (`PUT /orders/{id}`)."""
+    body = {"status": "PAID", "paymentHash": PAYMENT_HASH}
+    assert call(base, "PUT", f"/orders/{order_id}", buyer, body)["status"] == "PAID"
+
+
+def order_and_pay(base: str, buyer: str, shop: Shop) -> str:
+    """The buyer orders one of the shop's products and pays; the order's id."""
+    order_id = place_order(base, buyer, shop)
+    pay(base, buyer, order_id)
+    return order_id
+
+
+def order_updated(order_id: str, status: str, message: str) -> tuple[str, dict]:
+    """An `order:updated` Socket.IO event as a listening client records it."""
+    return ("order:updated", {"orderId": order_id, "status": status, "message": message})
+
+
+def buyer_told_of_order_and_payment(order_id: str) -> list[tuple[str, dict]]:
+    """The `order:updated` events the buyer gets from `order_and_pay`, in order."""
+    return [
+        order_updated(order_id, "PENDING", "Your order has been placed"),
+        order_updated(order_id, "PAID", "Your payment has been received"),
+    ]
