@@ -1,7 +1,9 @@
 // The CryptoShop document's client, unmodified: the stock npm socket.io-client connects
-// to the server root with `auth: {accessToken}`, receives `order:updated` caused by an HTTP
-// request, and a bad token gets `connect_error` "Authentication failed". The webhook sent
-// for the same event is checked with the document's Node.js `verifyWebhook`.
+// to the server root with `auth: {accessToken}`, and a bad token gets `connect_error`
+// "Authentication failed". Over HTTP, as the document's examples do, a seller lists a
+// product and a buyer orders and pays it; the buyer's socket receives `order:updated` for
+// each step, and the `order.updated` webhook (the Order object) is checked with the
+// document's Node.js `verifyWebhook`.
 //
 // Usage: node socketio_client.mjs http://127.0.0.1:PORT   (prints OK and exits 0)
 import crypto from "node:crypto";
@@ -27,18 +29,30 @@ function fail(message) {
 }
 setTimeout(() => fail("timed out"), 30000).unref();
 
-async function call(path, token, body) {
+async function call(method, path, token, body) {
   const response = await fetch(`${api}${path}`, {
-    method: "POST",
+    method,
     headers: {
       "Content-Type": "application/json",
       ...(token ? { Authorization: `Bearer ${token}` } : {}),
     },
-    body: JSON.stringify(body ?? {}),
+    ...(method === "GET" ? {} : { body: JSON.stringify(body ?? {}) }),
   });
   const data = await response.json();
-  if (!data.success) fail(`${path}: ${JSON.stringify(data)}`);
+  if (!data.success) fail(`${method} ${path}: ${JSON.stringify(data)}`);
   return data.data;
+}
+
+function same(actual, expected) {
+  const keys = Object.keys(expected).sort();
+  return (
+    JSON.stringify(Object.keys(actual).sort()) === JSON.stringify(keys) &&
+    keys.every((key) => JSON.stringify(actual[key]) === JSON.stringify(expected[key]))
+  );
+}
+
+function sameSecond(a, b) {
+  return Math.floor(Date.parse(a) / 1000) === Math.floor(Date.parse(b) / 1000);
 }
 
 // 1. a bad token is refused with "Authentication failed"
@@ -69,31 +83,82 @@ const webhook = new Promise((resolve) => {
 });
 while (!globalThis.hookUrl) await new Promise((r) => setTimeout(r, 10));
 
-// 3. register, subscribe the webhook, connect as the document shows
-const { accessToken } = await call("/auth/register");
-await call("/webhooks", accessToken, { url: globalThis.hookUrl, events: ["order.updated"], secret });
+// 3. a seller opens a shop and lists a product
+const { accessToken: sellerToken } = await call("POST", "/auth/register");
+await call("POST", "/sellers", sellerToken, { storeName: "SecureNet" });
+const product = await call("POST", "/products", sellerToken, {
+  name: "Premium VPN",
+  priceBtc: 0.0025,
+  priceEur: 89.99,
+  stockQuantity: 5,
+});
+
+// 4. a buyer registers, subscribes the webhook, connects as the document shows
+const { id: buyerId, accessToken } = await call("POST", "/auth/register");
+await call("POST", "/webhooks", accessToken, {
+  url: globalThis.hookUrl,
+  events: ["order.updated"],
+  secret,
+});
 
 const socket = io(base, { auth: { accessToken }, reconnection: false });
 socket.on("connect_error", (error) => fail(`connect_error: ${error.message}`));
-const update = new Promise((resolve) => socket.on("order:updated", resolve));
+const updates = [];
+const paid = new Promise((resolve) =>
+  socket.on("order:updated", (data) => {
+    updates.push(data);
+    if (data.status === "PAID") resolve();
+  }),
+);
 await new Promise((resolve) => socket.on("connect", resolve));
 
-// 4. an HTTP request changes the order; the event arrives over Socket.IO and the webhook
-await call("/test-only/order-status", accessToken, {
-  orderId: "order_789",
-  status: "CONFIRMED",
-  message: "Your order has been confirmed",
+// 5. the buyer orders and pays over HTTP; each change arrives over Socket.IO
+const order = await call("POST", "/orders", accessToken, {
+  items: [{ productId: product.id, quantity: 1 }],
 });
-const data = await update;
-if (data.orderId !== "order_789" || data.status !== "CONFIRMED" || !data.message) {
-  fail(`order:updated payload: ${JSON.stringify(data)}`);
+const paymentHash = "tx123456789";
+await call("PUT", `/orders/${order.id}`, accessToken, { status: "PAID", paymentHash });
+await paid;
+const expectedUpdates = [
+  { orderId: order.id, status: "PENDING", message: "Your order has been placed" },
+  { orderId: order.id, status: "PAID", message: "Your payment has been received" },
+];
+if (
+  updates.length !== expectedUpdates.length ||
+  !updates.every((data, i) => same(data, expectedUpdates[i]))
+) {
+  fail(`order:updated payloads: ${JSON.stringify(updates)}`);
 }
+
+// 6. the webhook: signed as the document says, its data the Order object as now paid
 const hook = await webhook;
 if (!verifyWebhook(hook.raw, hook.signature, secret)) fail("webhook signature did not verify");
 const payload = JSON.parse(hook.raw);
-if (payload.event !== "order.updated" || payload.data.id !== "order_789") {
-  fail(`webhook payload: ${hook.raw}`);
+const now = await call("GET", `/orders/${order.id}`, accessToken);
+const { createdAt, updatedAt, ...data } = payload.data;
+const expectedData = {
+  id: order.id,
+  orderId: order.id,
+  buyerId,
+  status: "PAID",
+  totalBtc: 0.0025,
+  totalEur: 89.99,
+  paymentHash,
+  paymentConfirmed: true,
+  completedAt: null,
+};
+if (
+  payload.event !== "order.updated" ||
+  Number.isNaN(Date.parse(payload.timestamp)) ||
+  !same(data, expectedData) ||
+  ["id", "buyerId", "status", "totalBtc", "totalEur", "paymentHash", "paymentConfirmed"].some(
+    (key) => data[key] !== now[key],
+  ) ||
+  !sameSecond(createdAt, now.createdAt) ||
+  !sameSecond(updatedAt, now.updatedAt)
+) {
+  fail(`webhook payload: ${hook.raw}\norder: ${JSON.stringify(now)}`);
 }
 socket.close();
-console.log("OK socket.io-client received order:updated; webhook signature verified");
+console.log("OK socket.io-client received order:updated; webhook signature and Order verified");
 process.exit(0);
