@@ -1,4 +1,5 @@
-"""Real uvicorn servers for the events tests (`config.asgi:application`, test settings)."""
+"""Real uvicorn servers for the events tests: Duka's own `config.asgi:application` and
+settings, with the few settings the tests need given as environment variables."""
 
 from __future__ import annotations
 
@@ -27,11 +28,18 @@ def free_port() -> int:
 def server_env(database_url: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
-        DJANGO_SETTINGS_MODULE="tests.events.server_settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
         DATABASE_URL=database_url,
         # no worker runs in tests: the relay (and webhook sends) run in the server process
         CELERY_TASK_ALWAYS_EAGER="true",
         LOG_LEVEL="WARNING",
+        # the tests' webhook receivers listen on 127.0.0.1
+        WEBHOOKS_ALLOW_PRIVATE="true",
+        # one server serves a whole module's clients, all from 127.0.0.1: the per-IP budget
+        # (100 anonymous requests per 15 min) would make a test depend on those before it
+        RATELIMIT_ENABLED="false",
+        # so the test of a socket that never authenticates is short
+        REALTIME_AUTH_GRACE_SECONDS="2",
     )
     return env
 
@@ -43,7 +51,7 @@ def migrated_sqlite_file() -> str:
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
         cwd=BASE_DIR,
-        env={**server_env(url), "DJANGO_SETTINGS_MODULE": "config.settings"},
+        env=server_env(url),
         check=True,
     )
     return url
