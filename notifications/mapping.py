@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.timefmt import api_datetime
 from notifications.models import Notification, OutboxEvent
 
 # The CryptoShop document's "Webhook Events" table.
@@ -36,8 +37,7 @@ _DEFAULT_MESSAGES = {
 }
 
 
-def iso(value) -> str | None:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+iso = api_datetime
 
 
 def notification_id(notification: Notification) -> str:

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 from django.core.serializers.json import DjangoJSONEncoder
 
+from core.timefmt import api_datetime
 from notifications import conf
 from notifications.errors import NotificationError, NotificationErrorCode
 
@@ -36,7 +37,7 @@ def sign(body: bytes, secret: str) -> str:
 
 
 def build_body(event: str, data: dict[str, Any], timestamp: datetime) -> str:
-    payload = {"event": event, "timestamp": timestamp.strftime("%Y-%m-%dT%H:%M:%SZ"), "data": data}
+    payload = {"event": event, "timestamp": api_datetime(timestamp), "data": data}
     return json.dumps(payload, cls=DjangoJSONEncoder, separators=(",", ":"))
 
 

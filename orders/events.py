@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.money import minor_to_decimal
+from core.timefmt import api_datetime
 from notifications.outbox import publish
 
 from .models import Order
@@ -25,10 +26,6 @@ from .words import (
     TECHAVEN_LABEL,
     TECHAVEN_STATUS,
 )
-
-
-def _iso(value) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
 
 
 def _number(amount_minor: int | None, currency: str) -> float | None:
@@ -78,9 +75,9 @@ def order_snapshot(order: Order, *, message: str | None = None) -> dict[str, Any
             "totalEur": _number(order.total_eur_minor, "EUR"),
             "paymentHash": order.payment_hash or None,
             "paymentConfirmed": order.is_paid,
-            "createdAt": _iso(order.created_at),
-            "updatedAt": _iso(order.updated_at),
-            "completedAt": _iso(order.completed_at),
+            "createdAt": api_datetime(order.created_at),
+            "updatedAt": api_datetime(order.updated_at),
+            "completedAt": api_datetime(order.completed_at),
             "message": message,
         }
     return {
@@ -94,8 +91,8 @@ def order_snapshot(order: Order, *, message: str | None = None) -> dict[str, Any
         "is_paid": order.is_paid,
         "refund_status": order.refund_status or None,
         "tracking_number": order.tracking_number or None,
-        "created_at": _iso(order.created_at),
-        "updated_at": _iso(order.updated_at),
+        "created_at": api_datetime(order.created_at),
+        "updated_at": api_datetime(order.updated_at),
         "message": message,
     }
 

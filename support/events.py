@@ -9,12 +9,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import Any
 
 from django.conf import settings
 
 from accounts.models import Storefront, User
+from core.timefmt import api_datetime
 from notifications.outbox import publish
 from support.models import Message, Ticket, TicketStatus
 
@@ -45,11 +45,6 @@ def avatar_url(user: User, base: str | None = None) -> str | None:
     return f"{(base or settings.PUBLIC_BASE_URL).rstrip('/')}{url}"
 
 
-def _iso(value) -> str | None:
-    # the same shape the APIs render (REST_FRAMEWORK DATETIME_FORMAT)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
-
-
 def ticket_data(ticket: Ticket) -> dict[str, Any]:
     return {
         "id": ticket_public_id(ticket),
@@ -59,9 +54,9 @@ def ticket_data(ticket: Ticket) -> dict[str, Any]:
         "status": ticket.status,
         "priority": ticket.priority,
         "category": ticket.category,
-        "createdAt": _iso(ticket.created_at),
-        "updatedAt": _iso(ticket.updated_at),
-        "resolvedAt": _iso(ticket.resolved_at),
+        "createdAt": api_datetime(ticket.created_at),
+        "updatedAt": api_datetime(ticket.updated_at),
+        "resolvedAt": api_datetime(ticket.resolved_at),
         "ticketNumber": ticket.number,
     }
 
@@ -77,7 +72,7 @@ def message_data(message: Message) -> dict[str, Any]:
                 "username": message.author.username,
                 "avatar": avatar_url(message.author),
             },
-            "createdAt": _iso(message.created_at),
+            "createdAt": api_datetime(message.created_at),
         },
     }
 

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from core.errors import NotFound
 from core.ids import strip_prefix
+from core.timefmt import api_datetime
 from orders import selectors
 from orders.errors import OrderErrorCode
 from orders.models import CartItem, Order, OrderStatusHistory
@@ -20,11 +21,6 @@ from orders.state import HISTORY_LABELS, Actor, Status
 from orders.words import TECHAVEN_FILTER, TECHAVEN_LABEL, TECHAVEN_STATUS
 from storefronts.pagination import paginate
 from storefronts.techaven.base import TechavenPaginationSerializer, TechavenView, pagination_block
-
-
-def _iso(value) -> str | None:
-    return serializers.DateTimeField().to_representation(value) if value else None
-
 
 # --- cart -----------------------------------------------------------------------------------
 
@@ -387,7 +383,7 @@ class OrdersView(TechavenView):
                 "total": order.total_minor,
                 "currency": order.currency,
                 "payment_url": order.payment_url,
-                "created_at": _iso(order.created_at),
+                "created_at": api_datetime(order.created_at),
             },
             "Order placed successfully",
             status=201,

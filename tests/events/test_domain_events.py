@@ -40,6 +40,8 @@ def test_an_order_placed_over_http_reaches_webhook_inbox_and_socket(
     assert webhook["data"]["status"] == "PENDING"
     assert webhook["data"]["totalBtc"] == 0.005
     assert webhook["data"]["totalEur"] == 179.98
+    # timestamps exactly as the API renders them (whole seconds, Z)
+    assert webhook["data"]["createdAt"] == response.json()["data"]["createdAt"]
     assert "message" not in webhook["data"]
 
     assert Notification.objects.filter(user=cs_account.user).count() == 1
