@@ -20,6 +20,10 @@ class PaymentAttempt(models.Model):
         SUCCEEDED = "succeeded"
         FAILED = "failed"
 
+    class SettledBy(models.TextChoices):
+        CALLBACK = "callback"
+        RECONCILE = "reconcile"
+
     reference = models.CharField(max_length=64, unique=True)
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.PAYMENT)
     provider = models.CharField(max_length=32)
@@ -39,9 +43,43 @@ class PaymentAttempt(models.Model):
     callback_payload = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     settled_at = models.DateTimeField(null=True, blank=True)
+    # what settled it: the provider's callback, or reconcile asking the provider's status API
+    settled_by = models.CharField(max_length=10, choices=SettledBy.choices, blank=True, default="")
+    # when reconcile last asked the provider about it (the least recently asked go first)
+    status_checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.reference} ({self.status})"
+
+
+class SandboxPayment(models.Model):
+    """The sandbox provider's own record of a payment or refund: its database, not ours.
+
+    A real provider keeps this on its side and answers its status-query API from it. The
+    sandbox opens a row when a payment is initiated, records the buyer's click on its page
+    (approved / declined) before it sends the callback, and records a refund when it pays it
+    out. A lost callback leaves the decision here for reconcile to find.
+    """
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved"
+        DECLINED = "declined"
+
+    reference = models.CharField(max_length=64, unique=True)
+    # the provider key the sandbox serves it as: its callback goes to /pay/callback/<provider>
+    provider = models.CharField(max_length=32)
+    kind = models.CharField(max_length=8, choices=PaymentAttempt.Kind.choices)
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    decision = models.CharField(max_length=8, choices=Decision.choices, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"sandbox {self.kind} {self.reference} ({self.decision or 'undecided'})"

@@ -10,12 +10,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Protocol
 
 from django.conf import settings
+from django.db import transaction
 from django.utils.module_loading import import_string
+
+from .models import PaymentAttempt, SandboxPayment
+
+logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Sandbox-Signature"
 
@@ -30,6 +37,15 @@ class Initiation:
 class CallbackResult:
     reference: str
     succeeded: bool
+
+
+class PaymentStatus(StrEnum):
+    """What a provider's status-query API says about a reference."""
+
+    PENDING = "pending"  # known, not decided yet (the buyer has not answered; in processing)
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    UNKNOWN = "unknown"  # the provider has no record of it (the request never reached it)
 
 
 class PaymentProvider(Protocol):
@@ -48,7 +64,14 @@ class PaymentProvider(Protocol):
     def parse_callback(self, *, body: bytes) -> CallbackResult: ...
 
     def refund(self, *, reference: str, amount_minor: int, currency: str) -> None:
-        """Ask for the money back; the outcome arrives later as a callback for `reference`."""
+        """Ask for the money back; the outcome arrives later as a callback for `reference`.
+
+        Idempotent per reference (as the providers' APIs are per transaction id): asking
+        again for a refund the provider already has changes nothing there."""
+
+    def payment_status(self, *, reference: str) -> PaymentStatus:
+        """The provider's own answer (its status-query API) for a payment or refund reference,
+        used when its callback did not arrive. Raises when the provider cannot be asked."""
 
 
 class SandboxProvider:
@@ -74,6 +97,13 @@ class SandboxProvider:
     def initiate(
         self, *, reference: str, amount_minor: int, currency: str, phone: str
     ) -> Initiation:
+        SandboxPayment.objects.create(
+            reference=reference,
+            provider=self.key,
+            kind=PaymentAttempt.Kind.PAYMENT,
+            amount_minor=amount_minor,
+            currency=currency,
+        )
         return Initiation(reference, f"{settings.PUBLIC_BASE_URL}/pay/sandbox/{reference}")
 
     def sign(self, body: bytes) -> str:
@@ -95,12 +125,37 @@ class SandboxProvider:
         return CallbackResult(str(data["reference"]), data.get("status") == "succeeded")
 
     def refund(self, *, reference: str, amount_minor: int, currency: str) -> None:
-        # the sandbox pays every refund back: its signed callback follows after commit
-        from django.db import transaction
+        # The request reaches the sandbox through a Celery task after commit; the sandbox pays
+        # every refund back and sends its signed callback. A lost task is a refund request
+        # that never arrived: payment_status answers UNKNOWN and reconcile asks again.
+        transaction.on_commit(
+            lambda: self._send_refund_request(
+                reference=reference, amount_minor=amount_minor, currency=currency
+            )
+        )
 
+    def _send_refund_request(self, *, reference: str, amount_minor: int, currency: str) -> None:
         from wallet.tasks import sandbox_refund_settle
 
-        transaction.on_commit(lambda: sandbox_refund_settle.delay(reference))
+        try:
+            sandbox_refund_settle.delay(self.key, reference, amount_minor, currency)
+        except Exception:  # broker down: the committed refund stays pending for reconcile
+            logger.warning(
+                "sandbox refund %s not sent; reconcile will retry it", reference, exc_info=True
+            )
+
+    def payment_status(self, *, reference: str) -> PaymentStatus:
+        decision = (
+            SandboxPayment.objects.filter(reference=reference, provider=self.key)
+            .values_list("decision", flat=True)
+            .first()
+        )
+        if decision is None:
+            return PaymentStatus.UNKNOWN
+        return {
+            SandboxPayment.Decision.APPROVED: PaymentStatus.SUCCEEDED,
+            SandboxPayment.Decision.DECLINED: PaymentStatus.FAILED,
+        }.get(decision, PaymentStatus.PENDING)
 
 
 DEFAULT_PROVIDERS = {

@@ -1,9 +1,18 @@
 from celery import shared_task
 
-from .services import sandbox_deliver
+from .sandbox import sandbox_refund_pay_out
+from .services import payments_reconcile_pending
 
 
 @shared_task
-def sandbox_refund_settle(reference: str) -> str:
-    """The sandbox pays refunds back at once: deliver its signed 'succeeded' callback."""
-    return sandbox_deliver(reference=reference, succeeded=True).status
+def sandbox_refund_settle(provider: str, reference: str, amount_minor: int, currency: str) -> str:
+    """A refund request reaching the sandbox: it pays it out and sends its signed callback."""
+    return sandbox_refund_pay_out(
+        provider=provider, reference=reference, amount_minor=amount_minor, currency=currency
+    ).decision
+
+
+@shared_task(ignore_result=True)
+def payments_reconcile() -> dict[str, int]:
+    """Settle payments and refunds whose callback or refund task was lost (beat)."""
+    return dict(payments_reconcile_pending())

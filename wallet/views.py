@@ -12,7 +12,8 @@ from core.errors import DomainError, ErrorKind
 
 from .models import PaymentAttempt
 from .providers import SIGNATURE_HEADER, SandboxProvider, get_provider
-from .services import payment_callback_handle, sandbox_deliver
+from .sandbox import sandbox_decide, sandbox_payment_get
+from .services import payment_callback_handle
 
 
 def _sandbox_attempt(reference: str) -> PaymentAttempt:
@@ -29,21 +30,23 @@ def _sandbox_attempt(reference: str) -> PaymentAttempt:
 
 @require_http_methods(["GET", "POST"])
 def sandbox_payment_page(request: HttpRequest, reference: str) -> HttpResponse:
-    """GET: the order summary with Approve / Decline. POST (the form): the sandbox signs its
-    callback and delivers it; a second click finds the payment settled and changes nothing."""
+    """GET: the order summary with Approve / Decline. POST (the form): the sandbox records the
+    buyer's decision, then signs and sends its callback; the page shows what the sandbox
+    recorded (the first decision stands; a second click changes nothing)."""
     attempt = _sandbox_attempt(reference)
-    outcome = None
+    sandbox = sandbox_payment_get(reference)
+    if sandbox is None:
+        raise Http404("No such payment")
     if request.method == "POST":
         decision = request.POST.get("decision")
         if decision not in {"approve", "decline"}:
             return HttpResponse("Choose approve or decline.", status=400)
-        outcome = sandbox_deliver(reference=reference, succeeded=decision == "approve")
-        attempt.refresh_from_db()
+        sandbox = sandbox_decide(reference=reference, approve=decision == "approve")
     context = {
         "attempt": attempt,
+        "sandbox": sandbox,
         "order": attempt.order,
         "items": list(attempt.order.items.all()) if attempt.order else [],
-        "outcome": outcome,
         "provider_name": attempt.provider.replace("_", " ").title(),
     }
     return render(request, "wallet/sandbox_pay.html", context)

@@ -278,10 +278,17 @@ def order_expire(*, order_id: int) -> bool:
 
 
 def orders_expire_unpaid() -> int:
-    """Expire every overdue unpaid order, each in its own transaction."""
+    """Expire every overdue unpaid order, each in its own transaction.
+
+    First the providers are asked about these orders' pending payments: one whose callback
+    was lost but that went through marks its order paid instead (a declined one cancels it
+    as a failed payment). Money that arrives after the expiry is still refunded."""
+    from wallet.services import payments_reconcile_for_orders
+
     ids = list(
         Order.objects.filter(status=Status.PENDING, expires_at__lte=timezone.now())
         .order_by("expires_at")
         .values_list("pk", flat=True)[: conf.expiry_batch_size()]
     )
+    payments_reconcile_for_orders(order_ids=ids)
     return sum(1 for pk in ids if order_expire(order_id=pk))

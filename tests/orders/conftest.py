@@ -83,6 +83,20 @@ def checkout(client, address, pay_method, **extra):
 
 
 @pytest.fixture
+def placed(th, product, address, pay_method):
+    """A Techaven order of 2 × 1,299,000 MWK (+ 5,000 shipping) awaiting its payment."""
+    add_to_cart(th, product, 2)
+    response = checkout(th, address, pay_method)
+    assert response.status_code == 201
+    return response.json()["data"]
+
+
+def page_path(order_data) -> str:
+    """The sandbox payment page of an order, from its `payment_url`."""
+    return "/pay/" + order_data["payment_url"].split("/pay/", 1)[1]
+
+
+@pytest.fixture
 def cs_buyer():
     return cryptoshop_account()
 

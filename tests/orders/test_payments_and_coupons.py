@@ -8,23 +8,11 @@ from django.utils import timezone
 from accounts.models import Storefront
 from notifications.models import OutboxEvent
 from orders.models import Coupon, Order
-from tests.orders.conftest import TECHAVEN, add_to_cart, checkout
+from tests.orders.conftest import TECHAVEN, add_to_cart, checkout, page_path
 from wallet.models import PaymentAttempt
 from wallet.providers import SIGNATURE_HEADER, SandboxProvider, get_provider, provider_key
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def placed(th, product, address, pay_method):
-    add_to_cart(th, product, 2)
-    response = checkout(th, address, pay_method)
-    assert response.status_code == 201
-    return response.json()["data"]
-
-
-def page_path(data) -> str:
-    return "/pay/" + data["payment_url"].split("/pay/", 1)[1]
 
 
 def callback(body: bytes, signature: str, provider="airtel_money"):

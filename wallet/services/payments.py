@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from .errors import PaymentError, PaymentErrorCode, unknown_payment
-from .models import PaymentAttempt
-from .providers import get_provider, provider_key
+from ..errors import PaymentError, PaymentErrorCode, unknown_payment
+from ..locks import payment_attempt_lock
+from ..models import PaymentAttempt
+from ..providers import get_provider, provider_key
+
+if TYPE_CHECKING:
+    from accounts.models import PaymentMethod
+    from orders.models import Order
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +25,9 @@ class CallbackOutcome:
     replayed: bool
 
 
-def payment_initiate(*, order, payment_method=None) -> PaymentAttempt:
+def payment_initiate(
+    *, order: Order, payment_method: PaymentMethod | None = None
+) -> PaymentAttempt:
     """Open a payment for an order inside its transaction; the order keeps the page URL.
 
     Wallet payment (a later issue) becomes one more provider key behind the same call.
@@ -48,7 +56,7 @@ def payment_initiate(*, order, payment_method=None) -> PaymentAttempt:
     return attempt
 
 
-def refund_start(*, order) -> PaymentAttempt | None:
+def refund_start(*, order: Order) -> PaymentAttempt | None:
     """Give back what the order's provider payment took; the provider settles it later."""
     from orders.models import Order
 
@@ -84,8 +92,6 @@ def refund_start(*, order) -> PaymentAttempt | None:
 def payment_callback_handle(*, provider: str, body: bytes, signature: str) -> CallbackOutcome:
     """A provider's signed callback. A bad signature changes nothing; a second callback for
     the same reference (a replay) finds the attempt settled and changes nothing."""
-    from orders.services.status import order_mark_paid, order_payment_failed, order_refund_settled
-
     adapter = get_provider(provider)
     if not adapter.verify_callback(body=body, signature=signature):
         raise PaymentError(PaymentErrorCode.BAD_SIGNATURE, "Invalid callback signature")
@@ -93,40 +99,51 @@ def payment_callback_handle(*, provider: str, body: bytes, signature: str) -> Ca
         result = adapter.parse_callback(body=body)
     except (ValueError, KeyError, TypeError):
         raise PaymentError(PaymentErrorCode.BAD_CALLBACK, "Malformed callback body") from None
-    attempt = PaymentAttempt.objects.select_for_update().filter(reference=result.reference).first()
+    return payment_settle(
+        provider=provider,
+        reference=result.reference,
+        succeeded=result.succeeded,
+        settled_by=PaymentAttempt.SettledBy.CALLBACK,
+        payload={"body": body.decode(errors="replace")},
+    )
+
+
+@transaction.atomic
+def payment_settle(
+    *,
+    provider: str,
+    reference: str,
+    succeeded: bool,
+    settled_by: PaymentAttempt.SettledBy,
+    payload: dict[str, Any] | None = None,
+) -> CallbackOutcome:
+    """The one way a payment or refund leaves pending, whoever learnt the outcome (the
+    provider's callback, or reconcile asking its status API). The attempt's row lock makes
+    it exactly once: whoever comes second finds it settled and changes nothing (a replay).
+
+    A payment moves its order to paid, or cancels it when it failed; a payment for an order
+    that no longer awaits it (expired, cancelled) is refunded. A refund settles the order's
+    refund status.
+    """
+    from orders.services.status import order_mark_paid, order_payment_failed, order_refund_settled
+
+    attempt = payment_attempt_lock(reference)
     if attempt is None or attempt.provider != provider:
         raise unknown_payment()
     if attempt.status != PaymentAttempt.Status.PENDING:
         return CallbackOutcome(attempt.reference, attempt.status, replayed=True)
-    attempt.status = (
-        PaymentAttempt.Status.SUCCEEDED if result.succeeded else PaymentAttempt.Status.FAILED
-    )
+    attempt.status = PaymentAttempt.Status.SUCCEEDED if succeeded else PaymentAttempt.Status.FAILED
     attempt.settled_at = timezone.now()
-    attempt.callback_payload = {"body": body.decode(errors="replace")}
-    attempt.save(update_fields=["status", "settled_at", "callback_payload"])
+    attempt.settled_by = settled_by
+    attempt.callback_payload = payload
+    attempt.save(update_fields=["status", "settled_at", "settled_by", "callback_payload"])
     if attempt.order_id is not None:
         if attempt.kind == PaymentAttempt.Kind.REFUND:
-            order_refund_settled(order_id=attempt.order_id, succeeded=result.succeeded)
-        elif result.succeeded:
+            order_refund_settled(order_id=attempt.order_id, succeeded=succeeded)
+        elif succeeded:
             if not order_mark_paid(order_id=attempt.order_id, reference=attempt.reference):
                 # paid after the order expired or was cancelled: the money goes straight back
                 refund_start(order=attempt.order)
         else:
             order_payment_failed(order_id=attempt.order_id, reference=attempt.reference)
     return CallbackOutcome(attempt.reference, attempt.status, replayed=False)
-
-
-def sandbox_deliver(*, reference: str, succeeded: bool) -> CallbackOutcome:
-    """The sandbox provider's side: sign a callback and deliver it to our callback handler.
-
-    In-process rather than over HTTP: it runs the same verification as
-    `POST /pay/sandbox/callback`, without Duka calling itself over the network.
-    """
-    attempt = PaymentAttempt.objects.filter(reference=reference).first()
-    if attempt is None:
-        raise unknown_payment()
-    adapter = get_provider(attempt.provider)
-    body = adapter.callback_body(reference=reference, succeeded=succeeded)
-    return payment_callback_handle(
-        provider=attempt.provider, body=body, signature=adapter.sign(body)
-    )

@@ -1,0 +1,37 @@
+"""Payment settings, read when used (so tests can override them).
+
+Each is `getattr(settings, NAME, default)`, else the environment variable of the same name,
+else the default. The reconcile beat interval is read in `wallet/schedule.py`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import environ
+from django.conf import settings
+
+_env = environ.Env()
+
+
+def _int(name: str, default: int) -> int:
+    if hasattr(settings, name):
+        return int(getattr(settings, name))
+    return _env.int(name, default=default)
+
+
+def reconcile_grace() -> timedelta:
+    """How long a payment or refund may wait for its callback before reconcile asks the
+    provider's status API about it."""
+    return timedelta(minutes=_int("PAYMENTS_RECONCILE_GRACE_MINUTES", 5))
+
+
+def reconcile_max_age() -> timedelta:
+    """Payments older than this are no longer asked about (a buyer who never answered);
+    refunds are asked about until they settle, however old."""
+    return timedelta(hours=_int("PAYMENTS_RECONCILE_MAX_AGE_HOURS", 7 * 24))
+
+
+def reconcile_batch_size() -> int:
+    """How many attempts one reconcile run asks about (the least recently asked first)."""
+    return _int("PAYMENTS_RECONCILE_BATCH_SIZE", 100)
