@@ -272,3 +272,14 @@ def test_search_query_count_holds(api, django_assert_max_num_queries):
         with django_assert_max_num_queries(12):
             response = api.get(f"{TECHAVEN}/search", {"q": "tecno spark", "limit": 100})
         assert len(response.json()["data"]["products"]) == n
+
+
+def test_search_suggestions_are_the_names_found_and_punctuation_only_finds_nothing(api):
+    ProductFactory(name="Tecno Spark 10", sales_count=5)
+    ProductFactory(name="Tecno Camon 20", sales_count=9)
+    data = api.get(f"{TECHAVEN}/search", {"q": "tecno"}).json()["data"]
+    assert sorted(data["suggestions"]) == ["Tecno Camon 20", "Tecno Spark 10"]
+    nothing = api.get(f"{TECHAVEN}/search", {"q": "!!!"})
+    assert nothing.status_code == 200
+    assert nothing.json()["data"]["products"] == []
+    assert nothing.json()["data"]["filters"]["price_range"] == {"min": 0, "max": 0}

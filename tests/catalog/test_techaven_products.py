@@ -269,3 +269,17 @@ def test_product_lists_hold_their_query_count(api, django_assert_max_num_queries
             response = api.get(f"{TECHAVEN}{url}{sep}limit=100")
         assert response.status_code == 200
         assert len(response.json()["data"]["products"]) == n
+
+
+def test_without_sort_the_newest_come_first_and_order_alone_reverses_that(api):
+    now = timezone.now()
+    ProductFactory(name="old", created_at=now - timedelta(days=3))
+    ProductFactory(name="mid", created_at=now - timedelta(days=2))
+    ProductFactory(name="new", created_at=now - timedelta(days=1))
+
+    def names(**params):
+        return [p["name"] for p in _list(api, **params).json()["data"]["products"]]
+
+    assert names() == ["new", "mid", "old"]
+    assert names(order="asc") == ["old", "mid", "new"]
+    assert names(order="desc") == ["new", "mid", "old"]

@@ -235,3 +235,35 @@ def test_a_review_is_a_verified_purchase_only_once_the_product_reached_the_buyer
     assert Review.objects.get(user=th_user).is_verified_purchase is verified
     listed = th_api.get(f"{TECHAVEN}/products/{product.pk}/reviews").json()["data"]["reviews"]
     assert listed[0]["is_verified_purchase"] is verified
+
+
+def test_rating_on_cards_detail_shop_and_summary_agree(api):
+    shop = ShopFactory()
+    product = ProductFactory(shop=shop)
+    for rating in (5, 5, 4, 3):  # 4.25: DRF alone would show 4.2 on the card
+        client = th_client(TechavenUserFactory())
+        url = f"{TECHAVEN}/products/{product.pk}/reviews"
+        assert client.post(url, {"rating": rating}, format="json").status_code == 201
+
+    card = api.get(f"{TECHAVEN}/products").json()["data"]["products"][0]
+    detail = api.get(f"{TECHAVEN}/products/{product.pk}").json()["data"]
+    summary = api.get(f"{TECHAVEN}/products/{product.pk}/reviews").json()["data"]["summary"]
+    shop_card = api.get(f"{TECHAVEN}/shops").json()["data"]["shops"][0]
+    assert card["rating"] == detail["rating"] == summary["average_rating"] == 4.3
+    assert detail["vendor"]["rating"] == shop_card["rating"] == 4.3
+    assert card["review_count"] == summary["total_reviews"] == shop_card["review_count"] == 4
+
+
+def test_summary_rounds_like_the_stored_rating(api):
+    from django.db import transaction
+
+    product = ProductFactory()
+    for rating in [5] * 13 + [4] * 40:  # 225 / 53 = 4.2453: stored 4.25, shown 4.3
+        ReviewFactory(product=product, rating=rating)
+    with transaction.atomic():
+        services.ratings_refresh(product_id=product.pk)
+    product.refresh_from_db()
+    assert product.rating == Decimal("4.25")
+    card = api.get(f"{TECHAVEN}/products").json()["data"]["products"][0]
+    summary = api.get(f"{TECHAVEN}/products/{product.pk}/reviews").json()["data"]["summary"]
+    assert card["rating"] == summary["average_rating"] == 4.3
