@@ -13,6 +13,7 @@ from catalog.factories import (
 )
 from catalog.models import Product, ProductImage, Review
 from tests.catalog.conftest import png_bytes
+from tests.conftest import TECHAVEN
 
 pytestmark = pytest.mark.django_db
 SELLER = "/seller/api"
@@ -200,6 +201,10 @@ def test_admin_hides_and_shows_reviews_and_the_rating_follows(staff_client):
     assert product.review_count == 2 and product.rating == 3
 
 
+def test_reviews_come_from_buyers_not_from_the_admin(staff_client):
+    assert staff_client.get("/admin/catalog/review/add/").status_code == 403
+
+
 @pytest.mark.parametrize("model", ["shop", "category", "product", "review"])
 def test_admin_pages_open(staff_client, model):
     ReviewFactory()
@@ -241,6 +246,9 @@ def test_sellers_sign_in_with_their_storefront_token():
     assert cryptoshop_client("a.b.c").get(f"{SELLER}/orders/").status_code == 401
 
 
+# --- decisions the document leaves open (docs/decisions.md, Catalog) ---------------------
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
@@ -254,8 +262,6 @@ def test_sellers_sign_in_with_their_storefront_token():
     ],
 )
 def test_specifications_and_tags_keep_the_documented_shape(seller, api, change, field):
-    from tests.conftest import TECHAVEN
-
     client, _, shop = seller
     product = ProductFactory(shop=shop, specifications={"ram": "8GB"}, tags=["tecno"])
     response = client.patch(f"{SELLER}/products/{product.pk}/", change, format="json")
@@ -287,8 +293,6 @@ def test_specifications_and_tags_keep_the_documented_shape(seller, api, change, 
     ],
 )
 def test_business_hours_map_weekdays_to_text(seller, api, hours):
-    from tests.conftest import TECHAVEN
-
     client, _, shop = seller
     url = f"{SELLER}/shop/{shop.pk}/"
     refused = client.patch(url, {"business_hours": hours}, format="json")
@@ -299,6 +303,35 @@ def test_business_hours_map_weekdays_to_text(seller, api, hours):
     assert client.patch(url, {"business_hours": good}, format="json").status_code == 200
     shown = api.get(f"{TECHAVEN}/shops/vnd_{shop.uid}").json()["data"]["business_hours"]
     assert shown == good
+
+
+def test_shop_product_count_follows_listed_products(seller):
+    client, _, shop = seller
+
+    def count():
+        shop.refresh_from_db()
+        return shop.product_count
+
+    created = client.post(f"{SELLER}/products/", {"name": "a", "price_minor": 1}, format="json")
+    client.post(f"{SELLER}/products/", {"name": "b", "price_minor": 1}, format="json")
+    assert count() == 2
+    url = f"{SELLER}/products/{created.json()['id']}/"
+    client.patch(url, {"is_active": False}, format="json")
+    assert count() == 1
+    client.patch(url, {"is_active": True}, format="json")
+    assert count() == 2
+    client.delete(url)
+    assert count() == 1
+
+
+def test_hot_sale_is_the_sellers_call_and_shows_in_hot_sales(seller, api):
+    client, _, shop = seller
+    product = ProductFactory(shop=shop)
+    client.patch(f"{SELLER}/products/{product.pk}/", {"is_hot_sale": True}, format="json")
+    hot = api.get(f"{TECHAVEN}/products/hot-sales").json()["data"]["products"]
+    assert [p["id"] for p in hot] == [product.pk]
+    client.patch(f"{SELLER}/products/{product.pk}/", {"is_featured": True}, format="json")
+    assert api.get(f"{TECHAVEN}/products/featured").json()["data"]["products"] == []
 
 
 def test_uploaded_images_are_appended_and_size_limited(seller, settings):
