@@ -1,11 +1,36 @@
 """Staff screens for the catalog. Writes that carry rules (moderation, counters, the
 search document) go through catalog.services."""
 
+from django import forms
 from django.contrib import admin, messages
 
 from catalog import services
 from catalog.models import Category, Product, ProductImage, Review, ReviewImage, Shop
 from core.admin import HTTPS_URL_FIELDS
+from core.errors import DomainError
+
+
+def _checked(form: forms.ModelForm, field: str, check) -> object:
+    """Run a catalog rule on a JSON field the admin edits directly."""
+    value = form.cleaned_data.get(field)
+    try:
+        check(value)
+    except DomainError as exc:
+        raise forms.ValidationError(exc.message) from None
+    return value
+
+
+class ShopAdminForm(forms.ModelForm):
+    def clean_business_hours(self):
+        return _checked(self, "business_hours", services.check_business_hours)
+
+
+class ProductAdminForm(forms.ModelForm):
+    def clean_specifications(self):
+        return _checked(self, "specifications", services.check_specifications)
+
+    def clean_tags(self):
+        return _checked(self, "tags", services.check_tags)
 
 
 @admin.register(Category)
@@ -19,8 +44,10 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Shop)
 class ShopAdmin(admin.ModelAdmin):
-    formfield_overrides = HTTPS_URL_FIELDS
     """Staff create Techaven shops here and hand them to a seller account (`owner`)."""
+
+    form = ShopAdminForm
+    formfield_overrides = HTTPS_URL_FIELDS
 
     list_display = ["name", "storefront", "owner", "location", "is_verified", "is_active",
                     "rating", "review_count", "product_count"]  # fmt: skip
@@ -42,6 +69,7 @@ class ProductImageInline(admin.TabularInline):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
+    form = ProductAdminForm
     formfield_overrides = HTTPS_URL_FIELDS
     list_display = ["name", "storefront", "shop", "category", "currency", "price_minor",
                     "stock_quantity", "is_active", "is_featured", "is_hot_sale",

@@ -5,7 +5,8 @@ brand, C specifications, D description; GIN index), every word matched as a pref
 ranked with ts_rank. A word no product uses is replaced by the nearest known word
 (`SearchTerm`, trigram similarity), so "iphnoe" finds the iPhone.
 Other databases (SQLite, the embedded default): every word must appear in the name,
-brand or description (icontains); no ranking beyond newest first, no typo correction.
+brand or description (icontains); no ranking (relevance order is best sellers first, then
+newest), no typo correction.
 The API is the same on both.
 """
 
@@ -70,8 +71,8 @@ def apply(qs: QuerySet[Product], storefront: str, text: str) -> tuple[QuerySet[P
 
     Returns the queryset and the query as understood (typos corrected)."""
     words = correct_words(storefront, words_of(text))
-    if not words:
-        return qs.none(), ""
+    if not words:  # nothing searchable ("!!!"): no match, but sortable like any result
+        return qs.none().annotate(relevance=Value(0.0)), ""
     understood = " ".join(words)
     if uses_postgres():
         # words are [0-9a-z]+ only, so the raw tsquery cannot be malformed

@@ -272,7 +272,10 @@ def review_summary(product: Product) -> dict:
     total = sum(counts.values())
     average = Decimal(0)
     if total:
-        average = (Decimal(sum(r * n for r, n in counts.items())) / total).quantize(
+        # the same two steps as the stored product rating (2 places, shown with 1), so the
+        # summary and the product's `rating` always say the same
+        exact = Decimal(sum(r * n for r, n in counts.items())) / total
+        average = exact.quantize(Decimal("0.01"), ROUND_HALF_UP).quantize(
             Decimal("0.1"), ROUND_HALF_UP
         )
     return {

@@ -67,7 +67,37 @@ def _unique_slug(model, storefront: str, name: str, exclude_pk: int | None = Non
     return slug
 
 
+# the document's shapes: {"ram": "8GB"} and ["apple", "phones"]; anything else would break
+# every list that shows the product
+MAX_TAGS, MAX_TAG_LENGTH = 20, 50
+
+
+def check_specifications(value: Any) -> None:
+    if not isinstance(value, dict) or not all(
+        isinstance(v, str | int | float) for v in value.values()
+    ):
+        raise invalid(
+            'Specifications are an object of text values, e.g. {"ram": "8GB"}.', "specifications"
+        )
+
+
+def check_tags(value: Any) -> None:
+    if (
+        not isinstance(value, list)
+        or len(value) > MAX_TAGS
+        or not all(isinstance(t, str) and len(t) <= MAX_TAG_LENGTH for t in value)
+    ):
+        raise invalid(
+            f"Tags are a list of at most {MAX_TAGS} words of at most {MAX_TAG_LENGTH} characters.",
+            "tags",
+        )
+
+
 def _check_product_fields(fields: dict[str, Any]) -> None:
+    if "specifications" in fields:
+        check_specifications(fields["specifications"])
+    if "tags" in fields:
+        check_tags(fields["tags"])
     for name in ("price_minor", "original_price_minor", "price_eur_minor"):
         value = fields.get(name)
         if value is not None and (not isinstance(value, int) or value < 0):
@@ -300,9 +330,28 @@ SHOP_OWNER_FIELDS = {
 }
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MAX_HOURS_LENGTH = 50
+
+
+def check_business_hours(value: Any) -> None:
+    """Techaven shows them as the document does: weekday → text ("08:00 - 17:00", "Closed")."""
+    if not isinstance(value, dict) or not all(
+        day in WEEKDAYS and isinstance(text, str) and len(text) <= MAX_HOURS_LENGTH
+        for day, text in value.items()
+    ):
+        raise invalid(
+            'Business hours map weekdays ("monday" … "sunday") to text such as '
+            f'"08:00 - 17:00" or "Closed" (at most {MAX_HOURS_LENGTH} characters).',
+            "business_hours",
+        )
+
+
 @transaction.atomic
 def shop_update(*, shop: Shop, changes: dict[str, Any], category_name: str | None = None) -> Shop:
     """The owner edits their shop's public profile (never its counters or verification)."""
+    if "business_hours" in changes:
+        check_business_hours(changes["business_hours"])
     locked = shops_lock([shop.pk])[shop.pk]
     for key, value in changes.items():
         if key in SHOP_OWNER_FIELDS:

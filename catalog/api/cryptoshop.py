@@ -5,7 +5,7 @@ cents as exact decimal numbers (0.0025, 89.99)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Count, Q
@@ -66,7 +66,10 @@ def _money_field(**kw):
 
 
 def _rating_field():
-    return serializers.DecimalField(max_digits=3, decimal_places=1, coerce_to_string=False)
+    # half up, as everywhere else (DRF's default would round 4.25 to 4.2)
+    return serializers.DecimalField(
+        max_digits=3, decimal_places=1, coerce_to_string=False, rounding=ROUND_HALF_UP
+    )
 
 
 def _avatar(request, user) -> str | None:

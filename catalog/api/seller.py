@@ -176,8 +176,9 @@ class ProductImageViewSet(
         upload = serializer.validated_data["image"]
         upload.seek(0)
         position = serializer.validated_data.get("position")
-        if position is None:
-            position = (product.images.aggregate(m=Max("position"))["m"] or -1) + 1
+        if position is None:  # after the last image (a last position of 0 is still one)
+            last = product.images.aggregate(m=Max("position"))["m"]
+            position = 0 if last is None else last + 1
         try:
             serializer.instance = services.product_image_add(
                 product=product, data=upload.read(), position=position

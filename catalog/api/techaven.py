@@ -4,6 +4,8 @@ and 13 (Search). Product and category ids are integers, shops `vnd_<uid>`, revie
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP
+
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -44,7 +46,10 @@ class ReadPublicWriteSignedIn(BasePermission):
 
 
 def _rating_field(**kw):
-    return serializers.DecimalField(max_digits=3, decimal_places=1, coerce_to_string=False, **kw)
+    # half up, as the reviews summary rounds: a card never says 4.2 where the reviews say 4.3
+    return serializers.DecimalField(
+        max_digits=3, decimal_places=1, coerce_to_string=False, rounding=ROUND_HALF_UP, **kw
+    )
 
 
 class ProductCardSerializer(serializers.Serializer):
@@ -461,7 +466,8 @@ def product_query(params, **fixed) -> selectors.ProductQuery:
         else:
             shop_id = shop.pk
     raise_if(errors)
-    field = SORTS[sort] if sort else None
+    # no sort is newest first, so `order` alone orders by created_at too
+    field = SORTS[sort] if sort else "created_at"
     # name reads A→Z unless asked otherwise; the others show the most/newest first
     descending = order == "desc" if order else sort != "name"
     return selectors.ProductQuery(

@@ -172,6 +172,10 @@ def test_product_writes_need_a_token_and_a_seller_profile(api):
     response = client.post(f"{CRYPTOSHOP}/products", NEW_PRODUCT, format="json")
     assert response.status_code == 403
     assert response.json()["code"] == "INSUFFICIENT_PERMISSIONS"
+    closed_client, closed_user = cs_client()
+    CryptoShopSellerFactory(owner=closed_user, is_active=False)
+    closed = closed_client.post(f"{CRYPTOSHOP}/products", {"name": "x"}, format="json")
+    assert closed.status_code == 403
     assert not Product.objects.exists()
 
 
@@ -253,3 +257,115 @@ def test_product_list_query_count_holds(api, django_assert_max_num_queries):
                 {"limit": 100, "category": "Services", "sortBy": "price", "minPrice": "0.0001"},
             )
         assert len(response.json()["data"]) == n
+
+
+# --- decisions the document leaves open (docs/decisions.md, Catalog) ---------------------
+
+
+def test_prices_are_exact_satoshis_and_cents_and_never_rounded(cs_seller):
+    client, _, _ = cs_seller
+    body = {**NEW_PRODUCT, "priceBtc": "0.12345678", "priceEur": "1234.5"}
+    response = client.post(f"{CRYPTOSHOP}/products", body, format="json")
+    assert response.status_code == 201, response.json()
+    assert b'"priceBtc":0.12345678' in response.content
+    assert b'"priceEur":1234.5' in response.content
+    product = Product.objects.get()
+    assert (product.price_minor, product.price_eur_minor) == (12_345_678, 123_450)
+
+    too_fine = client.post(f"{CRYPTOSHOP}/products", {**NEW_PRODUCT, "priceEur": "89.999"})
+    assert too_fine.status_code == 400 and "priceEur" in too_fine.json()["details"]
+    no_eur = {k: v for k, v in NEW_PRODUCT.items() if k != "priceEur"}
+    created = client.post(f"{CRYPTOSHOP}/products", no_eur, format="json").json()["data"]
+    assert created["priceEur"] is None  # the seller's own EUR price, never converted
+    assert Product.objects.count() == 2
+
+
+def test_categories_are_named_by_sellers_and_matched_case_insensitively(cs_seller, api):
+    client, _, _ = cs_seller
+    parent = services_category("Software")
+    child = CategoryFactory(name="Antivirus", storefront=parent.storefront, parent=parent)
+    CryptoShopProductFactory(name="in child", category=child)
+    first = client.post(f"{CRYPTOSHOP}/products", {**NEW_PRODUCT, "category": "services"})
+    second = client.post(f"{CRYPTOSHOP}/products", {**NEW_PRODUCT, "category": "SERVICES"})
+    assert first.status_code == second.status_code == 201
+    assert first.json()["data"]["category"] == second.json()["data"]["category"] == "services"
+    assert Product.objects.filter(category__name="services").count() == 2
+
+    def names(category):
+        return [p["name"] for p in api.get(f"{CRYPTOSHOP}/products", {"category": category})
+                .json()["data"]]  # fmt: skip
+
+    assert names("software") == ["in child"]  # a category covers its subcategories
+    assert len(names("Services")) == 2
+
+
+def test_in_stock_false_empties_the_stock_and_true_alone_adds_none(cs_seller):
+    client, _, shop = cs_seller
+    product = CryptoShopProductFactory(shop=shop, stock_quantity=5)
+    url = f"{CRYPTOSHOP}/products/product_{product.uid}"
+    assert client.put(url, {"inStock": False}, format="json").json()["data"]["inStock"] is False
+    assert client.put(url, {"inStock": True}, format="json").json()["data"]["inStock"] is False
+    restocked = client.put(url, {"inStock": True, "stockQuantity": 3}, format="json")
+    assert restocked.json()["data"]["inStock"] is True
+    product.refresh_from_db()
+    assert product.stock_quantity == 3
+
+
+def test_a_deleted_product_stays_in_the_orders_that_bought_it(cs_seller):
+    from tests.orders.conftest import cryptoshop_account
+
+    client, _, shop = cs_seller
+    product = CryptoShopProductFactory(shop=shop, name="VPN")
+    CryptoShopProductFactory(shop=shop)
+    _, buyer = cryptoshop_account()
+    line = {"productId": f"product_{product.uid}", "quantity": 1}
+    order = buyer.post(f"{CRYPTOSHOP}/orders", {"items": [line]}, format="json").json()["data"]
+    shop.refresh_from_db()
+
+    assert client.delete(f"{CRYPTOSHOP}/products/product_{product.uid}").status_code == 200
+
+    item = buyer.get(f"{CRYPTOSHOP}/orders/{order['id']}").json()["data"]["orderItems"][0]
+    assert item["productId"] == f"product_{product.uid}" and item["priceBtc"] == 0.0025
+    again = buyer.post(f"{CRYPTOSHOP}/orders", {"items": [line]}, format="json")
+    assert again.status_code in (400, 404) and again.json()["success"] is False
+    assert (
+        client.put(
+            f"{CRYPTOSHOP}/products/product_{product.uid}", {"name": "back"}, format="json"
+        ).status_code
+        == 404
+    )
+    shop.refresh_from_db()
+    assert shop.product_count == 1
+
+
+def test_hidden_reviews_leave_product_and_seller_pages(api):
+    from catalog import services
+
+    product = CryptoShopProductFactory()
+    ReviewFactory(product=product, comment="fine")
+    hidden = ReviewFactory(product=product, comment="spam")
+    services.review_set_hidden(review=hidden, hidden=True)
+    detail = api.get(f"{CRYPTOSHOP}/products/product_{product.uid}").json()["data"]
+    seller = api.get(f"{CRYPTOSHOP}/sellers/seller_{product.shop.uid}").json()["data"]
+    assert [r["content"] for r in detail["reviews"]] == ["fine"]
+    assert [r["content"] for r in seller["reviews"]] == ["fine"]
+    assert detail["reviewCount"] == 1 and detail["rating"] == 5.0
+
+
+def test_techaven_products_are_not_cryptoshop_products(api):
+    from catalog.factories import ProductFactory
+
+    other = ProductFactory()
+    assert api.get(f"{CRYPTOSHOP}/products/product_{other.uid}").status_code == 404
+    assert api.get(f"{CRYPTOSHOP}/products").json()["data"] == []
+
+
+def test_images_sent_on_update_replace_the_old_ones(cs_seller):
+    client, _, shop = cs_seller
+    product = CryptoShopProductFactory(shop=shop)
+    ProductImageFactory(product=product, url="https://example.com/old.jpg")
+    url = f"{CRYPTOSHOP}/products/product_{product.uid}"
+    new = ["https://example.com/a.jpg", "https://example.com/b.jpg"]
+    assert client.put(url, {"images": new}, format="json").json()["data"]["images"] == new
+    assert client.put(url, {"name": "renamed"}, format="json").status_code == 200
+    assert client.get(url).json()["data"]["images"] == new

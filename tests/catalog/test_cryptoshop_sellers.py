@@ -1,7 +1,13 @@
+import threading
+
 import pytest
+from django.conf import settings
+from django.db import connection
+from rest_framework.test import APIClient
 
 from accounts.factories import TechavenUserFactory
 from accounts.models import Storefront
+from accounts.tokens import token_hash
 from catalog.factories import (
     CategoryFactory,
     CryptoShopProductFactory,
@@ -141,3 +147,93 @@ def test_seller_list_query_count_holds(api, django_assert_max_num_queries):
         with django_assert_max_num_queries(4):
             response = api.get(f"{CRYPTOSHOP}/sellers", {"limit": 100})
         assert len(response.json()["data"]) == n
+
+
+# --- decisions the document leaves open (docs/decisions.md, Catalog) ---------------------
+
+
+def test_seller_category_filter_and_closed_sellers(api):
+    services = CategoryFactory(name="Services", storefront=Storefront.CRYPTOSHOP)
+    CryptoShopSellerFactory(name="SecureNet", category=services)
+    CryptoShopSellerFactory(name="Keys", category=None)
+    closed = CryptoShopSellerFactory(name="Closed", category=services, is_active=False)
+
+    def names(**params):
+        body = api.get(f"{CRYPTOSHOP}/sellers", {"sortBy": "joined", **params}).json()
+        return sorted(s["storeName"] for s in body["data"])
+
+    assert names(category="services") == ["SecureNet"]
+    assert names(category="All") == names() == ["Keys", "SecureNet"]
+    assert names(verifiedOnly="0") == names(verifiedOnly="no") == ["Keys", "SecureNet"]
+    assert names(search="SECURE") == ["SecureNet"]
+    assert api.get(f"{CRYPTOSHOP}/sellers/seller_{closed.uid}").status_code == 404
+
+
+def test_seller_update_refuses_a_blank_name_and_ignores_counters(cs_seller):
+    client, _, shop = cs_seller
+    url = f"{CRYPTOSHOP}/sellers/seller_{shop.uid}"
+    blank = client.put(url, {"storeName": "  "}, format="json")
+    assert blank.status_code == 400 and "storeName" in blank.json()["details"]
+    response = client.put(
+        url,
+        {"isOnline": True, "totalSales": 10**6, "rating": 5, "user": {"isVerified": True}},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert set(response.json()["data"]) == {"id", "isOnline", "updatedAt"}
+    shop.refresh_from_db()
+    assert shop.is_online is True
+    assert (shop.sales_count, shop.rating, shop.is_verified) == (0, 0, False)
+    missing = client.put(f"{CRYPTOSHOP}/sellers/seller_nope", {"isOnline": False}, format="json")
+    assert missing.status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    not settings.USES_POSTGRES,
+    reason="two transactions racing for the unique seller profile need PostgreSQL",
+)
+def test_two_concurrent_profile_creations_make_one_seller():
+    _, user = cs_client()
+    token = "cs_test_race_catalog-test-token"
+    user.access_token_hash = token_hash(token)
+    user.save(update_fields=["access_token_hash"])
+    barrier = threading.Barrier(2)
+    codes: list[int] = []
+
+    def create(name):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        try:
+            barrier.wait()
+            response = client.post(f"{CRYPTOSHOP}/sellers", {"storeName": name}, format="json")
+            codes.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=create, args=(n,)) for n in ("One", "Two")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(codes) == [201, 409]
+    assert Shop.objects.filter(owner=user).count() == 1
+
+
+def test_seller_page_shows_best_sellers_and_the_ten_newest_visible_reviews(api):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    seller = CryptoShopSellerFactory()
+    slow = CryptoShopProductFactory(shop=seller, sales_count=1)
+    fast = CryptoShopProductFactory(shop=seller, sales_count=9)
+    CryptoShopProductFactory(shop=seller, sales_count=99, is_active=False)
+    now = timezone.now()
+    for n in range(11):
+        ReviewFactory(product=slow, comment=f"r{n}", created_at=now - timedelta(hours=n))
+    data = api.get(f"{CRYPTOSHOP}/sellers/seller_{seller.uid}").json()["data"]
+    assert [p["id"] for p in data["products"]] == [f"product_{fast.uid}", f"product_{slow.uid}"]
+    assert [r["content"] for r in data["reviews"]] == [f"r{n}" for n in range(10)]
+    detail = api.get(f"{CRYPTOSHOP}/products/product_{slow.uid}").json()["data"]
+    assert [r["content"] for r in detail["reviews"]] == [f"r{n}" for n in range(10)]

@@ -39,3 +39,23 @@ def test_seed_is_idempotent_and_every_list_shows_something(api):
     assert sellers and all(s["_count"]["products"] > 0 for s in sellers)
     detail = api.get(f"{CRYPTOSHOP}/sellers/{sellers[0]['id']}").json()["data"]
     assert detail["products"] and detail["reviews"]
+
+
+def test_demo_vendors_keep_the_documented_shapes_and_can_open_the_back_office(api):
+    from rest_framework.test import APIClient
+
+    from catalog import services
+
+    demo.seed()
+    for shop in Shop.objects.filter(storefront="techaven"):
+        services.check_business_hours(shop.business_hours)
+        assert shop.business_hours["sunday"] == "Closed"
+    for product in Product.objects.all():
+        services.check_specifications(product.specifications)
+        services.check_tags(product.tags)
+    client = APIClient()
+    assert client.login(username="demo_seller_techstore", password=demo.SELLER_PASSWORD)
+    products = client.get("/seller/api/products/").json()
+    assert products["count"] > 0 and all(p["currency"] == "MWK" for p in products["results"])
+    cs = api.get(f"{CRYPTOSHOP}/products").json()["data"]
+    assert all(p["images"][0].startswith("https://") for p in cs)

@@ -13,6 +13,7 @@ from catalog.factories import (
 )
 from catalog.models import Product, ProductImage, Review
 from tests.catalog.conftest import png_bytes
+from tests.conftest import TECHAVEN
 
 pytestmark = pytest.mark.django_db
 SELLER = "/seller/api"
@@ -200,6 +201,10 @@ def test_admin_hides_and_shows_reviews_and_the_rating_follows(staff_client):
     assert product.review_count == 2 and product.rating == 3
 
 
+def test_reviews_come_from_buyers_not_from_the_admin(staff_client):
+    assert staff_client.get("/admin/catalog/review/add/").status_code == 403
+
+
 @pytest.mark.parametrize("model", ["shop", "category", "product", "review"])
 def test_admin_pages_open(staff_client, model):
     ReviewFactory()
@@ -239,3 +244,157 @@ def test_sellers_sign_in_with_their_storefront_token():
 
     assert cryptoshop_client("cs_nonsense").get(f"{SELLER}/orders/").status_code == 401
     assert cryptoshop_client("a.b.c").get(f"{SELLER}/orders/").status_code == 401
+
+
+# --- decisions the document leaves open (docs/decisions.md, Catalog) ---------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"specifications": ["8GB"]}, "specifications"),
+        ({"specifications": {"ram": {"size": 8}}}, "specifications"),
+        ({"specifications": {"ram": None}}, "specifications"),
+        ({"tags": "phones"}, "tags"),
+        ({"tags": [1, 2]}, "tags"),
+        ({"tags": ["x" * 51]}, "tags"),
+        ({"tags": [f"t{n}" for n in range(21)]}, "tags"),
+    ],
+)
+def test_specifications_and_tags_keep_the_documented_shape(seller, api, change, field):
+    client, _, shop = seller
+    product = ProductFactory(shop=shop, specifications={"ram": "8GB"}, tags=["tecno"])
+    response = client.patch(f"{SELLER}/products/{product.pk}/", change, format="json")
+    assert response.status_code == 400 and field in response.json()
+    created = client.post(
+        f"{SELLER}/products/", {"name": "x", "price_minor": 1, **change}, format="json"
+    )
+    assert created.status_code == 400 and field in created.json()
+    product.refresh_from_db()
+    assert product.specifications == {"ram": "8GB"} and product.tags == ["tecno"]
+    assert api.get(f"{TECHAVEN}/products").status_code == 200
+
+    fine = client.patch(
+        f"{SELLER}/products/{product.pk}/",
+        {"specifications": {"ram": "12GB", "cores": 8, "5g": True}, "tags": ["a", "b"]},
+        format="json",
+    )
+    assert fine.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "hours",
+    [
+        ["08:00 - 17:00"],
+        {"mon": "08:00 - 17:00"},
+        {"Monday": "08:00 - 17:00"},
+        {"monday": {"open": "08:00", "close": "17:00"}},
+        {"monday": "x" * 51},
+    ],
+)
+def test_business_hours_map_weekdays_to_text(seller, api, hours):
+    client, _, shop = seller
+    url = f"{SELLER}/shop/{shop.pk}/"
+    refused = client.patch(url, {"business_hours": hours}, format="json")
+    assert refused.status_code == 400 and "business_hours" in refused.json()
+    assert api.get(f"{TECHAVEN}/shops/vnd_{shop.uid}").status_code == 200
+
+    good = {"monday": "08:00 - 17:00", "saturday": "09:00 - 15:00", "sunday": "Closed"}
+    assert client.patch(url, {"business_hours": good}, format="json").status_code == 200
+    shown = api.get(f"{TECHAVEN}/shops/vnd_{shop.uid}").json()["data"]["business_hours"]
+    assert shown == good
+
+
+def test_shop_product_count_follows_listed_products(seller):
+    client, _, shop = seller
+
+    def count():
+        shop.refresh_from_db()
+        return shop.product_count
+
+    created = client.post(f"{SELLER}/products/", {"name": "a", "price_minor": 1}, format="json")
+    client.post(f"{SELLER}/products/", {"name": "b", "price_minor": 1}, format="json")
+    assert count() == 2
+    url = f"{SELLER}/products/{created.json()['id']}/"
+    client.patch(url, {"is_active": False}, format="json")
+    assert count() == 1
+    client.patch(url, {"is_active": True}, format="json")
+    assert count() == 2
+    client.delete(url)
+    assert count() == 1
+
+
+def test_hot_sale_is_the_sellers_call_and_shows_in_hot_sales(seller, api):
+    client, _, shop = seller
+    product = ProductFactory(shop=shop)
+    client.patch(f"{SELLER}/products/{product.pk}/", {"is_hot_sale": True}, format="json")
+    hot = api.get(f"{TECHAVEN}/products/hot-sales").json()["data"]["products"]
+    assert [p["id"] for p in hot] == [product.pk]
+    client.patch(f"{SELLER}/products/{product.pk}/", {"is_featured": True}, format="json")
+    assert api.get(f"{TECHAVEN}/products/featured").json()["data"]["products"] == []
+
+
+def test_uploaded_images_are_appended_and_size_limited(seller, settings):
+    import catalog.conf
+
+    client, _, shop = seller
+    product = ProductFactory(shop=shop)
+    for name in ("a.png", "b.png"):
+        upload = SimpleUploadedFile(name, png_bytes(), content_type="image/png")
+        response = client.post(
+            f"{SELLER}/product-images/",
+            {"product": product.pk, "image": upload},
+            format="multipart",
+        )
+        assert response.status_code == 201
+    assert list(product.images.values_list("position", flat=True)) == [0, 1]
+    big = png_bytes() + b"\0" * (catalog.conf.PRODUCT_IMAGE_MAX_BYTES + 1)
+    upload = SimpleUploadedFile("big.png", big, content_type="image/png")
+    refused = client.post(
+        f"{SELLER}/product-images/", {"product": product.pk, "image": upload}, format="multipart"
+    )
+    assert refused.status_code == 400 and product.images.count() == 2
+
+
+def _admin_product_form(product, **changes):
+    data = {
+        "storefront": product.storefront, "shop": product.shop_id,
+        "category": product.category_id or "", "name": product.name, "slug": product.slug,
+        "description": product.description, "currency": product.currency,
+        "price_minor": product.price_minor, "stock_quantity": product.stock_quantity,
+        "specifications": "{}", "tags": "[]", "brand": "", "delivery_time": "",
+        "download_url": "", "is_active": "on",
+        "images-TOTAL_FORMS": "0", "images-INITIAL_FORMS": "0",
+        "images-MIN_NUM_FORMS": "0", "images-MAX_NUM_FORMS": "1000",
+    }  # fmt: skip
+    data.update(changes)
+    return data
+
+
+def test_admin_checks_json_fields_and_moving_a_product_recounts_both_shops(staff_client):
+    product = ProductFactory()
+    old_shop = product.shop
+    new_shop = ShopFactory()
+    url = f"/admin/catalog/product/{product.pk}/change/"
+
+    bad = staff_client.post(
+        url, _admin_product_form(product, specifications='["8GB"]'), format="multipart"
+    )
+    assert bad.status_code == 200 and "specifications" in bad.context["adminform"].form.errors
+    bad_hours = staff_client.post(
+        f"/admin/catalog/shop/{new_shop.pk}/change/",
+        {"storefront": new_shop.storefront, "name": new_shop.name, "slug": new_shop.slug,
+         "business_hours": '{"mon": "9-5"}', "joined_at_0": "2024-01-01",
+         "joined_at_1": "00:00:00"},
+        format="multipart",
+    )  # fmt: skip
+    assert bad_hours.status_code == 200
+    assert "business_hours" in bad_hours.context["adminform"].form.errors
+
+    moved = staff_client.post(
+        url, _admin_product_form(product, shop=new_shop.pk), format="multipart"
+    )
+    assert moved.status_code == 302
+    old_shop.refresh_from_db()
+    new_shop.refresh_from_db()
+    assert (old_shop.product_count, new_shop.product_count) == (0, 1)

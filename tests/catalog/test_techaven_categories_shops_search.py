@@ -1,4 +1,5 @@
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from catalog.factories import CategoryFactory, ProductFactory, ShopFactory
@@ -260,8 +261,10 @@ def test_suggestions_need_two_characters(api, q):
 
 def test_search_uses_the_search_rate_limit(api, settings):
     settings.RATELIMIT_ENABLED = True
-    response = api.get(f"{TECHAVEN}/search/suggestions", {"q": "ip"})
-    assert response["X-RateLimit-Limit"] == "30"
+    for remaining, path in ((29, "/search/suggestions"), (28, "/search")):  # one budget
+        response = api.get(f"{TECHAVEN}{path}", {"q": "ip"})
+        assert response["X-RateLimit-Limit"] == "30"
+        assert response["X-RateLimit-Remaining"] == str(remaining)
 
 
 def test_search_query_count_holds(api, django_assert_max_num_queries):
@@ -272,3 +275,102 @@ def test_search_query_count_holds(api, django_assert_max_num_queries):
         with django_assert_max_num_queries(12):
             response = api.get(f"{TECHAVEN}/search", {"q": "tecno spark", "limit": 100})
         assert len(response.json()["data"]["products"]) == n
+
+
+# --- decisions the document leaves open (docs/decisions.md, Catalog) ---------------------
+
+
+def test_shops_verified_first_then_best_rated_then_by_name(api):
+    ShopFactory(name="Zeta", is_verified=True, rating=3)
+    ShopFactory(name="Alpha", rating=4.9)
+    ShopFactory(name="Beta", is_verified=True, rating=4.5)
+    ShopFactory(name="Gamma", is_verified=True, rating=4.5)
+    shops = api.get(f"{TECHAVEN}/shops").json()["data"]["shops"]
+    assert [s["name"] for s in shops] == ["Beta", "Gamma", "Zeta", "Alpha"]
+
+
+def test_shop_filters_location_is_the_whole_city_and_category_includes_its_own(api):
+    phones = CategoryFactory(name="Phones")
+    android = CategoryFactory(name="Android", parent=phones)
+    ShopFactory(name="Sells android", location="Lilongwe")
+    ProductFactory(shop=Shop.objects.get(name="Sells android"), category=android)
+    ShopFactory(name="Phone shop, nothing listed", category=phones, location="Blantyre")
+    gone = ShopFactory(name="Only a deleted phone", location="Lilongwe")
+    ProductFactory(shop=gone, category=phones, deleted_at=timezone.now())
+
+    def names(**params):
+        body = api.get(f"{TECHAVEN}/shops", params).json()
+        return sorted(s["name"] for s in body["data"]["shops"])
+
+    assert names(category_id=phones.pk) == ["Phone shop, nothing listed", "Sells android"]
+    assert names(location="LILONGWE") == ["Only a deleted phone", "Sells android"]
+    assert names(location="Lilong") == []
+
+
+def test_search_facets_ignore_the_category_and_price_filters(api):
+    phones, accessories, _, case, _ = _catalog()
+    data = api.get(
+        f"{TECHAVEN}/search", {"q": "iphone", "category_id": accessories.pk, "max_price": 60_000}
+    ).json()["data"]
+    assert [p["id"] for p in data["products"]] == [case.pk]
+    assert {c["id"]: c["count"] for c in data["filters"]["categories"]} == {
+        phones.pk: 2,
+        accessories.pk: 1,
+    }
+    assert data["filters"]["price_range"] == {"min": 50_000, "max": 1_299_000}
+
+
+def test_search_suggestions_are_the_names_found_and_punctuation_only_finds_nothing(api):
+    ProductFactory(name="Tecno Spark 10", sales_count=5)
+    ProductFactory(name="Tecno Camon 20", sales_count=9)
+    data = api.get(f"{TECHAVEN}/search", {"q": "tecno"}).json()["data"]
+    assert sorted(data["suggestions"]) == ["Tecno Camon 20", "Tecno Spark 10"]
+    nothing = api.get(f"{TECHAVEN}/search", {"q": "!!!"})
+    assert nothing.status_code == 200
+    assert nothing.json()["data"]["products"] == []
+    assert nothing.json()["data"]["filters"]["price_range"] == {"min": 0, "max": 0}
+
+
+@pytest.mark.skipif(settings.USES_POSTGRES, reason="the fallback used on other databases")
+def test_without_postgres_search_matches_name_brand_description_best_sellers_first(api):
+    tagged = ProductFactory(name="Leather Case", tags=["iphone"], specifications={"fits": "iphone"})
+    low = ProductFactory(name="Case", description="for the iPhone 14", sales_count=1)
+    high = ProductFactory(name="Charger", brand="iPhone Accessories", sales_count=9)
+    found = api.get(f"{TECHAVEN}/search", {"q": "IPHONE"}).json()["data"]["products"]
+    ids = [p["id"] for p in found]
+    assert ids == [high.pk, low.pk]  # tags and specifications are not searched here
+    assert tagged.pk not in ids
+
+
+@needs_postgres
+def test_postgres_search_finds_specifications_below_tags_and_prefixes(api):
+    named = ProductFactory(name="Oraimo Powerbank")
+    tagged = ProductFactory(name="Charger A", tags=["powerbank"])
+    specced = ProductFactory(name="Charger B", specifications={"type": "powerbank"})
+    described = ProductFactory(name="Charger C", description="works with any powerbank")
+    found = api.get(f"{TECHAVEN}/search", {"q": "powerb"}).json()["data"]["products"]
+    ids = [p["id"] for p in found]
+    assert ids == [named.pk, tagged.pk, specced.pk, described.pk]
+
+
+def test_autocomplete_best_sellers_first_distinct_at_most_five_then_three_categories(api):
+    for n in range(7):
+        ProductFactory(name=f"Tecno Spark {n}", sales_count=n)
+    ProductFactory(name="TECNO SPARK 6", sales_count=100)  # the same name in other case
+    for name in ("Tecno Phones", "Tecno Tablets", "Tecno Audio", "Tecno Parts"):
+        CategoryFactory(name=name)
+    suggestions = api.get(f"{TECHAVEN}/search/suggestions", {"q": "tecno"}).json()["data"][
+        "suggestions"
+    ]
+    products = [s["text"] for s in suggestions if s["type"] == "product"]
+    categories = [s["text"] for s in suggestions if s["type"] == "category"]
+    assert products == ["TECNO SPARK 6"] + [f"Tecno Spark {n}" for n in (5, 4, 3, 2)]
+    assert len(categories) == 3 and suggestions[-3:] == [
+        {"text": c, "type": "category"} for c in categories
+    ]
+
+
+def test_search_reads_the_first_eight_words(api):
+    product = ProductFactory(name="one two three four five six seven eight")
+    found = api.get(f"{TECHAVEN}/search", {"q": f"{product.name} nine"}).json()["data"]
+    assert [p["id"] for p in found["products"]] == [product.pk]

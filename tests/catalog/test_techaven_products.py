@@ -269,3 +269,83 @@ def test_product_lists_hold_their_query_count(api, django_assert_max_num_queries
             response = api.get(f"{TECHAVEN}{url}{sep}limit=100")
         assert response.status_code == 200
         assert len(response.json()["data"]["products"]) == n
+
+
+# --- decisions the document leaves open (docs/decisions.md, Catalog) ---------------------
+
+
+def test_featured_lists_newest_first(api):
+    now = timezone.now()
+    ProductFactory(name="older", is_featured=True, created_at=now - timedelta(days=60))
+    ProductFactory(name="newer", is_featured=True, created_at=now - timedelta(days=40))
+    ProductFactory(name="plain", created_at=now - timedelta(days=50))
+    names = [p["name"] for p in _list(api, "/products/featured").json()["data"]["products"]]
+    assert names == ["newer", "older"]
+
+
+def test_special_offers_rank_by_percentage_off_not_by_amount(api):
+    # 100,000 off a 1,000,000 phone is 10 %; 500 off a 1,000 cable is 50 %
+    ProductFactory(name="phone", price_minor=900_000, original_price_minor=1_000_000)
+    ProductFactory(name="cable", price_minor=500, original_price_minor=1_000)
+    ProductFactory(name="tiny", price_minor=199, original_price_minor=200)
+    data = _list(api, "/products/special-offers").json()["data"]["products"]
+    assert [p["name"] for p in data] == ["cable", "phone", "tiny"]
+    assert [p["discount_percentage"] for p in data] == [50, 10, 1]  # 0.5 % rounds half up
+
+
+def test_without_sort_the_newest_come_first_and_order_alone_reverses_that(api):
+    now = timezone.now()
+    ProductFactory(name="old", created_at=now - timedelta(days=3))
+    ProductFactory(name="mid", created_at=now - timedelta(days=2))
+    ProductFactory(name="new", created_at=now - timedelta(days=1))
+
+    def names(**params):
+        return [p["name"] for p in _list(api, **params).json()["data"]["products"]]
+
+    assert names() == ["new", "mid", "old"]
+    assert names(order="asc") == ["old", "mid", "new"]
+    assert names(order="desc") == ["new", "mid", "old"]
+
+
+def test_price_bounds_are_inclusive_whole_kwacha(api):
+    ProductFactory(name="low", price_minor=1_000)
+    ProductFactory(name="high", price_minor=2_000)
+
+    def names(**params):
+        return sorted(p["name"] for p in _list(api, **params).json()["data"]["products"])
+
+    assert names(min_price="1000", max_price="2000") == ["high", "low"]
+    assert names(min_price="1000.00", max_price="1000") == ["low"]
+    assert names(min_price="2000", max_price="2000") == ["high"]
+
+
+def test_related_products_same_category_best_sellers_first_at_most_four(api):
+    phones, laptops = CategoryFactory(), CategoryFactory()
+    product = ProductFactory(category=phones, sales_count=1_000)
+    related = [ProductFactory(category=phones, sales_count=n) for n in (5, 50, 20, 1, 10)]
+    ProductFactory(category=phones, sales_count=999, is_active=False)
+    ProductFactory(category=phones, sales_count=998, deleted_at=timezone.now())
+    ProductFactory(category=laptops, sales_count=997, shop=product.shop)
+
+    data = api.get(f"{TECHAVEN}/products/{product.pk}").json()["data"]
+
+    by_sales = sorted(related, key=lambda p: -p.sales_count)
+    assert data["related_products"] == [p.pk for p in by_sales[:4]]
+
+
+def test_related_products_of_an_uncategorised_product_come_from_its_shop(api):
+    shop = ShopFactory()
+    product = ProductFactory(category=None, shop=shop)
+    same_shop = ProductFactory(shop=shop)
+    ProductFactory(category=product.category)  # no category to share: not related
+    data = api.get(f"{TECHAVEN}/products/{product.pk}").json()["data"]
+    assert data["related_products"] == [same_shop.pk]
+
+
+def test_every_detail_view_counts_and_lists_count_nothing(api):
+    product = ProductFactory()
+    _list(api)
+    api.get(f"{TECHAVEN}/products/{product.pk}")
+    api.get(f"{TECHAVEN}/products/{product.pk}")
+    product.refresh_from_db()
+    assert product.view_count == 2

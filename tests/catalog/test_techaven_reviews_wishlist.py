@@ -82,7 +82,10 @@ def test_second_review_by_the_same_user_is_409(th_api):
         {"rating": 0},
         {"rating": 6},
         {"rating": 4.5},
+        {"rating": "4.5"},
+        {"rating": True},
         {"rating": "five"},
+        {"rating": 5, "title": "x" * 151},
         {},
         {"rating": 5, "images": ["not-base64!!"]},
         {"rating": 5, "images": [base64.b64encode(b"not an image").decode()]},
@@ -235,3 +238,147 @@ def test_a_review_is_a_verified_purchase_only_once_the_product_reached_the_buyer
     assert Review.objects.get(user=th_user).is_verified_purchase is verified
     listed = th_api.get(f"{TECHAVEN}/products/{product.pk}/reviews").json()["data"]["reviews"]
     assert listed[0]["is_verified_purchase"] is verified
+
+
+# --- decisions the document leaves open (docs/decisions.md, Catalog) ---------------------
+
+
+def test_rating_on_cards_detail_shop_and_summary_agree(api):
+    shop = ShopFactory()
+    product = ProductFactory(shop=shop)
+    for rating in (5, 5, 4, 3):  # 4.25: DRF alone would show 4.2 on the card
+        client = th_client(TechavenUserFactory())
+        url = f"{TECHAVEN}/products/{product.pk}/reviews"
+        assert client.post(url, {"rating": rating}, format="json").status_code == 201
+
+    card = api.get(f"{TECHAVEN}/products").json()["data"]["products"][0]
+    detail = api.get(f"{TECHAVEN}/products/{product.pk}").json()["data"]
+    summary = api.get(f"{TECHAVEN}/products/{product.pk}/reviews").json()["data"]["summary"]
+    shop_card = api.get(f"{TECHAVEN}/shops").json()["data"]["shops"][0]
+    assert card["rating"] == detail["rating"] == summary["average_rating"] == 4.3
+    assert detail["vendor"]["rating"] == shop_card["rating"] == 4.3
+    assert card["review_count"] == summary["total_reviews"] == shop_card["review_count"] == 4
+
+
+def test_summary_rounds_like_the_stored_rating(api):
+    from django.db import transaction
+
+    product = ProductFactory()
+    for rating in [5] * 13 + [4] * 40:  # 225 / 53 = 4.2453: stored 4.25, shown 4.3
+        ReviewFactory(product=product, rating=rating)
+    with transaction.atomic():
+        services.ratings_refresh(product_id=product.pk)
+    product.refresh_from_db()
+    assert product.rating == Decimal("4.25")
+    card = api.get(f"{TECHAVEN}/products").json()["data"]["products"][0]
+    summary = api.get(f"{TECHAVEN}/products/{product.pk}/reviews").json()["data"]["summary"]
+    assert card["rating"] == summary["average_rating"] == 4.3
+
+
+def test_a_hidden_review_still_counts_as_the_users_one_review(th_api, th_user):
+    product = ProductFactory()
+    url = f"{TECHAVEN}/products/{product.pk}/reviews"
+    assert th_api.post(url, {"rating": 1}, format="json").status_code == 201
+    services.review_set_hidden(review=Review.objects.get(user=th_user), hidden=True)
+
+    again = th_api.post(url, {"rating": 5}, format="json")
+
+    assert again.status_code == 409
+    assert again.json()["message"] == "You have already reviewed this product."
+    listed = th_api.get(url).json()["data"]
+    assert listed["reviews"] == [] and listed["summary"]["total_reviews"] == 0
+    product.refresh_from_db()
+    assert product.rating == 0 and product.review_count == 0
+
+
+def test_review_images_take_data_urls_and_are_stored_under_the_review_id(th_api):
+    product = ProductFactory()
+    data_url = f"data:image/png;base64,{png_base64()}"
+    response = th_api.post(
+        f"{TECHAVEN}/products/{product.pk}/reviews",
+        {"rating": 5, "images": [data_url, png_base64()]},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    review = Review.objects.get()
+    names = [i.image.name for i in review.images.order_by("position")]
+    assert names == [f"reviews/{review.uid}_1.png", f"reviews/{review.uid}_2.png"]
+
+
+def test_verified_purchase_is_decided_when_the_review_is_written(th_api, th_user):
+    product = ProductFactory()
+    order = OrderFactory(buyer=th_user, status="shipped")
+    OrderItemFactory(order=order, product=product)
+    url = f"{TECHAVEN}/products/{product.pk}/reviews"
+    assert th_api.post(url, {"rating": 5}).status_code == 201
+    order.status = "delivered"
+    order.save(update_fields=["status"])
+    review = th_api.get(url).json()["data"]["reviews"][0]
+    assert review["is_verified_purchase"] is False
+
+
+def test_reviews_list_newest_first(api):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    product = ProductFactory()
+    now = timezone.now()
+    ReviewFactory(product=product, title="old", created_at=now - timedelta(days=2))
+    ReviewFactory(product=product, title="new", created_at=now - timedelta(days=1))
+    reviews = api.get(f"{TECHAVEN}/products/{product.pk}/reviews").json()["data"]["reviews"]
+    assert [r["title"] for r in reviews] == ["new", "old"]
+
+
+def test_wishlist_keeps_a_switched_off_product_and_drops_a_deleted_one(th_api, th_user):
+    off = ProductFactory(name="off")
+    gone = ProductFactory(name="gone")
+    for product in (off, gone):
+        th_api.post(f"{TECHAVEN}/wishlist", {"product_id": product.pk}, format="json")
+    services.product_update(product=off, changes={"is_active": False})
+    services.product_soft_delete(product=gone)
+
+    data = th_api.get(f"{TECHAVEN}/wishlist").json()["data"]
+
+    assert data["total_items"] == 1
+    assert data["items"][0]["product"]["name"] == "off"
+    assert data["items"][0]["product"]["is_in_stock"] is False
+    assert not WishlistItem.objects.filter(product=gone).exists()
+
+
+def test_only_listed_products_can_be_added_to_the_wishlist(th_api):
+    from catalog.factories import CryptoShopProductFactory
+
+    for product in (
+        ProductFactory(is_active=False),
+        ProductFactory(shop=ShopFactory(is_active=False)),
+        CryptoShopProductFactory(),
+    ):
+        response = th_api.post(f"{TECHAVEN}/wishlist", {"product_id": product.pk}, format="json")
+        assert response.status_code == 404
+    assert not WishlistItem.objects.exists()
+
+
+def test_a_rating_sent_as_digits_is_fine(th_api):
+    product = ProductFactory()
+    response = th_api.post(f"{TECHAVEN}/products/{product.pk}/reviews", {"rating": "4"})
+    assert response.status_code == 201 and response.json()["data"]["rating"] == 4
+
+
+def test_products_that_are_not_listed_take_no_reviews(th_api):
+    for product in (
+        ProductFactory(is_active=False),
+        ProductFactory(shop=ShopFactory(is_active=False)),
+    ):
+        url = f"{TECHAVEN}/products/{product.pk}/reviews"
+        assert th_api.post(url, {"rating": 5}).status_code == 404
+        assert th_api.get(url).status_code == 404
+    assert not Review.objects.exists()
+
+
+def test_wishlist_lists_the_latest_addition_first(th_api):
+    first, second = ProductFactory(name="first"), ProductFactory(name="second")
+    for product in (first, second):
+        th_api.post(f"{TECHAVEN}/wishlist", {"product_id": product.pk}, format="json")
+    items = th_api.get(f"{TECHAVEN}/wishlist").json()["data"]["items"]
+    assert [i["product"]["name"] for i in items] == ["second", "first"]
