@@ -1,19 +1,27 @@
 """Load-test the catalog endpoints as they run in production.
 
     DATABASE_URL=postgres://... REDIS_URL=redis://... .venv/bin/python bench/run.py
-        [--port 8301] [--workers 4] [--requests 2000] [--concurrency 32]
+        [--port 8301] [--workers 2] [--requests 2000] [--concurrency 16] [--only WORDS]
 
 Starts uvicorn with several workers (DEBUG=false, a throwaway SECRET_KEY, rate limits
 off so they cannot distort the figures: RATELIMIT_ENABLED=false), waits for /healthz,
 then sends a fixed number of requests per scenario with httpx (async, concurrent) and
 prints requests/s, p50 and p99 latency and the throughput as a ratio of `/healthz`, the
-cheapest endpoint of the same stack. Generate a catalog first with bench/generate.py.
+cheapest endpoint of the same stack, and `cpu ms`, the CPU time the server's processes
+spent per request (user + system, PostgreSQL and the client not included), then checks
+the goals (docs/bench.md). The client runs on the same machine, so the ratios and the CPU
+figures, not the raw requests/s, are what compare between machines and runs. Generate a
+catalog first with bench/generate.py.
+
+`--only` runs just the scenarios whose name contains one of the comma-separated words
+(the baseline always runs), e.g. `--only search` while working on search.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime
 import os
 import random
 import secrets
@@ -27,6 +35,35 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_average() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """User + system CPU of the server process and all its descendants (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    family, todo = set(), [pid]
+    while todo:
+        current = todo.pop()
+        family.add(current)
+        todo.extend(p for p, parent in parents.items() if parent == current and p not in family)
+    return sum(times.get(p, 0.0) for p in family)
 
 
 def start_server(port: int, workers: int) -> subprocess.Popen:
@@ -63,6 +100,7 @@ async def run_scenario(base: str, urls, count: int, concurrency: int) -> dict:
     """`urls` is a function i -> path; every response must be 200."""
     latencies: list[float] = []
     errors = 0
+    first_error: dict[str, str] = {}
     next_i = 0
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
@@ -73,10 +111,15 @@ async def run_scenario(base: str, urls, count: int, concurrency: int) -> dict:
                 i = next_i
                 next_i += 1
                 t0 = time.perf_counter()
-                response = await client.get(urls(i))
+                try:
+                    response = await client.get(urls(i))
+                    status = response.status_code
+                except httpx.HTTPError as exc:
+                    status = type(exc).__name__
                 latencies.append(time.perf_counter() - t0)
-                if response.status_code != 200:
+                if status != 200:
                     errors += 1
+                    first_error.setdefault("error", f"{urls(i)} -> {status}")
 
         for i in range(min(concurrency, 20)):  # warm every worker's connections and caches
             await client.get(urls(i))
@@ -89,6 +132,7 @@ async def run_scenario(base: str, urls, count: int, concurrency: int) -> dict:
         "p50": statistics.median(latencies) * 1000,
         "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
         "errors": errors,
+        "first_error": first_error.get("error", ""),
     }
 
 
@@ -104,6 +148,9 @@ def scenarios(base: str) -> list[tuple[str, object]]:
     models = sorted({" ".join(p["name"].split()[:2]).lower() for p in products})
     prefixes = sorted({p["name"][:3].lower() for p in products})
     deep = max(1, total // 20 // 2)  # the middle page of the whole catalog
+    cs_list = f"{cs}/products?sortBy=price&sortOrder=asc"
+    cs_total = httpx.get(f"{base}{cs_list}", timeout=30).json()["pagination"]["total"]
+    cs_deep = max(1, cs_total // 12 // 2)
     rnd = random.Random(1)
     return [
         ("baseline /healthz", lambda i: "/healthz"),
@@ -120,7 +167,39 @@ def scenarios(base: str) -> list[tuple[str, object]]:
         ("CS products (filters+sort)",
          lambda i: f"{cs}/products?category=Services&minPrice=0.0001&maxPrice=0.04"
                    "&sortBy=popularity&sortOrder=desc"),
+        ("CS products (sorted, page 1)", lambda i: cs_list),
+        (f"CS products (sorted, page {cs_deep})", lambda i: f"{cs_list}&page={cs_deep}"),
     ]  # fmt: skip
+
+
+# (scenario name starts with, least ratio to the baseline's requests/s): docs/bench.md
+THROUGHPUT_GOALS = [
+    ("TH products", 0.5),
+    ("TH product detail", 0.5),
+    ("CS products", 0.5),
+    ("TH search", 1 / 3),
+]
+
+
+def check_goals(results: dict[str, dict], baseline: float) -> list[str]:
+    """One line per goal; deep pages are compared with page 1 of the same list (p50)."""
+    lines = []
+    for name, result in results.items():
+        least = next((g for prefix, g in THROUGHPUT_GOALS if name.startswith(prefix)), None)
+        if least is not None:
+            ratio = result["rps"] / baseline
+            verdict = "ok" if ratio >= least else "MISSED"
+            lines.append(f"{verdict:<6} {name}: {ratio:.2f} x base (goal >= {least:.2f})")
+        if "page" in name and "page 1)" not in name:
+            first = next((r for n, r in results.items() if n == name.split(", page")[0]
+                          + ", page 1)"), None)  # fmt: skip
+            if first is not None:
+                slower = result["p50"] / first["p50"]
+                verdict = "ok" if slower <= 2 else "MISSED"
+                lines.append(f"{verdict:<6} {name}: p50 {slower:.2f} x page 1 (goal <= 2.00)")
+        if result["errors"]:
+            lines.append(f"ERRORS {name}: {result['errors']}, first: {result['first_error']}")
+    return lines
 
 
 def main() -> None:
@@ -129,6 +208,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--only", default="", help="comma-separated words of scenario names")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("set DATABASE_URL to the PostgreSQL database bench/generate.py filled")
@@ -137,20 +217,35 @@ def main() -> None:
     try:
         wait_ready(base)
         plan = scenarios(base)
+        words = [w.strip().lower() for w in args.only.split(",") if w.strip()]
+        if words:
+            plan = plan[:1] + [p for p in plan[1:] if any(w in p[0].lower() for w in words)]
+        print(f"{datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, {os.cpu_count()} CPUs,"
+              f" load average {load_average()} at the start")  # fmt: skip
         print(f"{args.workers} uvicorn workers, DEBUG=false, RATELIMIT_ENABLED=false, "
               f"{args.requests} requests per scenario, concurrency {args.concurrency}")  # fmt: skip
         header = (
-            f"{'scenario':<34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'x base':>7} {'err':>4}"
+            f"{'scenario':<34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'x base':>7}"
+            f" {'cpu ms':>7} {'err':>4}"
         )
         print(header)
         print("-" * len(header))
         baseline = None
+        results: dict[str, dict] = {}
         for name, urls in plan:
+            cpu = server_cpu_seconds(server.pid)
             result = asyncio.run(run_scenario(base, urls, args.requests, args.concurrency))
+            sent = args.requests + min(args.concurrency, 20)  # with the warm-up requests
+            result["cpu"] = (server_cpu_seconds(server.pid) - cpu) / sent * 1000
+            results[name] = result
             baseline = baseline or result["rps"]
             ratio = result["rps"] / baseline
             print(f"{name:<34} {result['rps']:>8.0f} {result['p50']:>8.1f} {result['p99']:>8.1f}"
-                  f" {ratio:>7.2f} {result['errors']:>4}", flush=True)  # fmt: skip
+                  f" {ratio:>7.2f} {result['cpu']:>7.2f} {result['errors']:>4}",
+                  flush=True)  # fmt: skip
+        print(f"load average {load_average()} at the end")
+        print()
+        print("\n".join(check_goals(results, baseline)))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
