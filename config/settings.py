@@ -116,7 +116,7 @@ CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="duka") + env.str(
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.SharedRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
         }

@@ -6,6 +6,7 @@ import time
 import pytest
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from rest_framework.test import APIClient
 
 from accounts.services.cryptoshop_auth import cryptoshop_user_register
@@ -77,7 +78,7 @@ def test_a_signed_in_user_has_1000_keyed_by_user_not_ip(api):
 
 def test_two_clients_share_one_budget_through_the_cache():
     if settings.REDIS_URL:
-        assert type(caches["default"]).__name__ == "RedisCache"
+        assert isinstance(caches["default"], RedisCache)
     prime(ANONYMOUS_RULE, IP, 98)
     first, second = APIClient(), APIClient()
     assert first.get(URL)["X-RateLimit-Remaining"] == "1"

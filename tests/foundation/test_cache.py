@@ -1,0 +1,26 @@
+import threading
+
+import pytest
+from django.conf import settings
+from django.core.cache import caches
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="the shared pool is the Redis backend's")
+def test_every_thread_shares_one_redis_connection_pool():
+    # Django makes a cache object per thread (per request under ASGI); they must not each
+    # open their own connections
+    seen = []
+
+    def use_cache():
+        cache = caches["default"]
+        cache.set("shared-pool-probe", 1)
+        seen.append((cache, cache._cache))
+
+    threads = [threading.Thread(target=use_cache) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len({id(cache) for cache, _ in seen}) == 3
+    assert len({id(client) for _, client in seen}) == 1
+    assert caches["default"].get("shared-pool-probe") == 1
