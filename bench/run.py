@@ -73,9 +73,10 @@ def start_server(port: int, workers: int) -> subprocess.Popen:
         SECRET_KEY=env.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(48),
         RATELIMIT_ENABLED="false",
         LOG_LEVEL="WARNING",
-        # each in-flight request holds its own connection under ASGI; close it after the
-        # request so the shared PostgreSQL never runs out of connection slots
-        CONN_MAX_AGE=env.get("BENCH_CONN_MAX_AGE", "0"),
+        # each in-flight request runs in a thread of its own under ASGI: a pool per worker
+        # lends it a connection (BENCH_DATABASE_POOL=false: connect per request instead)
+        DATABASE_POOL=env.get("BENCH_DATABASE_POOL", "true"),
+        CONN_MAX_AGE="0",
         CACHE_KEY_PREFIX=env.get("CACHE_KEY_PREFIX", "bench") + "-bench",
     )
     cmd = [str(ROOT / ".venv/bin/uvicorn"), "config.asgi:application", "--host", "127.0.0.1",

@@ -73,3 +73,29 @@ def test_debug_off_refuses_the_development_secret_key():
 def test_debug_off_starts_with_a_real_secret_key():
     result = _boot({"DEBUG": "false", "SECRET_KEY": "a-real-secret-for-this-test-only-0123456789"})
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.django_db
+def test_database_pool_lends_connections_per_request():
+    if not settings.USES_POSTGRES:
+        pytest.skip("the connection pool is PostgreSQL's (psycopg_pool)")
+    db = settings.DATABASES["default"]
+    url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    probe = (
+        "import django; django.setup()\n"
+        "from django.db import connection\n"
+        "assert connection.settings_dict['CONN_MAX_AGE'] == 0\n"
+        "for _ in range(10):\n"
+        "    with connection.cursor() as cursor:\n"
+        "        cursor.execute('SELECT 1')\n"
+        "    connection.close()\n"
+        "stats = connection.pool.get_stats()\n"
+        "assert stats['requests_num'] == 10, stats\n"
+        "assert stats['connections_num'] <= 3, stats  # min_size 2, +1 if a request waited\n"
+    )
+    env = {**os.environ, "DATABASE_URL": url, "DATABASE_POOL": "true"}
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
