@@ -156,9 +156,16 @@ def product_queryset(q: ProductQuery) -> tuple[QuerySet[Product], str]:
     return qs, understood
 
 
-def with_card_data(qs: QuerySet[Product]) -> QuerySet[Product]:
-    return qs.select_related("shop", "shop__owner", "category").prefetch_related(
-        Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))
+def with_card_data(qs: QuerySet[Product], *, sellers: bool = True) -> QuerySet[Product]:
+    """What a product card shows: shop, category and images (as the list `card_images`,
+    read through catalog.api.common.product_images), and the shop's owner where the
+    storefront shows sellers (CryptoShop). The search document is never shown."""
+    related = ("shop", "shop__owner", "category") if sellers else ("shop", "category")
+    images = ProductImage.objects.order_by("position", "id")
+    return (
+        qs.select_related(*related)
+        .defer("search_vector")
+        .prefetch_related(Prefetch("images", queryset=images, to_attr="card_images"))
     )
 
 
@@ -178,15 +185,18 @@ def cached_count(qs: QuerySet) -> int:
     return total
 
 
-def product_page(qs: QuerySet[Product], *, page: int, limit: int, count: bool = True) -> Page:
+def product_page(
+    qs: QuerySet[Product], *, page: int, limit: int, count: bool = True, sellers: bool = True
+) -> Page:
     """One page of an ordered product queryset, cheap at any depth: the page's ids are
-    read from the sort index first, then only those rows are loaded with what a card shows."""
+    read from the sort index first, then only those rows are loaded with what a card shows
+    (`sellers`: see with_card_data)."""
     total = cached_count(qs) if count else None
     offset = (page - 1) * limit
     if total is not None and offset >= total:
         return Page(items=[], number=page, size=limit, total=total)
     ids = list(qs.values_list("id", flat=True)[offset : offset + limit])
-    rows = {p.pk: p for p in with_card_data(Product.objects.filter(pk__in=ids))}
+    rows = {p.pk: p for p in with_card_data(Product.objects.filter(pk__in=ids), sellers=sellers)}
     items = [rows[i] for i in ids if i in rows]
     return Page(
         items=items, number=page, size=limit, total=total if total is not None else len(items)

@@ -15,8 +15,14 @@ def image_url(request, image) -> str:
     return image.url
 
 
+def product_images(product) -> list:
+    """The product's images in order: the list selectors.with_card_data loaded, else a query."""
+    loaded = getattr(product, "card_images", None)
+    return loaded if loaded is not None else list(product.images.all())
+
+
 def product_image_urls(request, product) -> list[str]:
-    return [image_url(request, i) for i in product.images.all()]
+    return [image_url(request, i) for i in product_images(product)]
 
 
 def parse_decimal(params, name: str, errors: dict) -> Decimal | None:
