@@ -225,7 +225,11 @@ def product_facets(qs: QuerySet[Product]) -> dict:
 def related_product_ids(product: Product, limit: int | None = None) -> list[int]:
     """Listed products of the same category (else the same shop), best sellers first."""
     limit = limit or conf.RELATED_PRODUCTS
-    qs = products_listed(product.storefront).exclude(pk=product.pk)
+    # a handful of rows: joining the shop to check it is open costs less than fetching
+    # the closed-shop list first (products_listed)
+    qs = Product.objects.filter(
+        visible_filter(), storefront=product.storefront, shop__is_active=True
+    ).exclude(pk=product.pk)
     if product.category_id:
         qs = qs.filter(category_id=product.category_id)
     else:
@@ -233,8 +237,14 @@ def related_product_ids(product: Product, limit: int | None = None) -> list[int]
     return list(qs.order_by("-sales_count", "-id").values_list("id", flat=True)[:limit])
 
 
-def product_get_listed(storefront: str, pk) -> Product | None:
-    return with_card_data(products_listed(storefront)).filter(pk=pk).first()
+def product_get_listed(storefront: str, pk=None, *, uid: str | None = None) -> Product | None:
+    """One listed product (by pk or uid) with its card data. The card joins the shop
+    anyway, so whether it is open is checked in the same query (see products_listed)."""
+    lookup = {"uid": uid} if uid is not None else {"pk": pk}
+    qs = Product.objects.filter(
+        visible_filter(), storefront=storefront, shop__is_active=True, **lookup
+    )
+    return with_card_data(qs).first()
 
 
 # --- shops ---------------------------------------------------------------------------

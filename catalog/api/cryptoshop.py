@@ -450,9 +450,7 @@ def _category_filter(params) -> str | None:
 
 def _product_or_404(product_id: str) -> Product:
     uid = strip_prefix(product_id, "product")
-    product = selectors.product_get_listed(CS, None) if uid is None else None
-    if uid is not None:
-        product = selectors.with_card_data(selectors.products_listed(CS)).filter(uid=uid).first()
+    product = selectors.product_get_listed(CS, uid=uid) if uid is not None else None
     if product is None:
         raise not_found("Product")
     return product
