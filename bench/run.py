@@ -1,17 +1,19 @@
 """Load-test the catalog endpoints as they run in production.
 
     DATABASE_URL=postgres://... REDIS_URL=redis://... .venv/bin/python bench/run.py
-        [--port 8301] [--workers 2] [--requests 2000] [--concurrency 16] [--only WORDS]
+        [--port 8301] [--workers 2] [--requests 2000] [--concurrency 16] [--rounds 4]
+        [--only WORDS]
 
 Starts uvicorn with several workers (DEBUG=false, a throwaway SECRET_KEY, rate limits
 off so they cannot distort the figures: RATELIMIT_ENABLED=false), waits for /healthz,
-then sends a fixed number of requests per scenario with httpx (async, concurrent) and
-prints requests/s, p50 and p99 latency and the throughput as a ratio of `/healthz`, the
-cheapest endpoint of the same stack, and `cpu ms`, the CPU time the server's processes
-spent per request (user + system, PostgreSQL and the client not included), then checks
-the goals (docs/bench.md). The client runs on the same machine, so the ratios and the CPU
-figures, not the raw requests/s, are what compare between machines and runs. Generate a
-catalog first with bench/generate.py.
+then sends a fixed number of requests per scenario with httpx (async, concurrent), in
+rounds where the scenarios take turns (so that other jobs on the machine weigh on all of
+them alike), and prints requests/s, p50 and p99 latency, the throughput as a ratio of
+`/healthz` (the cheapest endpoint of the same stack) and `cpu ms`, the CPU time the
+server's processes spent per request (user + system; PostgreSQL and the client are not
+included), then checks the goals (docs/bench.md). The client runs on the same machine,
+so the ratios and the CPU figures, not the raw requests/s, are what compare between
+machines and runs. Generate a catalog first with bench/generate.py.
 
 `--only` runs just the scenarios whose name contains one of the comma-separated words
 (the baseline always runs), e.g. `--only search` while working on search.
@@ -97,18 +99,19 @@ def wait_ready(base: str, timeout: float = 60) -> None:
     raise SystemExit("the server did not come up")
 
 
-async def run_scenario(base: str, urls, count: int, concurrency: int) -> dict:
-    """`urls` is a function i -> path; every response must be 200."""
+async def run_scenario(base: str, urls, start: int, count: int, concurrency: int, warm: bool):
+    """Send requests `start` … `start + count - 1` (`urls` maps i to a path), `concurrency`
+    at a time; returns the latencies, the elapsed time and the non-200 answers."""
     latencies: list[float] = []
-    errors = 0
-    first_error: dict[str, str] = {}
-    next_i = 0
+    errors: list[str] = []
+    next_i = start
+    end = start + count
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
 
         async def worker():
-            nonlocal next_i, errors
-            while next_i < count:
+            nonlocal next_i
+            while next_i < end:
                 i = next_i
                 next_i += 1
                 t0 = time.perf_counter()
@@ -119,21 +122,25 @@ async def run_scenario(base: str, urls, count: int, concurrency: int) -> dict:
                     status = type(exc).__name__
                 latencies.append(time.perf_counter() - t0)
                 if status != 200:
-                    errors += 1
-                    first_error.setdefault("error", f"{urls(i)} -> {status}")
+                    errors.append(f"{urls(i)} -> {status}")
 
-        for i in range(min(concurrency, 20)):  # warm every worker's connections and caches
-            await client.get(urls(i))
+        if warm:  # every worker's connections and caches, before the first round
+            for i in range(min(concurrency, 20)):
+                await client.get(urls(i))
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
-    latencies.sort()
+    return latencies, elapsed, errors
+
+
+def summarise(latencies: list[float], elapsed: float, errors: list[str]) -> dict:
+    latencies = sorted(latencies)
     return {
-        "rps": count / elapsed,
+        "rps": len(latencies) / elapsed,
         "p50": statistics.median(latencies) * 1000,
         "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
-        "errors": errors,
-        "first_error": first_error.get("error", ""),
+        "errors": len(errors),
+        "first_error": errors[0] if errors else "",
     }
 
 
@@ -209,6 +216,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=4, help="turns the scenarios take")
     parser.add_argument("--only", default="", help="comma-separated words of scenario names")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
@@ -224,21 +232,34 @@ def main() -> None:
         print(f"{datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, {os.cpu_count()} CPUs,"
               f" load average {load_average()} at the start")  # fmt: skip
         print(f"{args.workers} uvicorn workers, DEBUG=false, RATELIMIT_ENABLED=false, "
-              f"{args.requests} requests per scenario, concurrency {args.concurrency}")  # fmt: skip
+              f"{args.requests} requests per scenario in {args.rounds} rounds, "
+              f"concurrency {args.concurrency}")  # fmt: skip
         header = (
             f"{'scenario':<34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'x base':>7}"
             f" {'cpu ms':>7} {'err':>4}"
         )
         print(header)
         print("-" * len(header))
+        # the scenarios take turns, a share of each one's requests per round, so that a
+        # change in the machine's load (other jobs) falls on all of them alike
+        samples = {name: ([], 0.0, [], 0.0) for name, _ in plan}
+        for r in range(args.rounds):
+            lo, hi = args.requests * r // args.rounds, args.requests * (r + 1) // args.rounds
+            for name, urls in plan:
+                cpu = server_cpu_seconds(server.pid)
+                latencies, elapsed, errors = asyncio.run(
+                    run_scenario(base, urls, lo, hi - lo, args.concurrency, warm=r == 0)
+                )
+                spent = server_cpu_seconds(server.pid) - cpu
+                before = samples[name]
+                samples[name] = (before[0] + latencies, before[1] + elapsed,
+                                 before[2] + errors, before[3] + spent)  # fmt: skip
         baseline = None
         results: dict[str, dict] = {}
-        for name, urls in plan:
-            cpu = server_cpu_seconds(server.pid)
-            result = asyncio.run(run_scenario(base, urls, args.requests, args.concurrency))
+        for name, (latencies, elapsed, errors, spent) in samples.items():
+            result = results[name] = summarise(latencies, elapsed, errors)
             sent = args.requests + min(args.concurrency, 20)  # with the warm-up requests
-            result["cpu"] = (server_cpu_seconds(server.pid) - cpu) / sent * 1000
-            results[name] = result
+            result["cpu"] = spent / sent * 1000
             baseline = baseline or result["rps"]
             ratio = result["rps"] / baseline
             print(f"{name:<34} {result['rps']:>8.0f} {result['p50']:>8.1f} {result['p99']:>8.1f}"
