@@ -110,6 +110,15 @@ _RATING = _rating_field()
 _DATETIME = serializers.DateTimeField()
 
 
+# the columns product_cards reads (selectors.product_page loads only these)
+CARD_FIELDS = (
+    "id", "name", "slug", "description", "price_minor", "original_price_minor", "currency",
+    "category_id", "shop_id", "stock_quantity", "is_active", "deleted_at", "rating",
+    "review_count", "specifications", "is_featured", "is_hot_sale", "created_at",
+    "shop__uid", "shop__name", "category__name",
+)  # fmt: skip
+
+
 def product_cards(products, request) -> list[dict]:
     """What `ProductCardSerializer(products, many=True).data` gives, built directly: DRF's
     per-field machinery was a third of a product list's CPU. The serializer stays the
@@ -537,7 +546,9 @@ class PublicView(TechavenView):
 
     def product_list_response(self, qs, message: str, default_limit: int = 20):
         page_no, limit = self.page_params(default_limit=default_limit)
-        page = selectors.product_page(qs, page=page_no, limit=limit, sellers=False)
+        page = selectors.product_page(
+            qs, page=page_no, limit=limit, sellers=False, fields=CARD_FIELDS
+        )
         return self.ok(
             {
                 "products": product_cards(page.items, self.request),
@@ -803,7 +814,9 @@ class SearchView(PublicView):
             descending=descending,
         )
         qs, _ = selectors.product_queryset(query)
-        page = selectors.product_page(qs, page=page_no, limit=limit, sellers=False)
+        page = selectors.product_page(
+            qs, page=page_no, limit=limit, sellers=False, fields=CARD_FIELDS
+        )
         suggestions = []
         if understood and understood != " ".join(text.lower().split()):
             suggestions.append(understood)
