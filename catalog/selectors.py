@@ -132,9 +132,21 @@ class ProductQuery:
     extra: dict = field(default_factory=dict)
 
 
-def product_queryset(q: ProductQuery) -> tuple[QuerySet[Product], str]:
-    """Filtered and ordered (ids as the tie-break, so pages never overlap)."""
-    qs = products_listed(q.storefront)
+def product_search(storefront: str, text: str) -> tuple[QuerySet[Product], str]:
+    """Listed products matching `text` (all of them for no text), and the text as
+    understood (typos corrected); on PostgreSQL annotated with `relevance`."""
+    qs = products_listed(storefront)
+    if not text:
+        return qs, ""
+    return search.apply(qs, storefront, text)
+
+
+def product_queryset(
+    q: ProductQuery, *, matched: tuple[QuerySet[Product], str] | None = None
+) -> tuple[QuerySet[Product], str]:
+    """Filtered and ordered (ids as the tie-break, so pages never overlap). `matched`:
+    what product_search gave for the same storefront and text, not to search twice."""
+    qs, understood = matched or product_search(q.storefront, q.text)
     if q.category_ids is not None:
         qs = qs.filter(category_id__in=q.category_ids)
     if q.shop_id is not None:
@@ -143,9 +155,6 @@ def product_queryset(q: ProductQuery) -> tuple[QuerySet[Product], str]:
         qs = qs.filter(price_minor__gte=q.min_price_minor)
     if q.max_price_minor is not None:
         qs = qs.filter(price_minor__lte=q.max_price_minor)
-    understood = ""
-    if q.text:
-        qs, understood = search.apply(qs, q.storefront, q.text)
     sign = "-" if q.descending else ""
     if q.sort == "relevance" or (q.sort is None and q.text):
         qs = qs.order_by("-relevance", "-sales_count", "-id")
@@ -184,18 +193,22 @@ def _attach_card_images(products: list[Product]) -> None:
         p.card_images = images[p.pk]
 
 
+def _cache_key(kind: str, qs: QuerySet) -> str | None:
+    try:
+        sql, params = qs.query.sql_with_params()
+    except EmptyResultSet:  # a query that can match nothing has no SQL
+        return None
+    return f"catalog:{kind}:" + hashlib.sha256(f"{sql}|{params}".encode()).hexdigest()
+
+
 def cached_count(qs: QuerySet) -> int:
     """Counts of big lists are cached a short while: the count is the one part of a deep
     page that cannot use an index range. Small lists are always counted exactly."""
-    try:
-        sql, params = qs.query.sql_with_params()
-        key = "catalog:count:" + hashlib.sha256(f"{sql}|{params}".encode()).hexdigest()
-    except EmptyResultSet:  # a query that can match nothing has no SQL
-        return qs.count()
-    total = cache.get(key)
+    key = _cache_key("count", qs)
+    total = cache.get(key) if key else None
     if total is None:
         total = qs.count()
-        if total >= conf.COUNT_CACHE_MIN_ROWS:
+        if key and total >= conf.COUNT_CACHE_MIN_ROWS:
             cache.set(key, total, conf.COUNT_CACHE_SECONDS)
     return total
 
@@ -206,14 +219,17 @@ def product_page(
     page: int,
     limit: int,
     count: bool = True,
+    total: int | None = None,
     sellers: bool = True,
     fields: tuple[str, ...] | None = None,
 ) -> Page:
     """One page of an ordered product queryset, cheap at any depth: the page's ids are
     read from the sort index first, then only those rows are loaded with what a card shows
-    (`sellers`: see with_card_data; `fields`: the only columns the caller's cards read,
-    `shop__…`/`category__…` included, as for QuerySet.only)."""
-    total = cached_count(qs) if count else None
+    (`total`: the count when the caller knows it already; `sellers`: see with_card_data;
+    `fields`: the only columns the caller's cards read, `shop__…`/`category__…` included,
+    as for QuerySet.only)."""
+    if total is None and count:
+        total = cached_count(qs)
     offset = (page - 1) * limit
     if total is not None and offset >= total:
         return Page(items=[], number=page, size=limit, total=total)
@@ -227,23 +243,36 @@ def product_page(
     )
 
 
-def product_facets(qs: QuerySet[Product]) -> dict:
-    """Categories (with counts) and the price range of everything the query matched."""
+def product_facets(qs: QuerySet[Product]) -> tuple[dict, int]:
+    """Categories (with counts) and the price range of everything the query matched, and
+    how many products it matched.
+
+    One grouped query gives all three (products without a category make a group of their
+    own, counted in the total and the price range only). Like list counts, the facets of
+    big result sets are cached a short while."""
     rows = (
         qs.order_by()
-        .filter(category__isnull=False)
-        .values("category_id", "category__name")
-        .annotate(n=Count("id"))
+        .values_list("category_id", "category__name")
+        .annotate(n=Count("id"), lo=Min("price_minor"), hi=Max("price_minor"))
         .order_by("-n", "category__name")
     )
-    categories = [
-        {"id": r["category_id"], "name": r["category__name"], "count": r["n"]} for r in rows
-    ]
-    bounds = qs.order_by().aggregate(lo=Min("price_minor"), hi=Max("price_minor"))
-    return {
+    key = _cache_key("facets", rows)
+    cached = cache.get(key) if key else None
+    if cached is not None:
+        return cached
+    rows = list(rows) if key else []
+    categories = [{"id": c, "name": name, "count": n} for c, name, n, _, _ in rows if c]
+    facets = {
         "categories": categories,
-        "price_range": {"min": bounds["lo"] or 0, "max": bounds["hi"] or 0},
+        "price_range": {
+            "min": min((r[3] for r in rows), default=0),
+            "max": max((r[4] for r in rows), default=0),
+        },
     }
+    total = sum(r[2] for r in rows)
+    if key and total >= conf.COUNT_CACHE_MIN_ROWS:
+        cache.set(key, (facets, total), conf.COUNT_CACHE_SECONDS)
+    return facets, total
 
 
 def related_product_ids(product: Product, limit: int | None = None) -> list[int]:

@@ -801,9 +801,11 @@ class SearchView(PublicView):
         raise_if(errors)
         page_no, limit = self.page_params()
         field, descending = SEARCH_SORTS[sort]
-        matched, understood = selectors.product_queryset(
-            selectors.ProductQuery(storefront=TH, text=text, sort="relevance")
-        )
+        matched, understood = selectors.product_search(TH, text)
+        # the facets describe everything the words matched; with no filter on top they
+        # count the page's list too
+        facets, matched_total = selectors.product_facets(matched)
+        unfiltered = category_ids is None and lo is None and hi is None
         query = selectors.ProductQuery(
             storefront=TH,
             text=text,
@@ -813,9 +815,14 @@ class SearchView(PublicView):
             sort=field,
             descending=descending,
         )
-        qs, _ = selectors.product_queryset(query)
+        qs, _ = selectors.product_queryset(query, matched=(matched, understood))
         page = selectors.product_page(
-            qs, page=page_no, limit=limit, sellers=False, fields=CARD_FIELDS
+            qs,
+            page=page_no,
+            limit=limit,
+            total=matched_total if unfiltered else None,
+            sellers=False,
+            fields=CARD_FIELDS,
         )
         suggestions = []
         if understood and understood != " ".join(text.lower().split()):
@@ -827,7 +834,7 @@ class SearchView(PublicView):
             "query": text,
             "products": product_cards(page.items, request),
             "suggestions": suggestions[:5],
-            "filters": selectors.product_facets(matched),
+            "filters": facets,
             "pagination": pagination_block(page),
         }
         return self.ok(data, message="Search results")
