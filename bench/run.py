@@ -149,6 +149,11 @@ def scenarios(base: str) -> list[tuple[str, object]]:
     sample = httpx.get(f"{base}{th}/products", params={"limit": 100}, timeout=30).json()
     products = sample["data"]["products"]
     total = sample["data"]["pagination"]["total_items"]
+    if total < 10_000:
+        raise SystemExit(
+            f"the catalog has {total} Techaven products: fill it first with "
+            "bench/generate.py (make bench-data)"
+        )
     product_ids = [p["id"] for p in products]
     categories = httpx.get(f"{base}{th}/categories", timeout=30).json()["data"]["categories"]
     category = categories[0]["id"]
