@@ -1,16 +1,6 @@
 """Catalog settings, overridable in Django settings or the environment."""
 
-import environ
-from django.conf import settings
-
-_env = environ.Env()
-
-
-def _get(name: str, default, cast=int):
-    if hasattr(settings, name):
-        return getattr(settings, name)
-    return _env.get_value(name, cast=cast, default=default)
-
+from core.conf import setting_int as _get
 
 NEW_ARRIVAL_DAYS: int = _get("CATALOG_NEW_ARRIVAL_DAYS", 30)
 REVIEW_IMAGE_MAX_BYTES: int = _get("CATALOG_REVIEW_IMAGE_MAX_BYTES", 5 * 1024 * 1024)

@@ -32,8 +32,14 @@ def products_listed(storefront: str) -> QuerySet[Product]:
     closed = list(
         Shop.objects.filter(storefront=storefront, is_active=False).values_list("pk", flat=True)
     )
-    qs = Product.objects.filter(storefront=storefront, is_active=True, deleted_at__isnull=True)
+    qs = Product.objects.filter(visible_filter(), storefront=storefront)
     return qs.exclude(shop_id__in=closed) if closed else qs
+
+
+def products_listed_joined(storefront: str) -> QuerySet[Product]:
+    """The same rows as products_listed, with the shop's state checked through a join: cheaper
+    for a handful of rows (one product, related products) than fetching the closed shops."""
+    return Product.objects.filter(visible_filter(), storefront=storefront, shop__is_active=True)
 
 
 def new_arrival_since(now: datetime | None = None) -> datetime:
@@ -278,11 +284,7 @@ def product_facets(qs: QuerySet[Product]) -> tuple[dict, int]:
 def related_product_ids(product: Product, limit: int | None = None) -> list[int]:
     """Listed products of the same category (else the same shop), best sellers first."""
     limit = limit or conf.RELATED_PRODUCTS
-    # a handful of rows: joining the shop to check it is open costs less than fetching
-    # the closed-shop list first (products_listed)
-    qs = Product.objects.filter(
-        visible_filter(), storefront=product.storefront, shop__is_active=True
-    ).exclude(pk=product.pk)
+    qs = products_listed_joined(product.storefront).exclude(pk=product.pk)
     if product.category_id:
         qs = qs.filter(category_id=product.category_id)
     else:
@@ -292,12 +294,9 @@ def related_product_ids(product: Product, limit: int | None = None) -> list[int]
 
 def product_get_listed(storefront: str, pk=None, *, uid: str | None = None) -> Product | None:
     """One listed product (by pk or uid) with its card data. The card joins the shop
-    anyway, so whether it is open is checked in the same query (see products_listed)."""
+    anyway, so whether it is open is checked in the same query."""
     lookup = {"uid": uid} if uid is not None else {"pk": pk}
-    qs = Product.objects.filter(
-        visible_filter(), storefront=storefront, shop__is_active=True, **lookup
-    )
-    return with_card_data(qs).first()
+    return with_card_data(products_listed_joined(storefront).filter(**lookup)).first()
 
 
 # --- shops ---------------------------------------------------------------------------

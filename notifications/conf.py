@@ -8,28 +8,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import environ
 from django.conf import settings
 
-_env = environ.Env()
-
-
-def _bool(name: str, default: bool) -> bool:
-    if hasattr(settings, name):
-        return bool(getattr(settings, name))
-    return _env.bool(name, default=default)
-
-
-def _int(name: str, default: int) -> int:
-    if hasattr(settings, name):
-        return int(getattr(settings, name))
-    return _env.int(name, default=default)
-
-
-def _str(name: str, default: str) -> str:
-    if hasattr(settings, name):
-        return str(getattr(settings, name))
-    return _env.str(name, default=default)
+from core.conf import setting_bool as _bool
+from core.conf import setting_int as _int
+from core.conf import setting_str as _str
 
 
 def webhooks_allow_private() -> bool:

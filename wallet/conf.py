@@ -8,16 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import environ
-from django.conf import settings
-
-_env = environ.Env()
-
-
-def _int(name: str, default: int) -> int:
-    if hasattr(settings, name):
-        return int(getattr(settings, name))
-    return _env.int(name, default=default)
+from core.conf import setting_int as _int
 
 
 def reconcile_grace() -> timedelta:

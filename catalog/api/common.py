@@ -1,10 +1,19 @@
-"""Helpers both storefronts' catalog modules share (parsing and image URLs)."""
+"""Helpers both storefronts' catalog modules share (parsing, ratings and image URLs)."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
+
+
+def rating_field(**kw) -> serializers.DecimalField:
+    """A rating with one decimal, rounded half up everywhere (the stored rating, the reviews
+    summary and both storefronts' cards say the same; DRF's default would show 4.25 as 4.2)."""
+    return serializers.DecimalField(
+        max_digits=3, decimal_places=1, coerce_to_string=False, rounding=ROUND_HALF_UP, **kw
+    )
 
 
 def image_url(request, image) -> str:

@@ -5,7 +5,7 @@ cents as exact decimal numbers (0.0025, 89.99)."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q
@@ -18,7 +18,7 @@ from rest_framework.permissions import SAFE_METHODS
 from accounts.models import Storefront
 from catalog import selectors, services
 from catalog.api import schema_auth  # noqa: F401 - registers the auth schemes
-from catalog.api.common import parse_decimal, product_image_urls, raise_if
+from catalog.api.common import parse_decimal, product_image_urls, raise_if, rating_field
 from catalog.errors import not_found
 from catalog.models import Product, Shop
 from core.ids import strip_prefix
@@ -65,13 +65,6 @@ def _money_field(**kw):
     return serializers.DecimalField(max_digits=20, decimal_places=8, coerce_to_string=False, **kw)
 
 
-def _rating_field():
-    # half up, as everywhere else (DRF's default would round 4.25 to 4.2)
-    return serializers.DecimalField(
-        max_digits=3, decimal_places=1, coerce_to_string=False, rounding=ROUND_HALF_UP
-    )
-
-
 def _avatar(request, user) -> str | None:
     if user is None or not user.avatar:
         return None
@@ -99,7 +92,7 @@ class SellerUserVerifiedSerializer(SellerUserSerializer):
 class SellerBriefSerializer(serializers.Serializer):
     id = serializers.SerializerMethodField()
     storeName = serializers.CharField(source="name")
-    rating = _rating_field()
+    rating = rating_field()
     user = SellerUserSerializer(source="*")
 
     def get_id(self, shop) -> str:
@@ -117,7 +110,7 @@ class ProductCardSerializer(serializers.Serializer):
     tags = serializers.ListField(child=serializers.CharField())
     inStock = serializers.BooleanField(source="is_available")
     deliveryTime = serializers.CharField(source="delivery_time")
-    rating = _rating_field()
+    rating = rating_field()
     reviewCount = serializers.IntegerField(source="review_count")
     viewCount = serializers.IntegerField(source="view_count")
     seller = SellerBriefSerializer(source="shop")
@@ -142,7 +135,7 @@ class ProductCardSerializer(serializers.Serializer):
         return product_image_urls(self.context.get("request"), p)
 
 
-_RATING = _rating_field()
+_RATING = rating_field()
 _DATETIME = serializers.DateTimeField()
 
 
@@ -198,7 +191,7 @@ class SellerFullSerializer(serializers.Serializer):
     id = serializers.SerializerMethodField()
     storeName = serializers.CharField(source="name")
     description = serializers.CharField()
-    rating = _rating_field()
+    rating = rating_field()
     reviewCount = serializers.IntegerField(source="review_count")
     totalSales = serializers.IntegerField(source="sales_count")
     totalRevenue = serializers.SerializerMethodField()
@@ -367,7 +360,7 @@ class SellerProductSerializer(serializers.Serializer):
     id = serializers.SerializerMethodField()
     name = serializers.CharField()
     priceBtc = serializers.SerializerMethodField()
-    rating = _rating_field()
+    rating = rating_field()
     reviewCount = serializers.IntegerField(source="review_count")
     salesCount = serializers.IntegerField(source="sales_count")
 

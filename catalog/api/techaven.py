@@ -4,8 +4,6 @@ and 13 (Search). Product and category ids are integers, shops `vnd_<uid>`, revie
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP
-
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -22,6 +20,7 @@ from catalog.api.common import (
     product_image_urls,
     product_images,
     raise_if,
+    rating_field,
 )
 from catalog.errors import not_found
 from catalog.models import Category, Product, Shop
@@ -51,13 +50,6 @@ class ReadPublicWriteSignedIn(BasePermission):
 # --- serializers ------------------------------------------------------------------------
 
 
-def _rating_field(**kw):
-    # half up, as the reviews summary rounds: a card never says 4.2 where the reviews say 4.3
-    return serializers.DecimalField(
-        max_digits=3, decimal_places=1, coerce_to_string=False, rounding=ROUND_HALF_UP, **kw
-    )
-
-
 class ProductCardSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -73,7 +65,7 @@ class ProductCardSerializer(serializers.Serializer):
     vendor_name = serializers.CharField(source="shop.name")
     stock_quantity = serializers.IntegerField()
     is_in_stock = serializers.SerializerMethodField()
-    rating = _rating_field()
+    rating = rating_field()
     review_count = serializers.IntegerField()
     images = serializers.SerializerMethodField()
     thumbnail = serializers.SerializerMethodField()
@@ -106,7 +98,7 @@ class ProductCardSerializer(serializers.Serializer):
         return selectors.is_new_arrival(p)
 
 
-_RATING = _rating_field()
+_RATING = rating_field()
 _DATETIME = serializers.DateTimeField()
 
 
@@ -175,7 +167,7 @@ class VendorBlockSerializer(serializers.Serializer):
     id = serializers.SerializerMethodField()
     name = serializers.CharField()
     logo_url = serializers.SerializerMethodField()
-    rating = _rating_field()
+    rating = rating_field()
     location = serializers.CharField()
 
     def get_id(self, shop) -> str:
@@ -205,7 +197,7 @@ class ProductDetailSerializer(serializers.Serializer):
     vendor = VendorBlockSerializer(source="shop")
     stock_quantity = serializers.IntegerField()
     is_in_stock = serializers.SerializerMethodField()
-    rating = _rating_field()
+    rating = rating_field()
     review_count = serializers.IntegerField()
     images = serializers.SerializerMethodField()
     thumbnail = serializers.SerializerMethodField()
@@ -255,7 +247,7 @@ class ReviewSerializer(serializers.Serializer):
 
 
 class ReviewSummarySerializer(serializers.Serializer):
-    average_rating = _rating_field()
+    average_rating = rating_field()
     total_reviews = serializers.IntegerField()
     rating_breakdown = serializers.DictField(child=serializers.IntegerField())
 
@@ -332,7 +324,7 @@ class WishlistProductSerializer(serializers.Serializer):
     original_price = serializers.IntegerField(source="original_price_minor", allow_null=True)
     thumbnail = serializers.SerializerMethodField()
     is_in_stock = serializers.SerializerMethodField()
-    rating = _rating_field()
+    rating = rating_field()
 
     get_thumbnail = ProductCardSerializer.get_thumbnail
     get_is_in_stock = ProductCardSerializer.get_is_in_stock
@@ -372,7 +364,7 @@ class ShopCardSerializer(serializers.Serializer):
     description = serializers.CharField()
     logo_url = serializers.SerializerMethodField()
     cover_image_url = serializers.SerializerMethodField()
-    rating = _rating_field()
+    rating = rating_field()
     review_count = serializers.IntegerField()
     product_count = serializers.IntegerField()
     location = serializers.CharField()
