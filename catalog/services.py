@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, Count, F
+from django.db.models import Avg, Count, F, Max
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -206,10 +206,14 @@ def product_record_view(*, product_id: int) -> None:
 def product_image_add(
     *, product: Product, data: bytes, position: int | None = None
 ) -> ProductImage:
-    """An uploaded image, checked by content, re-encoded and stored through storage."""
+    """An uploaded image, checked by content, re-encoded and stored through storage. With no
+    `position` it goes after the product's last image (the product's lock keeps two
+    uploads at once from taking the same place)."""
     cleaned = clean_image(data, max_bytes=conf.PRODUCT_IMAGE_MAX_BYTES, field="image")
     if position is None:
-        position = product.images.count()
+        products_lock([product.pk])
+        last = product.images.aggregate(m=Max("position"))["m"]
+        position = 0 if last is None else last + 1
     image = ProductImage(product=product, position=position)
     image.image.save(cleaned.file.name, cleaned.file, save=False)
     image.save()

@@ -4,7 +4,6 @@ is scoped to the signed-in owner's shops: another shop's objects answer 404."""
 
 from __future__ import annotations
 
-from django.db.models import Max
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -175,13 +174,11 @@ class ProductImageViewSet(
         product = serializer.validated_data["product"]
         upload = serializer.validated_data["image"]
         upload.seek(0)
-        position = serializer.validated_data.get("position")
-        if position is None:  # after the last image (a last position of 0 is still one)
-            last = product.images.aggregate(m=Max("position"))["m"]
-            position = 0 if last is None else last + 1
         try:
             serializer.instance = services.product_image_add(
-                product=product, data=upload.read(), position=position
+                product=product,
+                data=upload.read(),
+                position=serializer.validated_data.get("position"),
             )
         except DomainError as exc:
             raise _domain_to_validation(exc) from exc
