@@ -11,6 +11,7 @@ import io
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
@@ -187,7 +188,8 @@ def _reviews(product: Product, reviewers: list[User], count: int) -> int:
                       "helpful_count": (product.pk * 7 + i * 3) % 40},
         )  # fmt: skip
         made += created
-    services.ratings_refresh(product_id=product.pk)
+    with transaction.atomic():  # the refresh locks the product and its shop
+        services.ratings_refresh(product_id=product.pk)
     return made
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Storefront, User
@@ -159,6 +160,7 @@ def _agent() -> User:
     return agent
 
 
+@transaction.atomic  # the ticket number's counter row is locked until the ticket is written
 def _ticket(user: User, agent: User, subject: str, lines: list[tuple[bool, str]], **kw) -> None:
     if Ticket.objects.filter(user=user, subject=subject).exists():
         return

@@ -1,4 +1,7 @@
+import io
+
 import pytest
+from django.core.management import call_command
 
 from catalog import demo
 from catalog.models import Product, Review, Shop
@@ -59,3 +62,13 @@ def test_demo_vendors_keep_the_documented_shapes_and_can_open_the_back_office(ap
     assert products["count"] > 0 and all(p["currency"] == "MWK" for p in products["results"])
     cs = api.get(f"{CRYPTOSHOP}/products").json()["data"]
     assert all(p["images"][0].startswith("https://") for p in cs)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seed_demo_runs_as_the_readme_says_outside_any_transaction():
+    """`manage.py seed_demo` is not wrapped in a transaction; on PostgreSQL a service that
+    locks rows must open its own (this once failed there: select_for_update outside one)."""
+    out = io.StringIO()
+    call_command("seed_demo", "--force", stdout=out)
+    assert "Demo data ready." in out.getvalue()
+    assert Review.objects.exists() and Product.objects.filter(rating__gt=0).exists()
