@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db.models import Count, F, Max, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from catalog import conf, search
 from catalog.models import Category, Product, ProductImage, Review, Shop, WishlistItem
+from core.cache import quiet_get, quiet_set
 from orders.selectors import buyer_received_product
 from storefronts.pagination import Page
 
@@ -211,11 +211,11 @@ def cached_count(qs: QuerySet) -> int:
     """Counts of big lists are cached a short while: the count is the one part of a deep
     page that cannot use an index range. Small lists are always counted exactly."""
     key = _cache_key("count", qs)
-    total = cache.get(key) if key else None
+    total = quiet_get(key) if key else None
     if total is None:
         total = qs.count()
         if key and total >= conf.COUNT_CACHE_MIN_ROWS:
-            cache.set(key, total, conf.COUNT_CACHE_SECONDS)
+            quiet_set(key, total, conf.COUNT_CACHE_SECONDS)
     return total
 
 
@@ -263,7 +263,7 @@ def product_facets(qs: QuerySet[Product]) -> tuple[dict, int]:
         .order_by("-n", "category__name")
     )
     key = _cache_key("facets", rows)
-    cached = cache.get(key) if key else None
+    cached = quiet_get(key) if key else None
     if cached is not None:
         return cached
     rows = list(rows) if key else []
@@ -277,7 +277,7 @@ def product_facets(qs: QuerySet[Product]) -> tuple[dict, int]:
     }
     total = sum(r[2] for r in rows)
     if key and total >= conf.COUNT_CACHE_MIN_ROWS:
-        cache.set(key, (facets, total), conf.COUNT_CACHE_SECONDS)
+        quiet_set(key, (facets, total), conf.COUNT_CACHE_SECONDS)
     return facets, total
 
 

@@ -10,10 +10,14 @@ pool notices a fork (Celery, uvicorn workers) and starts afresh in the child.
 
 from __future__ import annotations
 
+import logging
 import threading
 
+from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.utils.functional import cached_property
+
+logger = logging.getLogger(__name__)
 
 _clients: dict[tuple, RedisCacheClient] = {}
 _lock = threading.Lock()
@@ -28,3 +32,34 @@ class SharedRedisCache(RedisCache):
             if client is None:
                 client = _clients[key] = self._class(self._servers, **self._options)
         return client
+
+
+# --- reads and writes that a cache outage must not turn into errors --------------------
+# A cache holds nothing that cannot be computed again: when it does not answer, callers
+# compute (and the outage is logged once per call, not raised).
+
+
+def quiet_get_many(keys: list[str]) -> dict | None:
+    """`cache.get_many`, or None when the cache does not answer."""
+    try:
+        return cache.get_many(keys)
+    except Exception:  # any client error means "no cache"
+        logger.warning("cache not answering (get_many)", exc_info=True)
+        return None
+
+
+def quiet_get(key: str):
+    found = quiet_get_many([key])
+    return None if found is None else found.get(key)
+
+
+def quiet_set(key: str, value, timeout: int | None, *, only_new: bool = False) -> bool:
+    """`cache.set` (or `cache.add` with `only_new`); False when not stored."""
+    try:
+        if only_new:
+            return cache.add(key, value, timeout=timeout)
+        cache.set(key, value, timeout=timeout)
+        return True
+    except Exception:  # the value can be computed again
+        logger.warning("cache not answering (set)", exc_info=True)
+        return False

@@ -38,6 +38,14 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _catalog_page_cache(settings):
+    """Public catalog pages are served from the cache in every test, on SQLite too (the
+    cache is cleared between tests), so every test that writes and reads again checks
+    that the write reached the cached pages (catalog/pagecache.py)."""
+    settings.CATALOG_PAGE_CACHE = True
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """PBKDF2 at full strength costs ~0.3 s a check; tests check many passwords."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -21,6 +21,7 @@ from catalog.api import schema_auth  # noqa: F401 - registers the auth schemes
 from catalog.api.common import parse_decimal, product_image_urls, raise_if, rating_field
 from catalog.errors import not_found
 from catalog.models import Product, Shop
+from catalog.pagecache import cached_page
 from core.ids import strip_prefix
 from core.money import Currency, Money, MoneyError, minor_to_decimal
 from storefronts.cryptoshop.auth import IsCryptoShopUser
@@ -484,6 +485,7 @@ class ProductsView(CryptoShopView):
         ],
         responses={200: ProductCardSerializer(many=True)},
     )
+    @cached_page()
     def get(self, request):
         params = request.query_params
         errors: dict[str, list[str]] = {}

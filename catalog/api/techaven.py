@@ -24,6 +24,7 @@ from catalog.api.common import (
 )
 from catalog.errors import not_found
 from catalog.models import Category, Product, Shop
+from catalog.pagecache import cached_page
 from core.ids import strip_prefix
 from storefronts.pagination import paginate
 from storefronts.techaven.base import TechavenView, pagination_block
@@ -556,6 +557,7 @@ class ProductListView(PublicView):
         parameters=PRODUCT_LIST_PARAMS,
         responses={200: ProductListSerializer},
     )
+    @cached_page()
     def get(self, request):
         qs, _ = selectors.product_queryset(product_query(request.query_params))
         return self.product_list_response(qs, "Products retrieved")
@@ -566,6 +568,7 @@ def _special_list(selector, message: str, doc: str):
         @extend_schema(
             parameters=PAGE_PARAMS, responses={200: ProductListSerializer}, description=doc
         )
+        @cached_page()
         def get(self, request):
             qs = selector(selectors.products_listed(TH))
             return self.product_list_response(qs, message, default_limit=SPECIAL_LISTS_LIMIT)
@@ -583,13 +586,18 @@ SpecialOffersView = _special_list(
 NewArrivalsView = _special_list(selectors.new_arrivals, "New arrivals retrieved", "New arrivals")
 
 
+def _count_view(request, product_id: int) -> None:
+    services.product_record_view(product_id=product_id)
+
+
 class ProductDetailView(PublicView):
     @extend_schema(responses={200: ProductDetailSerializer})
+    @cached_page(on_hit=_count_view)
     def get(self, request, product_id: int):
         product = selectors.product_get_listed(TH, product_id)
         if product is None:
             raise not_found("Product")
-        services.product_record_view(product_id=product.pk)
+        _count_view(request, product.pk)
         data = ProductDetailSerializer(product, context={"request": request}).data
         return self.ok(data, message="Product retrieved")
 
@@ -645,6 +653,7 @@ class ProductReviewsView(TechavenView):
 
 class CategoryListView(PublicView):
     @extend_schema(responses={200: CategoryListSerializer})
+    @cached_page()
     def get(self, request):
         categories = selectors.categories_of(TH)
         children: dict[int, list[Category]] = {}
@@ -663,6 +672,7 @@ class CategoryListView(PublicView):
 
 class CategoryProductsView(PublicView):
     @extend_schema(parameters=PRODUCT_LIST_PARAMS, responses={200: ProductListSerializer})
+    @cached_page()
     def get(self, request, category_id: int):
         categories = selectors.categories_of(TH)
         category = next((c for c in categories if c.pk == category_id), None)
@@ -721,6 +731,7 @@ class ShopListView(PublicView):
         ],
         responses={200: ShopListSerializer},
     )
+    @cached_page()
     def get(self, request):
         page_no, limit = self.page_params()
         errors: dict[str, list[str]] = {}
@@ -750,6 +761,7 @@ class ShopListView(PublicView):
 
 class ShopDetailView(PublicView):
     @extend_schema(responses={200: ShopDetailSerializer})
+    @cached_page()
     def get(self, request, shop_id: str):
         shop = _shop_or_404(shop_id)
         ctx = {"request": request, "categories": selectors.shop_category_names([shop.pk])}
@@ -758,6 +770,7 @@ class ShopDetailView(PublicView):
 
 class ShopProductsView(PublicView):
     @extend_schema(parameters=PRODUCT_LIST_PARAMS, responses={200: ProductListSerializer})
+    @cached_page()
     def get(self, request, shop_id: str):
         shop = _shop_or_404(shop_id)
         qs, _ = selectors.product_queryset(product_query(request.query_params, shop_id=shop.pk))
@@ -778,6 +791,7 @@ class SearchView(PublicView):
         ],
         responses={200: SearchResultSerializer},
     )
+    @cached_page()
     def get(self, request):
         params = request.query_params
         errors: dict[str, list[str]] = {}
@@ -839,6 +853,7 @@ class SearchSuggestionsView(PublicView):
         parameters=[OpenApiParameter("q", OpenApiTypes.STR, required=True)],
         responses={200: SuggestionListSerializer},
     )
+    @cached_page()
     def get(self, request):
         text = (request.query_params.get("q") or "").strip()
         if len(text) < 2:
