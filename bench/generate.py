@@ -31,6 +31,8 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from catalog import pagecache  # noqa: E402
+
 BRANDS = {
     "Phones": ["Apple", "Samsung", "Tecno", "Infinix", "Itel", "Xiaomi", "Nokia", "Oppo"],
     "Laptops": ["Dell", "HP", "Lenovo", "Apple", "Asus", "Acer", "MSI"],
@@ -285,6 +287,8 @@ def main() -> None:
         for table in ("accounts_user", "catalog_category", "catalog_shop", "catalog_product",
                       "catalog_productimage", "catalog_review", "catalog_searchterm"):  # fmt: skip
             cur.execute(f"VACUUM ANALYZE {table}")
+    # COPY and the raw connection bypass the statement watch: drop cached pages by hand
+    pagecache.invalidate()
     log(f"done in {time.monotonic() - started:.0f}s")
 
 

@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://... REDIS_URL=redis://... .venv/bin/python bench/run.py
         [--port 8301] [--workers 2] [--requests 2000] [--concurrency 16] [--rounds 4]
-        [--only WORDS]
+        [--only WORDS] [--no-page-cache]
 
 Starts uvicorn with several workers (DEBUG=false, a throwaway SECRET_KEY, rate limits
 off so they cannot distort the figures: RATELIMIT_ENABLED=false), waits for /healthz,
@@ -68,7 +68,7 @@ def server_cpu_seconds(pid: int) -> float:
     return sum(times.get(p, 0.0) for p in family)
 
 
-def start_server(port: int, workers: int) -> subprocess.Popen:
+def start_server(port: int, workers: int, page_cache: bool) -> subprocess.Popen:
     env = dict(os.environ)
     env.update(
         DEBUG="false",
@@ -79,6 +79,9 @@ def start_server(port: int, workers: int) -> subprocess.Popen:
         # lends it a connection (BENCH_DATABASE_POOL=false: connect per request instead)
         DATABASE_POOL=env.get("BENCH_DATABASE_POOL", "true"),
         CONN_MAX_AGE="0",
+        # public catalog pages from Redis until a write changes them (catalog/pagecache.py);
+        # --no-page-cache measures what building every page costs
+        CATALOG_PAGE_CACHE="true" if page_cache else "false",
         CACHE_KEY_PREFIX=env.get("CACHE_KEY_PREFIX", "bench") + "-bench",
     )
     cmd = [str(ROOT / ".venv/bin/uvicorn"), "config.asgi:application", "--host", "127.0.0.1",
@@ -101,16 +104,18 @@ def wait_ready(base: str, timeout: float = 60) -> None:
 
 async def run_scenario(base: str, urls, start: int, count: int, concurrency: int, warm: bool):
     """Send requests `start` … `start + count - 1` (`urls` maps i to a path), `concurrency`
-    at a time; returns the latencies, the elapsed time and the non-200 answers."""
+    at a time; returns the latencies, the elapsed time, the non-200 answers and how many
+    answers came from the page cache (`X-Cache: hit`)."""
     latencies: list[float] = []
     errors: list[str] = []
+    hits = 0
     next_i = start
     end = start + count
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
 
         async def worker():
-            nonlocal next_i
+            nonlocal next_i, hits
             while next_i < end:
                 i = next_i
                 next_i += 1
@@ -118,6 +123,7 @@ async def run_scenario(base: str, urls, start: int, count: int, concurrency: int
                 try:
                     response = await client.get(urls(i))
                     status = response.status_code
+                    hits += response.headers.get("X-Cache") == "hit"
                 except httpx.HTTPError as exc:
                     status = type(exc).__name__
                 latencies.append(time.perf_counter() - t0)
@@ -130,7 +136,7 @@ async def run_scenario(base: str, urls, start: int, count: int, concurrency: int
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
-    return latencies, elapsed, errors
+    return latencies, elapsed, errors, hits
 
 
 def summarise(latencies: list[float], elapsed: float, errors: list[str]) -> dict:
@@ -223,11 +229,13 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=4, help="turns the scenarios take")
     parser.add_argument("--only", default="", help="comma-separated words of scenario names")
+    parser.add_argument("--no-page-cache", action="store_true",
+                        help="build every page (CATALOG_PAGE_CACHE=false)")  # fmt: skip
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("set DATABASE_URL to the PostgreSQL database bench/generate.py filled")
     base = f"http://127.0.0.1:{args.port}"
-    server = start_server(args.port, args.workers)
+    server = start_server(args.port, args.workers, page_cache=not args.no_page_cache)
     try:
         wait_ready(base)
         plan = scenarios(base)
@@ -237,38 +245,41 @@ def main() -> None:
         print(f"{datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, {os.cpu_count()} CPUs,"
               f" load average {load_average()} at the start")  # fmt: skip
         print(f"{args.workers} uvicorn workers, DEBUG=false, RATELIMIT_ENABLED=false, "
+              f"page cache {'off' if args.no_page_cache else 'on'}, "
               f"{args.requests} requests per scenario in {args.rounds} rounds, "
               f"concurrency {args.concurrency}")  # fmt: skip
         header = (
             f"{'scenario':<34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'x base':>7}"
-            f" {'cpu ms':>7} {'err':>4}"
+            f" {'cpu ms':>7} {'hits':>5} {'err':>4}"
         )
         print(header)
         print("-" * len(header))
         # the scenarios take turns, a share of each one's requests per round, so that a
         # change in the machine's load (other jobs) falls on all of them alike
-        samples = {name: ([], 0.0, [], 0.0) for name, _ in plan}
+        samples = {name: ([], 0.0, [], 0.0, 0) for name, _ in plan}
         for r in range(args.rounds):
             lo, hi = args.requests * r // args.rounds, args.requests * (r + 1) // args.rounds
             for name, urls in plan:
                 cpu = server_cpu_seconds(server.pid)
-                latencies, elapsed, errors = asyncio.run(
+                latencies, elapsed, errors, hits = asyncio.run(
                     run_scenario(base, urls, lo, hi - lo, args.concurrency, warm=r == 0)
                 )
                 spent = server_cpu_seconds(server.pid) - cpu
                 before = samples[name]
                 samples[name] = (before[0] + latencies, before[1] + elapsed,
-                                 before[2] + errors, before[3] + spent)  # fmt: skip
+                                 before[2] + errors, before[3] + spent,
+                                 before[4] + hits)  # fmt: skip
         baseline = None
         results: dict[str, dict] = {}
-        for name, (latencies, elapsed, errors, spent) in samples.items():
+        for name, (latencies, elapsed, errors, spent, hits) in samples.items():
             result = results[name] = summarise(latencies, elapsed, errors)
             sent = args.requests + min(args.concurrency, 20)  # with the warm-up requests
             result["cpu"] = spent / sent * 1000
             baseline = baseline or result["rps"]
             ratio = result["rps"] / baseline
             print(f"{name:<34} {result['rps']:>8.0f} {result['p50']:>8.1f} {result['p99']:>8.1f}"
-                  f" {ratio:>7.2f} {result['cpu']:>7.2f} {result['errors']:>4}",
+                  f" {ratio:>7.2f} {result['cpu']:>7.2f} {hits / len(latencies):>5.0%}"
+                  f" {result['errors']:>4}",
                   flush=True)  # fmt: skip
         print(f"load average {load_average()} at the end")
         print()
