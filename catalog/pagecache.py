@@ -85,8 +85,9 @@ def ttl() -> int:
 
 
 def invalidate() -> None:
-    """Drop every cached page (a new version). Never raises: a cache that is down holds
-    nothing that could be served either, and the time limit bounds the rest."""
+    """Drop every cached page (a new version). Never raises: the write that called this
+    has happened, and if the cache missed the change, the time limit bounds how long a
+    page can show the old rows."""
     quiet_set(VERSION_KEY, secrets.token_hex(8), None)
 
 
