@@ -129,6 +129,12 @@ if REDIS_URL:
             "BACKEND": "core.cache.SharedRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
+            # a Redis that hangs must not hang every request that counts a rate limit
+            # or reads a cached page: give up after a second or two, then go without
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", default=1.0),
+                "socket_timeout": env.float("REDIS_TIMEOUT", default=2.0),
+            },
         }
     }
     CHANNEL_LAYERS = {

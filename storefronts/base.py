@@ -8,9 +8,11 @@ body format (`render_problem`, `ok`), its authentication and its rate rules.
 
 from __future__ import annotations
 
+import logging
 from typing import Any, ClassVar
 
 from django.conf import settings
+from redis.exceptions import RedisError
 from rest_framework import exceptions
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -20,6 +22,8 @@ from rest_framework.views import APIView, set_rollback
 
 from . import idempotency, ratelimit
 from .errors import PayloadTooLarge, Problem, problem_from
+
+logger = logging.getLogger(__name__)
 
 
 def client_ip(request) -> str:
@@ -78,7 +82,13 @@ class StorefrontView(APIView):
         if not settings.RATELIMIT_ENABLED or hasattr(request, "_ratelimit"):
             return
         rule, ident = self.rate_limit_rule(request)
-        verdict = ratelimit.hit(rule, ident)
+        try:
+            verdict = ratelimit.hit(rule, ident)
+        except RedisError:  # the counters' store does not answer
+            if self.rate_limit_scope == "auth":
+                raise  # the limit guards passwords and codes: 503 rather than unguarded
+            logger.warning("rate limit %s not counted: Redis not answering", rule.scope)
+            return  # the rest serve without a limit rather than not at all
         request._ratelimit = verdict
         if not verdict.allowed:
             raise exceptions.Throttled(wait=verdict.retry_after)

@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
+from redis.exceptions import RedisError
 from rest_framework import exceptions, status
 
 from core.errors import DomainError, ErrorKind
@@ -42,7 +43,9 @@ STATUS_CODE = {
     422: "VALIDATION_ERROR",
     429: "RATE_LIMIT_EXCEEDED",
     500: "INTERNAL_ERROR",
+    503: "SERVICE_UNAVAILABLE",
 }
+UNAVAILABLE = "The service is unavailable for a moment. Please try again shortly."
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -160,6 +163,10 @@ def problem_from(exc: BaseException) -> Problem:
         detail = exc.detail
         message = str(detail.get("detail", detail)) if isinstance(detail, dict) else str(detail)
         return Problem(status_code, code, message, headers=headers)
+
+    if isinstance(exc, RedisError):  # what needs Redis cannot go on without it
+        logger.warning("Redis not answering: %s", exc)
+        return Problem(503, "SERVICE_UNAVAILABLE", UNAVAILABLE)
 
     logger.exception("Unhandled error while serving a storefront request", exc_info=exc)
     return Problem(500, "INTERNAL_ERROR", "Internal server error")
