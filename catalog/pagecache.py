@@ -108,10 +108,24 @@ def changes_pages(sql: str) -> bool:
     if verb != "UPDATE":
         return True
     set_clause = sql[match.end() :].split(" WHERE ", 1)[0]
-    written = set(_SET_COLUMN.findall(set_clause))
+    written = set(_SET_COLUMN.findall(_outside_parentheses(set_clause)))
     if kind == ALL_BUT:
         return not written or not written <= columns
     return bool(written & columns)
+
+
+def _outside_parentheses(text: str) -> str:
+    """`"a" = ("t"."a" + CASE WHEN ("t"."id" = %s) …)` → `"a" = `: the columns a SET assigns
+    are the ones at the top level; the others are read in its expressions."""
+    depth, kept = 0, []
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif depth == 0:
+            kept.append(ch)
+    return "".join(kept)
 
 
 def _watch(execute, sql, params, many, context):

@@ -12,12 +12,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, Count, F, Max
+from django.db.models import Avg, Count, Max
 from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import Storefront, User
-from catalog import conf, search, selectors
+from catalog import conf, search, selectors, viewcounts
 from catalog.errors import CatalogErrorCode, conflict, forbidden, invalid, not_found
 from catalog.locks import products_lock, shops_lock
 from catalog.models import (
@@ -198,8 +198,8 @@ def product_soft_delete(*, product: Product) -> Product:
 
 
 def product_record_view(*, product_id: int) -> None:
-    """One more view, counted in the database (no lost updates under concurrency)."""
-    Product.objects.filter(pk=product_id).update(view_count=F("view_count") + 1)
+    """One more view: added up in Redis, written to the row by beat (catalog/viewcounts.py)."""
+    viewcounts.views_add(product_id)
 
 
 @transaction.atomic
