@@ -26,24 +26,16 @@ from __future__ import annotations
 import logging
 
 from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
 from django.db.models import BigIntegerField, Case, F, Value, When
 from redis.exceptions import RedisError
 
 from catalog.models import Product
+from core.cache import shared_redis
 
 logger = logging.getLogger(__name__)
 
 BATCH = 1000
-
-
-def _redis():
-    """The shared Redis client of the default cache, or None when the cache is not Redis."""
-    backend = caches["default"]
-    if not isinstance(backend, RedisCache):
-        return None
-    return backend._cache.get_client(write=True)
 
 
 def _keys() -> tuple[str, str, str]:
@@ -54,7 +46,7 @@ def _keys() -> tuple[str, str, str]:
 
 def views_add(product_id: int) -> None:
     """One more view of a product (counted in Redis, or in the row without it)."""
-    client = _redis()
+    client = shared_redis()
     if client is not None:
         try:
             client.hincrby(_keys()[0], str(product_id), 1)
@@ -66,7 +58,7 @@ def views_add(product_id: int) -> None:
 
 def views_flush() -> int:
     """Add the views counted in Redis to the products' rows; returns how many were added."""
-    client = _redis()
+    client = shared_redis()
     if client is None:
         return 0
     counting, flushing, lock_key = _keys()

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 
+from core.cache import shared_redis
+
 logger = logging.getLogger(__name__)
 
 
@@ -22,11 +24,10 @@ def readyz(request):
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
         logger.warning("readyz: database not reachable: %s", exc)
         checks["database"] = "unreachable"
-    if settings.REDIS_URL:
+    client = shared_redis() if settings.REDIS_URL else None
+    if client is not None:
         try:
-            import redis
-
-            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1).ping()
+            client.ping()  # through the shared pool (and its timeouts), not a new client
             checks["redis"] = "ok"
         except Exception as exc:  # noqa: BLE001
             logger.warning("readyz: redis not reachable: %s", exc)

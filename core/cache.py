@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.utils.functional import cached_property
 
@@ -32,6 +32,15 @@ class SharedRedisCache(RedisCache):
             if client is None:
                 client = _clients[key] = self._class(self._servers, **self._options)
         return client
+
+
+def shared_redis():
+    """The default cache's Redis client (its shared pool), or None when the cache is not
+    Redis (the embedded default): for what needs Redis itself, not a cache's get and set."""
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return None
+    return backend._cache.get_client(write=True)
 
 
 # --- reads and writes that a cache outage must not turn into errors --------------------

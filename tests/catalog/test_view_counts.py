@@ -15,6 +15,7 @@ from catalog import pagecache, viewcounts
 from catalog.factories import ProductFactory
 from catalog.models import Product
 from catalog.viewcounts import views_add, views_flush
+from core.cache import shared_redis
 from tests.catalog.conftest import needs_postgres
 from tests.conftest import TECHAVEN
 
@@ -64,7 +65,7 @@ def test_a_failed_flush_loses_nothing(monkeypatch):
 def test_one_flush_at_a_time():
     product = ProductFactory()
     views_add(product.pk)
-    client = viewcounts._redis()
+    client = shared_redis()
     lock = client.lock(viewcounts._keys()[2], timeout=30)
     assert lock.acquire()
     try:

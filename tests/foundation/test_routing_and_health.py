@@ -26,6 +26,18 @@ def test_readyz_checks_the_database_and_redis_when_configured(api):
         assert "redis" not in body["checks"]
 
 
+def test_readyz_is_unavailable_while_redis_does_not_answer(api):
+    dead = {"default": {"BACKEND": "core.cache.SharedRedisCache",
+                        "LOCATION": "redis://127.0.0.1:1/0"}}  # fmt: skip
+    with override_settings(REDIS_URL="redis://127.0.0.1:1/0", CACHES=dead):
+        response = api.get("/readyz")
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "unavailable",
+        "checks": {"database": "ok", "redis": "unreachable"},
+    }
+
+
 @override_settings(
     TECHAVEN_HOSTS=["api.techaven.test"], ALLOWED_HOSTS=["api.techaven.test", "testserver"]
 )
