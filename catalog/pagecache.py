@@ -18,8 +18,10 @@ safe is the invalidation:
   A reader takes the version before its queries, so a page it builds can only be older
   than its version, never newer.
 - **Columns no page shows are ignored.** The view counter (an UPDATE of `view_count`
-  alone on every product page view) would otherwise drop every page on every view; on
-  `accounts_user`, only a username or avatar change reaches a page (sellers' cards).
+  alone: the views flush every 30 s, or every product page view without Redis) would
+  otherwise drop every page that often; the CryptoShop cards' `viewCount` may lag as
+  long as a page is kept. On `accounts_user`, only a username or avatar change reaches a
+  page (sellers' cards).
 - **A time limit** (`CATALOG_PAGE_CACHE_SECONDS`, 60 s) bounds what the version cannot
   see: time itself (a product stops being a new arrival), and a write made outside
   Django's connections (`bench/generate.py` loads with COPY and calls `invalidate`).
@@ -42,6 +44,7 @@ import secrets
 from collections.abc import Callable
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db.backends.signals import connection_created
 from django.http import HttpResponse
 
@@ -72,8 +75,6 @@ _SET_COLUMN = re.compile(r'"(\w+)"\s*=')
 
 
 def enabled() -> bool:
-    from django.conf import settings
-
     return setting_bool("CATALOG_PAGE_CACHE", bool(getattr(settings, "REDIS_URL", "")))
 
 

@@ -38,7 +38,8 @@ logger = logging.getLogger(__name__)
 BATCH = 1000
 
 
-def _keys() -> tuple[str, str, str]:
+def _keys() -> tuple[str, ...]:
+    """The hash views are counted in, the one being flushed, the flush's lock."""
     backend = caches["default"]
     names = ("catalog:views", "catalog:views:flushing", "catalog:views:lock")
     return tuple(backend.make_key(name) for name in names)
