@@ -22,6 +22,7 @@ run: install
 	$(MAKE) serve
 
 serve: install
+	$(PY) manage.py collectstatic --noinput -v0  # the admin's CSS and JS when DEBUG=false
 	$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT)
 
 seed: install

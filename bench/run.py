@@ -84,6 +84,9 @@ def start_server(port: int, workers: int, page_cache: bool) -> subprocess.Popen:
         CATALOG_PAGE_CACHE="true" if page_cache else "false",
         CACHE_KEY_PREFIX=env.get("CACHE_KEY_PREFIX", "bench") + "-bench",
     )
+    # as `make serve` does: without it WhiteNoise warns that staticfiles/ is missing
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+                   cwd=ROOT, env=env, check=True)  # fmt: skip
     cmd = [str(ROOT / ".venv/bin/uvicorn"), "config.asgi:application", "--host", "127.0.0.1",
            "--port", str(port), "--workers", str(workers), "--no-access-log",
            "--log-level", "warning"]  # fmt: skip
