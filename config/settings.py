@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "wallet",
     "support",
     "notifications",
+    # last, as its docs ask: a file replaced or whose row is deleted is removed from storage
+    # once the transaction commits (product images, shop logos, review images, avatars)
+    "django_cleanup.apps.CleanupConfig",
 ]
 
 MIDDLEWARE = [

@@ -38,6 +38,10 @@ def outbox_retention() -> timedelta:
     return timedelta(days=_int("OUTBOX_RETENTION_DAYS", 7))
 
 
+def webhook_log_retention() -> timedelta:
+    return timedelta(days=_int("WEBHOOK_LOG_RETENTION_DAYS", 30))
+
+
 def outbox_max_attempts() -> int:
     return _int("OUTBOX_MAX_ATTEMPTS", 20)
 

@@ -8,4 +8,8 @@ BEAT = {
         "schedule": 60.0,
     },
     "outbox-prune": {"task": "notifications.tasks.outbox_prune", "schedule": crontab(minute=41)},
+    "webhook-log-prune": {
+        "task": "notifications.tasks.webhook_log_prune",
+        "schedule": crontab(minute=43),
+    },
 }

@@ -15,6 +15,11 @@ def outbox_prune() -> int:
 
 
 @shared_task(ignore_result=True)
+def webhook_log_prune() -> int:
+    return services.webhook_log_prune()
+
+
+@shared_task(ignore_result=True)
 def webhook_deliver(delivery_id: int) -> None:
     services.webhook_delivery_attempt(delivery_id=delivery_id)
 

@@ -9,6 +9,7 @@ from notifications.services.webhooks import (
     webhook_delivery_redeliver,
     webhook_endpoint_create,
     webhook_endpoint_delete,
+    webhook_log_prune,
 )
 
 __all__ = [
@@ -23,4 +24,5 @@ __all__ = [
     "webhook_delivery_redeliver",
     "webhook_endpoint_create",
     "webhook_endpoint_delete",
+    "webhook_log_prune",
 ]

@@ -141,3 +141,16 @@ def webhook_delivery_redeliver(*, delivery_ids: list[int]) -> int:
     for pk in ids:
         transaction.on_commit(lambda pk=pk: schedule_delivery(pk, 0), robust=True)
     return len(ids)
+
+
+def webhook_log_prune() -> int:
+    """Delete delivered and given-up deliveries older than `WEBHOOK_LOG_RETENTION_DAYS`
+    (default 30): a month for a seller's support request or staff's "Redeliver". Pending
+    ones stay whatever their age (their retries end within a day)."""
+    cutoff = timezone.now() - conf.webhook_log_retention()
+    _, per_model = (
+        WebhookDelivery.objects.filter(created_at__lt=cutoff)
+        .exclude(status=WebhookDelivery.Status.PENDING)
+        .delete()
+    )
+    return per_model.get(WebhookDelivery._meta.label, 0)

@@ -1,4 +1,5 @@
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -398,3 +399,30 @@ def test_admin_checks_json_fields_and_moving_a_product_recounts_both_shops(staff
     old_shop.refresh_from_db()
     new_shop.refresh_from_db()
     assert (old_shop.product_count, new_shop.product_count) == (0, 1)
+
+
+def test_files_leave_storage_with_their_image_or_when_replaced(
+    seller, django_capture_on_commit_callbacks
+):
+    client, _, shop = seller
+    product = ProductFactory(shop=shop)
+    with django_capture_on_commit_callbacks(execute=True):
+        upload = SimpleUploadedFile("x.png", png_bytes(), content_type="image/png")
+        created = client.post(
+            f"{SELLER}/product-images/", {"product": product.pk, "image": upload},
+            format="multipart",
+        )  # fmt: skip
+    image = ProductImage.objects.get(pk=created.json()["id"])
+    storage, name = image.image.storage, image.image.name
+    assert storage.exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.delete(f"{SELLER}/product-images/{image.pk}/").status_code == 204
+    assert not storage.exists(name)
+
+    # a replaced file goes too (here the shop's logo, as the admin's form saves it)
+    with django_capture_on_commit_callbacks(execute=True):
+        shop.logo.save("a.png", ContentFile(png_bytes()))
+    old_logo = shop.logo.name
+    with django_capture_on_commit_callbacks(execute=True):
+        shop.logo.save("b.png", ContentFile(png_bytes(color=(1, 2, 3))))
+    assert storage.exists(shop.logo.name) and not storage.exists(old_logo)

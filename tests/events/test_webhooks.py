@@ -422,3 +422,33 @@ def test_a_redirect_is_not_followed_and_counts_as_a_failure(cs_account, receiver
     delivery.refresh_from_db()
     assert len(receiver.requests) == 1
     assert delivery.status == "pending" and delivery.response_code == 302
+
+
+def test_the_delivery_log_is_pruned_after_its_retention_but_pending_ones_stay(settings):
+    from notifications.tasks import webhook_log_prune
+
+    endpoint = WebhookEndpoint.objects.create(
+        user=CryptoShopUserFactory(), url="https://hooks.example.com/in", secret="s"
+    )
+    old = timezone.now() - timedelta(days=31)
+    status = WebhookDelivery.Status
+
+    def delivery(state, created_at):
+        return WebhookDelivery.objects.create(
+            endpoint=endpoint, event_name="order.updated", body="{}", status=state,
+            created_at=created_at,
+        )  # fmt: skip
+
+    delivery(status.DELIVERED, old)
+    delivery(status.FAILED, old)
+    kept = {
+        delivery(status.PENDING, old).pk,
+        delivery(status.DELIVERED, timezone.now() - timedelta(days=29)).pk,
+    }
+    assert webhook_log_prune.delay().get() == 2
+    assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == kept
+    settings.WEBHOOK_LOG_RETENTION_DAYS = 1
+    assert webhook_log_prune.delay().get() == 1
+    assert "notifications.tasks.webhook_log_prune" in {
+        entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }
