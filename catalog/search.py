@@ -167,5 +167,30 @@ def reindex_products(product_ids: Iterable[int]) -> None:
     )
 
 
+_PRUNE_SQL = """
+WITH used AS (
+    SELECT DISTINCT p.storefront, left(w, 60) AS word
+    FROM catalog_product p,
+         regexp_split_to_table(lower(p.name || ' ' || p.brand || ' ' || coalesce(
+             (SELECT string_agg(t, ' ') FROM jsonb_array_elements_text(
+                 CASE WHEN jsonb_typeof(p.tags) = 'array' THEN p.tags ELSE '[]'::jsonb END) t),
+             '')), '[^a-z0-9]+') AS w
+    WHERE p.deleted_at IS NULL AND length(w) >= 3
+)
+DELETE FROM catalog_searchterm s
+WHERE NOT EXISTS (SELECT 1 FROM used u WHERE u.storefront = s.storefront AND u.word = s.word)
+"""
+
+
+def search_words_prune() -> int:
+    """Forget the words no product uses any more (renamed or deleted products): typo
+    correction must not turn a search into a word that finds nothing. Beat, daily."""
+    if not uses_postgres():
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(_PRUNE_SQL)
+        return cursor.rowcount
+
+
 def words_of_all(text: str) -> list[str]:
     return _WORD.findall((text or "").lower())

@@ -374,3 +374,25 @@ def test_search_reads_the_first_eight_words(api):
     product = ProductFactory(name="one two three four five six seven eight")
     found = api.get(f"{TECHAVEN}/search", {"q": f"{product.name} nine"}).json()["data"]
     assert [p["id"] for p in found["products"]] == [product.pk]
+
+
+@needs_postgres
+def test_words_of_renamed_and_deleted_products_are_forgotten(api):
+    from catalog import services
+    from catalog.models import SearchTerm
+    from catalog.tasks import search_words_forget_unused
+
+    _, _, _, case, samsung = _catalog()
+    services.product_update(product=samsung, changes={"name": "Pixel 8"})
+    services.product_soft_delete(product=case)
+    words = set(SearchTerm.objects.values_list("word", flat=True))
+    assert {"samsung", "galaxy", "leather", "pixel"} <= words
+
+    assert search_words_forget_unused.delay().get() >= 3
+    words = set(SearchTerm.objects.values_list("word", flat=True))
+    assert {"samsung", "galaxy", "leather"}.isdisjoint(words)
+    assert {"pixel", "iphone", "apple", "dell"} <= words  # brands count, as in reindex
+    # no longer "corrected" into a word that finds nothing
+    body = api.get(f"{TECHAVEN}/search", {"q": "samsnug"}).json()["data"]
+    assert body["products"] == [] and body["suggestions"] == []
+    assert search_words_forget_unused.delay().get() == 0
