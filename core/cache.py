@@ -16,6 +16,7 @@ import threading
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.utils.functional import cached_property
+from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
@@ -45,15 +46,15 @@ def shared_redis():
 
 # --- reads and writes that a cache outage must not turn into errors --------------------
 # A cache holds nothing that cannot be computed again: when it does not answer, callers
-# compute (and the outage is logged once per call, not raised).
+# compute (and the outage is logged, not raised). Other errors are bugs: they raise.
 
 
 def quiet_get_many(keys: list[str]) -> dict | None:
     """`cache.get_many`, or None when the cache does not answer."""
     try:
         return cache.get_many(keys)
-    except Exception:  # any client error means "no cache"
-        logger.warning("cache not answering (get_many)", exc_info=True)
+    except RedisError as exc:  # one line a request while it lasts, no traceback
+        logger.warning("cache not answering (get_many): %s", exc)
         return None
 
 
@@ -69,6 +70,6 @@ def quiet_set(key: str, value, timeout: int | None, *, only_new: bool = False) -
             return cache.add(key, value, timeout=timeout)
         cache.set(key, value, timeout=timeout)
         return True
-    except Exception:  # the value can be computed again
-        logger.warning("cache not answering (set)", exc_info=True)
+    except RedisError as exc:  # the value can be computed again
+        logger.warning("cache not answering (set): %s", exc)
         return False
