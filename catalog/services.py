@@ -351,21 +351,40 @@ def check_business_hours(value: Any) -> None:
         )
 
 
+SHOP_IMAGE_FIELDS = ("logo", "cover_image")
+
+
 @transaction.atomic
-def shop_update(*, shop: Shop, changes: dict[str, Any], category_name: str | None = None) -> Shop:
-    """The owner edits their shop's public profile (never its counters or verification)."""
+def shop_update(
+    *,
+    shop: Shop,
+    changes: dict[str, Any],
+    category_name: str | None = None,
+    images: dict[str, bytes] | None = None,
+) -> Shop:
+    """The owner edits their shop's public profile (never its counters or verification).
+    `images`: a new logo or cover image (uploaded bytes), checked by content, re-encoded and
+    stored through storage (the old file goes once this commits)."""
     if "business_hours" in changes:
         check_business_hours(changes["business_hours"])
+    if "name" in changes and not str(changes["name"] or "").strip():
+        raise invalid("storeName cannot be empty.", "storeName")
+    cleaned = {
+        field: clean_image(data, max_bytes=conf.PRODUCT_IMAGE_MAX_BYTES, field=field)
+        for field, data in (images or {}).items()
+        if field in SHOP_IMAGE_FIELDS
+    }
     locked = shops_lock([shop.pk])[shop.pk]
     for key, value in changes.items():
         if key in SHOP_OWNER_FIELDS:
             setattr(locked, key, value)
     if "name" in changes:
-        if not str(changes["name"] or "").strip():
-            raise invalid("storeName cannot be empty.", "storeName")
         locked.slug = _unique_slug(Shop, locked.storefront, locked.name, exclude_pk=locked.pk)
     if category_name is not None:
         locked.category = cryptoshop_category(category_name)
+    # files last, once nothing is left to refuse
+    for field, image in cleaned.items():
+        getattr(locked, field).save(image.file.name, image.file, save=False)
     locked.save()
     return locked
 

@@ -20,13 +20,16 @@ def _domain_to_validation(exc: DomainError) -> ValidationError:
 
 
 class ShopSerializer(serializers.ModelSerializer):
+    logo = serializers.ImageField(required=False, help_text="JPEG/PNG/WebP, up to 5 MB")
+    cover_image = serializers.ImageField(required=False, help_text="JPEG/PNG/WebP, up to 5 MB")
+
     class Meta:
         model = Shop
         fields = [
-            "id", "uid", "storefront", "name", "slug", "description", "location", "address",
-            "phone", "email", "website", "business_hours", "response_time", "is_open",
-            "is_online", "is_verified", "rating", "review_count", "product_count",
-            "sales_count", "joined_at",
+            "id", "uid", "storefront", "name", "slug", "description", "logo", "cover_image",
+            "location", "address", "phone", "email", "website", "business_hours",
+            "response_time", "is_open", "is_online", "is_verified", "rating", "review_count",
+            "product_count", "sales_count", "joined_at",
         ]  # fmt: skip
         read_only_fields = [
             "id", "uid", "storefront", "slug", "is_verified", "rating", "review_count",
@@ -41,7 +44,9 @@ class ShopViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Your shop's public profile. Verification, ratings and counters are not yours to set."""
+    """Your shop's public profile, its logo and cover image (multipart, JPEG/PNG/WebP,
+    checked by content, up to 5 MB). Verification, ratings and counters are not yours to
+    set."""
 
     serializer_class = ShopSerializer
 
@@ -49,9 +54,16 @@ class ShopViewSet(
         return seller_shops(self.request.user).order_by("pk")
 
     def perform_update(self, serializer):
+        changes = dict(serializer.validated_data)
+        images = {}
+        for field in services.SHOP_IMAGE_FIELDS:
+            upload = changes.pop(field, None)
+            if upload is not None:
+                upload.seek(0)
+                images[field] = upload.read()
         try:
             serializer.instance = services.shop_update(
-                shop=serializer.instance, changes=dict(serializer.validated_data)
+                shop=serializer.instance, changes=changes, images=images
             )
         except DomainError as exc:
             raise _domain_to_validation(exc) from exc

@@ -426,3 +426,48 @@ def test_files_leave_storage_with_their_image_or_when_replaced(
     with django_capture_on_commit_callbacks(execute=True):
         shop.logo.save("b.png", ContentFile(png_bytes(color=(1, 2, 3))))
     assert storage.exists(shop.logo.name) and not storage.exists(old_logo)
+
+
+def test_seller_sets_the_shop_logo_and_cover_checked_by_content(
+    seller, api, django_capture_on_commit_callbacks
+):
+    client, _, shop = seller
+    url = f"{SELLER}/shop/{shop.pk}/"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.patch(
+            url,
+            {"logo": SimpleUploadedFile("logo.png", png_bytes(), content_type="image/png"),
+             "cover_image": SimpleUploadedFile("c.png", png_bytes(), content_type="image/png"),
+             "description": "Phones in Lilongwe"},
+            format="multipart",
+        )  # fmt: skip
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["logo"].startswith("http://testserver/media/vendors/")
+    assert body["cover_image"].startswith("http://testserver/media/vendors/")
+    shop.refresh_from_db()
+    first_logo = shop.logo.name
+    assert shop.description == "Phones in Lilongwe" and shop.logo.storage.exists(first_logo)
+    card = api.get(f"{TECHAVEN}/shops/vnd_{shop.uid}").json()["data"]
+    assert card["logo_url"] == body["logo"] and card["cover_image_url"] == body["cover_image"]
+
+    fake = SimpleUploadedFile("logo.png", b"\x89PNG not really", content_type="image/png")
+    refused = client.patch(url, {"logo": fake}, format="multipart")
+    assert refused.status_code == 400 and "logo" in refused.json()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        replaced = client.patch(
+            url,
+            {"logo": SimpleUploadedFile("l2.png", png_bytes(color=(9, 9, 9)),
+                                        content_type="image/png")},
+            format="multipart",
+        )  # fmt: skip
+    assert replaced.status_code == 200
+    shop.refresh_from_db()
+    assert shop.logo.name != first_logo and not shop.logo.storage.exists(first_logo)
+    # the public page shows the new logo at once (its cached copy was dropped)
+    assert (
+        api.get(f"{TECHAVEN}/shops/vnd_{shop.uid}")
+        .json()["data"]["logo_url"]
+        .endswith(shop.logo.name.split("/")[-1])
+    )
