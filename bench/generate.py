@@ -268,16 +268,11 @@ def main() -> None:
             " WHERE sh.id = s.shop_id"
         )
         log("search documents")
-        from catalog.search import _VECTOR_SQL
+        from catalog.search import document_sql, learn_words_sql
 
-        cur.execute(_VECTOR_SQL.replace("WHERE id = ANY(%s)", ""))
-        # the words catalog.search.reindex_products learns: name, brand and tags
-        cur.execute(
-            "INSERT INTO catalog_searchterm (storefront, word) SELECT DISTINCT storefront,"
-            " left(w, 60) FROM catalog_product, regexp_split_to_table(lower(name || ' ' || brand"
-            " || ' ' || coalesce((SELECT string_agg(t, ' ') FROM jsonb_array_elements_text(tags)"
-            " t), '')), '[^a-z0-9]+') AS w WHERE length(w) >= 3 ON CONFLICT DO NOTHING"
-        )
+        # what catalog.search.reindex_products writes, for every product at once
+        cur.execute(document_sql("TRUE"))
+        cur.execute(learn_words_sql("TRUE"))
     raw.commit()
     # every table written: without statistics the planner takes a 100,000-row table for a
     # small one and scans it (autovacuum may be off, or not have come round yet)

@@ -20,7 +20,7 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Lower
 
-from catalog.models import Category, Product, SearchTerm
+from catalog.models import Category, Product
 
 _WORD = re.compile(r"[0-9a-z]+")
 MAX_WORDS = 8
@@ -135,19 +135,46 @@ def _distinct(names: Iterable[str], limit: int) -> list[str]:
     return out
 
 
-_VECTOR_SQL = """
-UPDATE catalog_product SET search_vector =
-    setweight(to_tsvector('english', coalesce(name, '')), 'A')
- || setweight(to_tsvector('english', coalesce(brand, '') || ' ' || coalesce(
-        (SELECT string_agg(t, ' ') FROM jsonb_array_elements_text(
-            CASE WHEN jsonb_typeof(tags) = 'array' THEN tags ELSE '[]'::jsonb END) t), '')), 'B')
+# A product's tags as one text (tags saved in another shape count as none).
+_TAGS_TEXT = """coalesce((SELECT string_agg(t, ' ') FROM jsonb_array_elements_text(
+    CASE WHEN jsonb_typeof(p.tags) = 'array' THEN p.tags ELSE '[]'::jsonb END) t), '')"""
+
+# The search document of the products matching the condition appended to it.
+_DOCUMENT_SQL = f"""
+UPDATE catalog_product p SET search_vector =
+    setweight(to_tsvector('english', coalesce(p.name, '')), 'A')
+ || setweight(to_tsvector('english', coalesce(p.brand, '') || ' ' || {_TAGS_TEXT}), 'B')
  || setweight(to_tsvector('english', coalesce(
         (SELECT string_agg(e.key || ' ' || e.value, ' ') FROM jsonb_each_text(
-            CASE WHEN jsonb_typeof(specifications) = 'object' THEN specifications
-            ELSE '{}'::jsonb END) e), '')), 'C')
- || setweight(to_tsvector('english', coalesce(description, '')), 'D')
-WHERE id = ANY(%s)
-"""
+            CASE WHEN jsonb_typeof(p.specifications) = 'object' THEN p.specifications
+            ELSE '{{}}'::jsonb END) e), '')), 'C')
+ || setweight(to_tsvector('english', coalesce(p.description, '')), 'D')
+WHERE """  # noqa: S608 - built from constants
+
+# The words typo correction knows the products matching the appended condition by: those
+# of 3 characters or more in the name, brand and tags.
+_WORDS_SQL = f"""
+SELECT DISTINCT p.storefront, left(w, 60) AS word
+FROM catalog_product p,
+     regexp_split_to_table(lower(
+         coalesce(p.name, '') || ' ' || coalesce(p.brand, '') || ' ' || {_TAGS_TEXT}),
+                           '[^a-z0-9]+') AS w
+WHERE length(w) >= 3 AND """  # noqa: S608 - built from constants
+
+
+def document_sql(products: str) -> str:
+    """Rewrite the search document of the products matching `products` (SQL on `p`)."""
+    return _DOCUMENT_SQL + products
+
+
+def learn_words_sql(products: str) -> str:
+    """Learn the words of the products matching `products` (SQL on `p`)."""
+    return (
+        "INSERT INTO catalog_searchterm (storefront, word) "
+        + _WORDS_SQL
+        + products
+        + " ON CONFLICT DO NOTHING"
+    )
 
 
 def reindex_products(product_ids: Iterable[int]) -> None:
@@ -156,30 +183,8 @@ def reindex_products(product_ids: Iterable[int]) -> None:
     if not ids or not uses_postgres():
         return
     with connection.cursor() as cursor:
-        cursor.execute(_VECTOR_SQL, [ids])
-    terms: set[tuple[str, str]] = set()
-    rows = Product.objects.filter(pk__in=ids).values_list("storefront", "name", "brand", "tags")
-    for storefront, name, brand, tags in rows:
-        text = " ".join([name, brand, *(str(t) for t in (tags or []))])
-        terms.update((storefront, w) for w in words_of_all(text) if len(w) >= 3)
-    SearchTerm.objects.bulk_create(
-        [SearchTerm(storefront=s, word=w[:60]) for s, w in sorted(terms)], ignore_conflicts=True
-    )
-
-
-_PRUNE_SQL = """
-WITH used AS (
-    SELECT DISTINCT p.storefront, left(w, 60) AS word
-    FROM catalog_product p,
-         regexp_split_to_table(lower(p.name || ' ' || p.brand || ' ' || coalesce(
-             (SELECT string_agg(t, ' ') FROM jsonb_array_elements_text(
-                 CASE WHEN jsonb_typeof(p.tags) = 'array' THEN p.tags ELSE '[]'::jsonb END) t),
-             '')), '[^a-z0-9]+') AS w
-    WHERE p.deleted_at IS NULL AND length(w) >= 3
-)
-DELETE FROM catalog_searchterm s
-WHERE NOT EXISTS (SELECT 1 FROM used u WHERE u.storefront = s.storefront AND u.word = s.word)
-"""
+        cursor.execute(document_sql("p.id = ANY(%s)"), [ids])
+        cursor.execute(learn_words_sql("p.id = ANY(%s)"), [ids])
 
 
 def search_words_prune() -> int:
@@ -187,10 +192,11 @@ def search_words_prune() -> int:
     correction must not turn a search into a word that finds nothing. Beat, daily."""
     if not uses_postgres():
         return 0
+    used = _WORDS_SQL + "p.deleted_at IS NULL"
     with connection.cursor() as cursor:
-        cursor.execute(_PRUNE_SQL)
+        cursor.execute(
+            "DELETE FROM catalog_searchterm s WHERE NOT EXISTS (SELECT 1 FROM ("  # noqa: S608
+            + used
+            + ") u WHERE u.storefront = s.storefront AND u.word = s.word)"
+        )
         return cursor.rowcount
-
-
-def words_of_all(text: str) -> list[str]:
-    return _WORD.findall((text or "").lower())
