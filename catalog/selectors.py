@@ -175,21 +175,19 @@ def _card_related(sellers: bool) -> tuple[str, ...]:
     return ("shop", "shop__owner", "category") if sellers else ("shop", "category")
 
 
-def with_card_data(qs: QuerySet[Product], *, sellers: bool = True) -> QuerySet[Product]:
-    """What a product card shows: shop, category and images (as the list `card_images`,
-    read through catalog.api.common.product_images), and the shop's owner where the
-    storefront shows sellers (CryptoShop). The search document is never shown."""
-    images = ProductImage.objects.order_by("position", "id")
-    return (
-        qs.select_related(*_card_related(sellers))
-        .defer("search_vector")
-        .prefetch_related(Prefetch("images", queryset=images, to_attr="card_images"))
-    )
+def product_with_card_data(qs: QuerySet[Product], *, sellers: bool = True) -> Product | None:
+    """The first product of `qs` with what its card shows: shop, category, its images (the
+    list `card_images`, read through catalog.api.common.product_images) and the shop's
+    owner where the storefront shows sellers (CryptoShop). Never the search document."""
+    product = qs.select_related(*_card_related(sellers)).defer("search_vector").first()
+    if product is not None:
+        _attach_card_images([product])
+    return product
 
 
 def _attach_card_images(products: list[Product]) -> None:
-    """What with_card_data's prefetch gives (`card_images`), in one plain query: for a
-    page of cards Django's prefetch machinery cost as much again as the query."""
+    """Each product's images in order as the list `card_images`, in one plain query (for a
+    page of cards Django's prefetch machinery cost as much again as the query)."""
     images: dict[int, list[ProductImage]] = {p.pk: [] for p in products}
     for image in ProductImage.objects.filter(product_id__in=list(images)).order_by(
         "position", "id"
@@ -231,7 +229,8 @@ def product_page(
 ) -> Page:
     """One page of an ordered product queryset, cheap at any depth: the page's ids are
     read from the sort index first, then only those rows are loaded with what a card shows
-    (`total`: the count when the caller knows it already; `sellers`: see with_card_data;
+    (`total`: the count when the caller knows it already; `sellers`: see
+    product_with_card_data;
     `fields`: the only columns the caller's cards read, `shop__…`/`category__…` included,
     as for QuerySet.only)."""
     if total is None and count:
@@ -296,7 +295,7 @@ def product_get_listed(storefront: str, pk=None, *, uid: str | None = None) -> P
     """One listed product (by pk or uid) with its card data. The card joins the shop
     anyway, so whether it is open is checked in the same query."""
     lookup = {"uid": uid} if uid is not None else {"pk": pk}
-    return with_card_data(products_listed_joined(storefront).filter(**lookup)).first()
+    return product_with_card_data(products_listed_joined(storefront).filter(**lookup))
 
 
 # --- shops ---------------------------------------------------------------------------

@@ -25,7 +25,7 @@ def image_url(request, image) -> str:
 
 
 def product_images(product) -> list:
-    """The product's images in order: the list selectors.with_card_data loaded, else a query."""
+    """The product's images in order: the list the card selectors loaded, else a query."""
     loaded = getattr(product, "card_images", None)
     return loaded if loaded is not None else list(product.images.all())
 

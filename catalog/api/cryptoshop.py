@@ -538,7 +538,7 @@ class ProductsView(CryptoShopView):
             category_name=data.get("category"),
             images=data.get("images", []),
         )
-        product = selectors.with_card_data(Product.objects.filter(pk=product.pk)).get()
+        product = selectors.product_with_card_data(Product.objects.filter(pk=product.pk))
         out = ProductWrittenSerializer(product, context={"request": request}).data
         return self.ok(out, status=201)
 
@@ -565,7 +565,7 @@ class ProductView(CryptoShopView):
             category_name=data.get("category"),
             images=data.get("images"),
         )
-        product = selectors.with_card_data(Product.objects.filter(pk=product.pk)).get()
+        product = selectors.product_with_card_data(Product.objects.filter(pk=product.pk))
         out = ProductWrittenSerializer(product, context={"request": request}).data
         return self.ok(_shape(out, set(data)))
 
