@@ -85,10 +85,10 @@ class StorefrontView(APIView):
         try:
             verdict = ratelimit.hit(rule, ident)
         except RedisError:  # the counters' store does not answer
-            if self.rate_limit_scope == "auth":
-                raise  # the limit guards passwords and codes: 503 rather than unguarded
+            if rule.required:
+                raise  # answered 503 (storefronts.errors)
             logger.warning("rate limit %s not counted: Redis not answering", rule.scope)
-            return  # the rest serve without a limit rather than not at all
+            return  # served without a limit rather than not at all
         request._ratelimit = verdict
         if not verdict.allowed:
             raise exceptions.Throttled(wait=verdict.retry_after)

@@ -16,6 +16,9 @@ class Rule:
     scope: str
     limit: int
     window: int  # seconds
+    # when the counters cannot be reached: refuse (503) rather than serve unlimited, for
+    # the limits that guard passwords and codes; the others serve without a limit
+    required: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from .auth import TechavenJWTAuthentication
 
 RULES = {
     "general": ratelimit.Rule("th:general", 100, 60),
-    "auth": ratelimit.Rule("th:auth", 10, 60),
+    "auth": ratelimit.Rule("th:auth", 10, 60, required=True),
     "search": ratelimit.Rule("th:search", 30, 60),
 }
 DEFAULT_LIMIT = 20
