@@ -95,3 +95,19 @@ def _fast_password_hashing(settings):
 def _media_in_tmp(settings, tmp_path):
     """Uploaded and generated images go to a throwaway folder."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+def admin_product_form(product, **changes) -> dict:
+    """The admin's product change form as the browser posts it, with `changes` applied."""
+    data = {
+        "storefront": product.storefront, "shop": product.shop_id,
+        "category": product.category_id or "", "name": product.name, "slug": product.slug,
+        "description": product.description, "currency": product.currency,
+        "price_minor": product.price_minor, "stock_quantity": product.stock_quantity,
+        "specifications": "{}", "tags": "[]", "brand": "", "delivery_time": "",
+        "download_url": "", "is_active": "on",
+        "images-TOTAL_FORMS": "0", "images-INITIAL_FORMS": "0",
+        "images-MIN_NUM_FORMS": "0", "images-MAX_NUM_FORMS": "1000",
+    }  # fmt: skip
+    data.update(changes)
+    return data

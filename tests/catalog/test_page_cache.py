@@ -24,7 +24,7 @@ from catalog.factories import (
 )
 from catalog.models import Product
 from catalog.viewcounts import views_flush
-from tests.catalog.conftest import cs_client, needs_postgres, th_client
+from tests.catalog.conftest import admin_product_form, cs_client, needs_postgres, th_client
 from tests.conftest import CRYPTOSHOP, TECHAVEN
 from tests.orders.conftest import add_to_cart, checkout
 
@@ -191,8 +191,6 @@ def test_a_seller_price_change_in_the_back_office_drops_the_pages(api, catalog):
 
 
 def test_an_admin_change_drops_the_pages(api, catalog):
-    from tests.catalog.test_seller_backoffice_admin import _admin_product_form
-
     staff = APIClient()
     staff.force_login(StaffUserFactory(is_superuser=True))
     phone = catalog["phone"]
@@ -200,7 +198,7 @@ def test_an_admin_change_drops_the_pages(api, catalog):
     _warm(api, path)
     saved = staff.post(
         f"/admin/catalog/product/{phone.pk}/change/",
-        _admin_product_form(phone, name="Galaxy S23 Ultra", price_minor=950_000),
+        admin_product_form(phone, name="Galaxy S23 Ultra", price_minor=950_000),
         format="multipart",
     )
     assert saved.status_code == 302

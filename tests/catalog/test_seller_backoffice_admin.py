@@ -13,7 +13,7 @@ from catalog.factories import (
     ShopFactory,
 )
 from catalog.models import Product, ProductImage, Review
-from tests.catalog.conftest import png_bytes
+from tests.catalog.conftest import admin_product_form, png_bytes
 from tests.conftest import TECHAVEN
 
 pytestmark = pytest.mark.django_db
@@ -357,21 +357,6 @@ def test_uploaded_images_are_appended_and_size_limited(seller, settings):
     assert refused.status_code == 400 and product.images.count() == 2
 
 
-def _admin_product_form(product, **changes):
-    data = {
-        "storefront": product.storefront, "shop": product.shop_id,
-        "category": product.category_id or "", "name": product.name, "slug": product.slug,
-        "description": product.description, "currency": product.currency,
-        "price_minor": product.price_minor, "stock_quantity": product.stock_quantity,
-        "specifications": "{}", "tags": "[]", "brand": "", "delivery_time": "",
-        "download_url": "", "is_active": "on",
-        "images-TOTAL_FORMS": "0", "images-INITIAL_FORMS": "0",
-        "images-MIN_NUM_FORMS": "0", "images-MAX_NUM_FORMS": "1000",
-    }  # fmt: skip
-    data.update(changes)
-    return data
-
-
 def test_admin_checks_json_fields_and_moving_a_product_recounts_both_shops(staff_client):
     product = ProductFactory()
     old_shop = product.shop
@@ -379,7 +364,7 @@ def test_admin_checks_json_fields_and_moving_a_product_recounts_both_shops(staff
     url = f"/admin/catalog/product/{product.pk}/change/"
 
     bad = staff_client.post(
-        url, _admin_product_form(product, specifications='["8GB"]'), format="multipart"
+        url, admin_product_form(product, specifications='["8GB"]'), format="multipart"
     )
     assert bad.status_code == 200 and "specifications" in bad.context["adminform"].form.errors
     bad_hours = staff_client.post(
@@ -393,7 +378,7 @@ def test_admin_checks_json_fields_and_moving_a_product_recounts_both_shops(staff
     assert "business_hours" in bad_hours.context["adminform"].form.errors
 
     moved = staff_client.post(
-        url, _admin_product_form(product, shop=new_shop.pk), format="multipart"
+        url, admin_product_form(product, shop=new_shop.pk), format="multipart"
     )
     assert moved.status_code == 302
     old_shop.refresh_from_db()
