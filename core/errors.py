@@ -20,6 +20,7 @@ class ErrorKind(StrEnum):
     CONFLICT = "conflict"  # 409: the state of things forbids it
     UNPROCESSABLE = "unprocessable"  # 422
     TOO_MANY = "too_many"  # 429
+    UNAVAILABLE = "unavailable"  # 503: an outside service (a payment provider) did not answer
 
 
 class DomainError(Exception):

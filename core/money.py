@@ -89,3 +89,9 @@ class Money:
 
 def minor_to_decimal(amount_minor: int, currency: Currency | str) -> Decimal:
     return Money(int(amount_minor), Currency(currency)).decimal
+
+
+def format_mwk(amount_minor: int) -> str:
+    """Techaven's way of writing kwacha: `MK 50,000` (`MK 0` when empty, `-MK 500` below)."""
+    sign = "-" if amount_minor < 0 else ""
+    return f"{sign}MK {abs(amount_minor):,}"

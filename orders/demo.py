@@ -5,7 +5,7 @@ from catalog.models import Product
 
 from .models import CartItem, Order
 from .services.cart import cart_get_or_create
-from .services.checkout import order_place_from_cart, order_place_from_items
+from .services.checkout import order_checkout, order_place_from_items
 
 
 def seed() -> list[str]:
@@ -33,7 +33,7 @@ def seed() -> list[str]:
         )
         cart = cart_get_or_create(user=th_user)
         CartItem.objects.get_or_create(cart=cart, product=th_product, defaults={"quantity": 1})
-        order = order_place_from_cart(
+        order = order_checkout(
             user=th_user,
             shipping_address_uid=address.uid,
             payment_method_uid=method.uid,

@@ -26,3 +26,20 @@ def reconcile_max_age() -> timedelta:
 def reconcile_batch_size() -> int:
     """How many attempts one reconcile run asks about (the least recently asked first)."""
     return _int("PAYMENTS_RECONCILE_BATCH_SIZE", 100)
+
+
+def topup_min_minor() -> int:
+    """The smallest top-up in whole kwacha (`WALLET_TOPUP_MIN`)."""
+    return _int("WALLET_TOPUP_MIN", 100)
+
+
+def topup_max_minor() -> int:
+    """The largest top-up in whole kwacha (`WALLET_TOPUP_MAX`): a mobile-money
+    transaction's usual ceiling."""
+    return _int("WALLET_TOPUP_MAX", 2_000_000)
+
+
+def topup_ttl() -> timedelta:
+    """How long a top-up waits for the buyer to approve it before it expires, never to be
+    credited (`WALLET_TOPUP_TTL_MINUTES`)."""
+    return timedelta(minutes=_int("WALLET_TOPUP_TTL_MINUTES", 30))

@@ -165,6 +165,10 @@ DEFAULT_PROVIDERS = {
 }
 
 
+# how people call the providers (descriptions, the sandbox page)
+PROVIDER_NAMES = {"airtel_money": "Airtel Money", "tnm_mpamba": "TNM Mpamba", "sandbox": "Sandbox"}
+
+
 def provider_key(name: str) -> str:
     """'Airtel Money' → 'airtel_money'; unknown names are served by the sandbox."""
     key = "_".join(name.lower().replace("-", " ").split())

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import DomainError, ErrorKind
 
 from .models import PaymentAttempt
-from .providers import SIGNATURE_HEADER, SandboxProvider, get_provider
+from .providers import PROVIDER_NAMES, SIGNATURE_HEADER, SandboxProvider, get_provider
 from .sandbox import sandbox_decide, sandbox_payment_get
 from .services import payment_callback_handle
 
@@ -20,7 +20,10 @@ def _sandbox_attempt(reference: str) -> PaymentAttempt:
     attempt = (
         PaymentAttempt.objects.select_related("order")
         .prefetch_related("order__items")
-        .filter(reference=reference, kind=PaymentAttempt.Kind.PAYMENT)
+        .filter(
+            reference=reference,
+            kind__in=[PaymentAttempt.Kind.PAYMENT, PaymentAttempt.Kind.TOPUP],
+        )
         .first()
     )
     if attempt is None or not isinstance(get_provider(attempt.provider), SandboxProvider):
@@ -47,7 +50,7 @@ def sandbox_payment_page(request: HttpRequest, reference: str) -> HttpResponse:
         "sandbox": sandbox,
         "order": attempt.order,
         "items": list(attempt.order.items.all()) if attempt.order else [],
-        "provider_name": attempt.provider.replace("_", " ").title(),
+        "provider_name": PROVIDER_NAMES.get(attempt.provider, attempt.provider),
     }
     return render(request, "wallet/sandbox_pay.html", context)
 

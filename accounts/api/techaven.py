@@ -13,6 +13,7 @@ from accounts.selectors import address_list, payment_method_list
 from accounts.services import addresses, payment_methods, profile, techaven_auth
 from core.ids import strip_prefix
 from storefronts.techaven.base import TechavenView
+from wallet.services import WALLET_LABEL
 
 OTP_SENT = "OTP sent to email"
 
@@ -490,6 +491,8 @@ class PaymentMethodsView(TechavenView):
             {"type": p.type, "provider": p.provider, "icon": p.icon}
             for p in payment_methods.PROVIDERS
         ]
+        # the Techaven wallet pays too (`payment_method_id: "wallet"` at checkout)
+        providers.append({"type": "wallet", "provider": WALLET_LABEL, "icon": "wallet"})
         return self.ok(
             {"payment_methods": methods, "available_providers": providers},
             message="Payment methods retrieved",

@@ -34,6 +34,8 @@ from accounts.services.sessions import (
 from accounts.tokens import RESET_TOKEN_PREFIX, new_secret, token_hash
 from core.errors import ErrorKind
 from core.ids import new_uid
+from core.money import Currency
+from wallet.services.ledger import wallet_account
 
 Purpose = EmailOTP.Purpose
 
@@ -107,6 +109,7 @@ def techaven_user_register(*, full_name: str, email: str, password: str) -> User
             user.save()
     except IntegrityError:  # a concurrent sign-up with the same address won the race
         raise _email_taken() from None
+    wallet_account(user=user, currency=Currency.MWK)  # a Techaven wallet exists from sign-up
     otp_issue(user=user, purpose=Purpose.SIGNUP)
     return user
 

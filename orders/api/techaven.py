@@ -15,12 +15,13 @@ from orders.errors import OrderErrorCode
 from orders.models import CartItem, Order, OrderStatusHistory
 from orders.services import cart as cart_services
 from orders.services.cart import CartView, line_available
-from orders.services.checkout import order_create_from_cart, product_image_url
+from orders.services.checkout import order_checkout, product_image_url
 from orders.services.status import order_cancel
 from orders.state import HISTORY_LABELS, Actor, Status
 from orders.words import TECHAVEN_FILTER, TECHAVEN_LABEL, TECHAVEN_STATUS
 from storefronts.pagination import paginate
 from storefronts.techaven.base import TechavenPaginationSerializer, TechavenView, pagination_block
+from wallet.services import WALLET_PROVIDER
 
 # --- cart -----------------------------------------------------------------------------------
 
@@ -291,7 +292,9 @@ class OrderListOut(serializers.Serializer):
 
 class OrderCreateIn(serializers.Serializer):
     shipping_address_id = serializers.CharField(max_length=40)
-    payment_method_id = serializers.CharField(max_length=40)
+    payment_method_id = serializers.CharField(
+        max_length=40, help_text="`pm_…` (a saved payment method) or `wallet`"
+    )
     notes = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
     coupon_code = serializers.CharField(
         max_length=40, required=False, allow_blank=True, allow_null=True, default=""
@@ -304,7 +307,9 @@ class OrderCreatedOut(serializers.Serializer):
     status = serializers.CharField()
     total = serializers.IntegerField()
     currency = serializers.CharField()
-    payment_url = serializers.CharField()
+    payment_url = serializers.CharField(
+        allow_null=True, help_text="null when the order was paid from the wallet"
+    )
     created_at = serializers.DateTimeField()
 
 
@@ -335,6 +340,13 @@ def _status_filter(value: str | None) -> list[str] | None:
             {"status": [f"status must be one of: {', '.join(sorted(TECHAVEN_FILTER))}."]}
         )
     return TECHAVEN_FILTER[value]
+
+
+def _payment_method_uid(value: str) -> str:
+    """`pm_…` names a saved payment method; `wallet` the buyer's Techaven wallet."""
+    if value == WALLET_PROVIDER:
+        return WALLET_PROVIDER
+    return strip_prefix(value, "pm") or ""
 
 
 class OrdersView(TechavenView):
@@ -368,10 +380,10 @@ class OrdersView(TechavenView):
         data = OrderCreateIn(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        order = order_create_from_cart(
+        order = order_checkout(
             user=request.user,
             shipping_address_uid=strip_prefix(v["shipping_address_id"], "addr") or "",
-            payment_method_uid=strip_prefix(v["payment_method_id"], "pm") or "",
+            payment_method_uid=_payment_method_uid(v["payment_method_id"]),
             notes=v["notes"],
             coupon_code=(v.get("coupon_code") or "").strip(),
         )
@@ -382,7 +394,7 @@ class OrdersView(TechavenView):
                 "status": TECHAVEN_STATUS[Status(order.status)],
                 "total": order.total_minor,
                 "currency": order.currency,
-                "payment_url": order.payment_url,
+                "payment_url": order.payment_url or None,
                 "created_at": api_datetime(order.created_at),
             },
             "Order placed successfully",

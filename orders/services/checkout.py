@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import Address, PaymentMethod, Storefront
 from catalog.locks import products_lock
 from catalog.models import Product
+from wallet.services import WALLET_LABEL, WALLET_PROVIDER, order_pay_from_wallet, payment_open
 
 from .. import conf
 from ..errors import OrderError, OrderErrorCode, not_found
@@ -21,6 +22,7 @@ from ..models import CartItem, CouponRedemption, Order, OrderItem, OrderStatusHi
 from ..state import Actor, Status
 from .coupons import coupon_take
 from .pricing import totals_for
+from .status import order_paid_now
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +180,51 @@ def address_snapshot(address: Address) -> dict:
     }
 
 
+def order_checkout(
+    *,
+    user,
+    shipping_address_uid: str,
+    payment_method_uid: str,
+    notes: str = "",
+    coupon_code: str = "",
+) -> Order:
+    """Techaven checkout (`POST /api/orders`), in two steps so that no lock waits on a
+    payment provider: the order is placed in one short transaction (stock, coupon, order
+    number, cart; a wallet payment too), then, after it committed, the provider opens the
+    payment and its page becomes the order's `payment_url`. An order waits in "pending
+    payment" until the provider confirms. A provider that cannot open the payment fails it
+    like a declined one (the order is cancelled, its stock comes back) and the buyer is
+    told to try again (`PROVIDER_UNAVAILABLE`, 503)."""
+    order = order_create_from_cart(
+        user=user,
+        shipping_address_uid=shipping_address_uid,
+        payment_method_uid=payment_method_uid,
+        notes=notes,
+        coupon_code=coupon_code,
+    )
+    if order.is_paid:
+        return order
+    method = order.payment_method
+    attempt = payment_open(
+        order_id=order.pk,
+        amount_minor=order.total_minor,
+        currency=order.currency,
+        provider_name=method.provider if method else "sandbox",
+        phone=method.phone_number if method else "",
+    )
+    order.payment_provider = attempt.provider
+    order.payment_reference = attempt.reference
+    order.payment_url = attempt.payment_url
+    order.updated_at = timezone.now()
+    Order.objects.filter(pk=order.pk).update(
+        payment_provider=order.payment_provider,
+        payment_reference=order.payment_reference,
+        payment_url=order.payment_url,
+        updated_at=order.updated_at,
+    )
+    return order
+
+
 @transaction.atomic(durable=True)
 def order_create_from_cart(
     *,
@@ -187,7 +234,7 @@ def order_create_from_cart(
     notes: str = "",
     coupon_code: str = "",
 ) -> Order:
-    """Techaven checkout as a top-level use case (see `order_place_from_cart`)."""
+    """The checkout's transaction (see `order_place_from_cart`)."""
     return order_place_from_cart(
         user=user,
         shipping_address_uid=shipping_address_uid,
@@ -206,21 +253,25 @@ def order_place_from_cart(
     notes: str = "",
     coupon_code: str = "",
 ) -> Order:
-    """Techaven checkout: the whole cart becomes one pending order and the cart is emptied.
+    """Techaven: the whole cart becomes one pending order and the cart is emptied.
 
-    Everything the buyer pays is computed here; a payment is opened with the provider that
-    serves the chosen payment method and its page becomes the order's `payment_url`.
+    Everything the buyer pays is computed here. `payment_method_uid` is one of the buyer's
+    payment methods, or `wallet`: then the order is paid from the wallet at once, or, when
+    the balance is short, refused (`INSUFFICIENT_FUNDS`) with nothing changed.
     """
-    from wallet.services import payment_initiate
-
     address = Address.objects.filter(user=user, uid=shipping_address_uid).first()
     if address is None:
         raise not_found(OrderErrorCode.ADDRESS_NOT_FOUND, "Address", field="shipping_address_id")
-    method = PaymentMethod.objects.filter(user=user, uid=payment_method_uid).first()
-    if method is None:
-        raise not_found(
-            OrderErrorCode.PAYMENT_METHOD_NOT_FOUND, "Payment method", field="payment_method_id"
-        )
+    pays_from_wallet = payment_method_uid == WALLET_PROVIDER
+    method = None
+    if not pays_from_wallet:
+        method = PaymentMethod.objects.filter(user=user, uid=payment_method_uid).first()
+        if method is None:
+            raise not_found(
+                OrderErrorCode.PAYMENT_METHOD_NOT_FOUND,
+                "Payment method",
+                field="payment_method_id",
+            )
     # one checkout per cart at a time: a double-tap waits, then finds the cart empty
     cart = cart_lock(user.pk)
     items = list(CartItem.objects.filter(cart=cart).order_by("created_at", "id")) if cart else []
@@ -237,7 +288,17 @@ def order_place_from_cart(
         notes=notes,
     )
     CartItem.objects.filter(cart=cart).delete()
-    payment_initiate(order=order, payment_method=method)
+    if pays_from_wallet:
+        order_pay_from_wallet(
+            user=user,
+            order_uid=order.uid,
+            order_number=order.number,
+            amount_minor=order.total_minor,
+            currency=order.currency,
+        )
+        order.payment_provider = WALLET_PROVIDER
+        order.payment_method_label = WALLET_LABEL
+        order_paid_now(order, note=f"Paid from the wallet ({WALLET_LABEL})")
     return order
 
 

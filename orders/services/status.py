@@ -10,6 +10,12 @@ from django.utils import timezone
 
 from catalog.models import Product
 from core.errors import ErrorKind
+from wallet.services import (
+    WALLET_PROVIDER,
+    order_refund_to_wallet,
+    payments_reconcile_for_orders,
+    refund_start,
+)
 
 from .. import conf
 from ..errors import OrderError, OrderErrorCode
@@ -126,8 +132,6 @@ def order_cancel(*, order_id: int, actor: Actor, user=None, reason: str = "") ->
 
 
 def _cancel(order: Order, *, actor: Actor, user, reason: str) -> None:
-    from wallet.services import refund_start
-
     if order.status in NOT_CANCELLABLE:
         raise OrderError(
             OrderErrorCode.NOT_CANCELLABLE,
@@ -138,7 +142,20 @@ def _cancel(order: Order, *, actor: Actor, user, reason: str) -> None:
     order.cancel_reason = reason[:500]
     order.save(update_fields=["cancel_reason", "updated_at"])
     if was_paid:
-        refund_start(order=order)
+        _refund(order)
+
+
+def _refund(order: Order) -> None:
+    """Give a cancelled paid order's money back the way it came: to the wallet at once
+    (the order is refunded), or through the provider (processing until it confirms)."""
+    if order.payment_provider == WALLET_PROVIDER:
+        if order_refund_to_wallet(order_uid=order.uid, order_number=order.number):
+            order.refund_status = Order.RefundStatus.COMPLETED
+            _move(order, Status.REFUNDED, actor=Actor.SYSTEM, note="Refunded to the wallet")
+        return
+    if refund_start(order_id=order.pk) is not None:
+        order.refund_status = Order.RefundStatus.PROCESSING
+        order.save(update_fields=["refund_status", "updated_at"])
 
 
 @transaction.atomic(durable=True)
@@ -232,6 +249,13 @@ def order_mark_paid(*, order_id: int, reference: str) -> bool:
     return True
 
 
+def order_paid_now(order: Order, *, note: str) -> None:
+    """Money moved inside the order's own transaction (a wallet payment): the order, still
+    locked by its creator, is paid at once."""
+    _move(order, Status.PAID, actor=Actor.SYSTEM, note=note)
+    order_announce(order, actor=Actor.SYSTEM)
+
+
 @transaction.atomic
 def order_payment_failed(*, order_id: int, reference: str) -> None:
     """The buyer declined or the provider refused: the order is cancelled, stock comes back."""
@@ -283,8 +307,6 @@ def orders_expire_unpaid() -> int:
     First the providers are asked about these orders' pending payments: one whose callback
     was lost but that went through marks its order paid instead (a declined one cancels it
     as a failed payment). Money that arrives after the expiry is still refunded."""
-    from wallet.services import payments_reconcile_for_orders
-
     ids = list(
         Order.objects.filter(status=Status.PENDING, expires_at__lte=timezone.now())
         .order_by("expires_at")

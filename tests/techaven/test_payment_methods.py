@@ -24,6 +24,8 @@ PROVIDERS = [
     {"type": "mobile_money", "provider": "Airtel Money", "icon": "airtel_money"},
     {"type": "mobile_money", "provider": "TNM Mpamba", "icon": "tnm_mpamba"},
     {"type": "bank_transfer", "provider": "National Bank", "icon": "national_bank"},
+    # the wallet issue: the Techaven wallet pays orders too (`payment_method_id: "wallet"`)
+    {"type": "wallet", "provider": "Techaven Wallet", "icon": "wallet"},
 ]
 
 

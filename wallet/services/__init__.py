@@ -1,9 +1,16 @@
-"""Every write of payments: see each module's docstring for its rules."""
+"""Every write of the wallet: see each module's docstring for its rules."""
 
+from wallet.services.ledger import Leg, Posting, ledger_post, system_account, wallet_account
+from wallet.services.order_money import (
+    WALLET_LABEL,
+    WALLET_PROVIDER,
+    order_pay_from_wallet,
+    order_refund_to_wallet,
+)
 from wallet.services.payments import (
     CallbackOutcome,
     payment_callback_handle,
-    payment_initiate,
+    payment_open,
     payment_settle,
     refund_start,
 )
@@ -13,15 +20,27 @@ from wallet.services.reconcile import (
     payments_reconcile_for_orders,
     payments_reconcile_pending,
 )
+from wallet.services.topups import topup_start, topups_expire
 
 __all__ = [
+    "WALLET_LABEL",
+    "WALLET_PROVIDER",
     "CallbackOutcome",
+    "Leg",
+    "Posting",
     "ReconcileResult",
+    "ledger_post",
+    "order_pay_from_wallet",
+    "order_refund_to_wallet",
     "payment_callback_handle",
-    "payment_initiate",
+    "payment_open",
     "payment_reconcile",
     "payment_settle",
     "payments_reconcile_for_orders",
     "payments_reconcile_pending",
     "refund_start",
+    "system_account",
+    "topup_start",
+    "topups_expire",
+    "wallet_account",
 ]

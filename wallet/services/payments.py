@@ -1,21 +1,29 @@
-"""Payments and refunds through provider adapters; settled exactly once per reference."""
+"""Payments, top-ups and refunds through provider adapters; settled exactly once per reference.
+
+A provider is an outside service: it is called with no transaction open and no lock held.
+An attempt is recorded first (its own short transaction), the provider is asked to open the
+payment, then the page it returns is saved. A callback that arrives in between finds the
+attempt already there.
+"""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from ..errors import PaymentError, PaymentErrorCode, unknown_payment
+from ..errors import PaymentError, PaymentErrorCode, provider_unavailable, unknown_payment
+from ..events import amount_text, wallet_moved
 from ..locks import payment_attempt_lock
-from ..models import PaymentAttempt
-from ..providers import get_provider, provider_key
+from ..models import Account, LedgerTransaction, PaymentAttempt
+from ..outcomes import order_outcomes
+from ..providers import PROVIDER_NAMES, get_provider, provider_key
+from .ledger import Leg, ledger_post, system_account
 
-if TYPE_CHECKING:
-    from accounts.models import PaymentMethod
-    from orders.models import Order
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,63 +33,96 @@ class CallbackOutcome:
     replayed: bool
 
 
-def payment_initiate(
-    *, order: Order, payment_method: PaymentMethod | None = None
+def payment_open(
+    *, order_id: int, amount_minor: int, currency: str, provider_name: str, phone: str = ""
 ) -> PaymentAttempt:
-    """Open a payment for an order inside its transaction; the order keeps the page URL.
+    """Open the provider payment of an order that has committed (never inside its
+    transaction: the provider may be slow). When the provider cannot open it, the attempt
+    fails like a declined payment (the order is cancelled, its stock comes back) and
+    `PROVIDER_UNAVAILABLE` is raised."""
+    return attempt_open(
+        kind=PaymentAttempt.Kind.PAYMENT,
+        key=provider_key(provider_name),
+        order_id=order_id,
+        amount_minor=amount_minor,
+        currency=currency,
+        phone=phone,
+    )
 
-    Wallet payment (a later issue) becomes one more provider key behind the same call.
-    """
-    key = provider_key(payment_method.provider if payment_method else "sandbox")
+
+def attempt_open(
+    *,
+    kind: PaymentAttempt.Kind,
+    key: str,
+    amount_minor: int,
+    currency: str,
+    phone: str,
+    order_id: int | None = None,
+    account: Account | None = None,
+) -> PaymentAttempt:
     provider = get_provider(key)
-    reference = provider.new_reference()
-    initiation = provider.initiate(
-        reference=reference,
-        amount_minor=order.total_minor,
-        currency=order.currency,
-        phone=payment_method.phone_number if payment_method else "",
-    )
-    attempt = PaymentAttempt.objects.create(
-        reference=initiation.reference,
-        provider=key,
-        order=order,
-        amount_minor=order.total_minor,
-        currency=order.currency,
-        payer_phone=payment_method.phone_number if payment_method else "",
-    )
-    order.payment_provider = key
-    order.payment_reference = attempt.reference
-    order.payment_url = initiation.payment_url
-    order.save(update_fields=["payment_provider", "payment_reference", "payment_url", "updated_at"])
+    with transaction.atomic(durable=True):
+        attempt = PaymentAttempt.objects.create(
+            reference=provider.new_reference(),
+            kind=kind,
+            provider=key,
+            order_id=order_id,
+            account=account,
+            amount_minor=amount_minor,
+            currency=currency,
+            payer_phone=phone,
+        )
+    try:
+        initiation = provider.initiate(
+            reference=attempt.reference, amount_minor=amount_minor, currency=currency, phone=phone
+        )
+    except Exception:
+        logger.warning("%s could not open %s %s", key, kind, attempt.reference, exc_info=True)
+        with transaction.atomic(durable=True):
+            payment_settle(
+                provider=key,
+                reference=attempt.reference,
+                succeeded=False,
+                settled_by=PaymentAttempt.SettledBy.CALLBACK,
+                payload={"error": "the provider could not open the payment"},
+            )
+        raise provider_unavailable() from None
+    PaymentAttempt.objects.filter(pk=attempt.pk).update(payment_url=initiation.payment_url)
+    attempt.payment_url = initiation.payment_url
     return attempt
 
 
-def refund_start(*, order: Order) -> PaymentAttempt | None:
-    """Give back what the order's provider payment took; the provider settles it later."""
-    from orders.models import Order
-
+def refund_start(*, order_id: int) -> PaymentAttempt | None:
+    """Give back what the order's provider payment took, inside the caller's transaction;
+    the request reaches the provider after commit and it settles later. None when nothing
+    was paid through a provider for this order."""
     payment = (
         PaymentAttempt.objects.filter(
-            order=order, kind=PaymentAttempt.Kind.PAYMENT, status=PaymentAttempt.Status.SUCCEEDED
+            order_id=order_id,
+            kind=PaymentAttempt.Kind.PAYMENT,
+            status=PaymentAttempt.Status.SUCCEEDED,
         )
         .order_by("-id")
         .first()
     )
     if payment is None:
-        return None  # paid outside a provider (a CryptoShop payment hash): nothing to call
+        return None
+    return _refund_of(payment)
+
+
+def _refund_of(payment: PaymentAttempt) -> PaymentAttempt:
     provider = get_provider(payment.provider)
     refund = PaymentAttempt.objects.create(
         reference=provider.new_reference(),
         kind=PaymentAttempt.Kind.REFUND,
         provider=payment.provider,
-        order=order,
+        order_id=payment.order_id,
+        account=payment.account,
         refund_of=payment,
         amount_minor=payment.amount_minor,
         currency=payment.currency,
         payer_phone=payment.payer_phone,
     )
-    order.refund_status = Order.RefundStatus.PROCESSING
-    order.save(update_fields=["refund_status", "updated_at"])
     provider.refund(
         reference=refund.reference, amount_minor=refund.amount_minor, currency=refund.currency
     )
@@ -117,33 +158,79 @@ def payment_settle(
     settled_by: PaymentAttempt.SettledBy,
     payload: dict[str, Any] | None = None,
 ) -> CallbackOutcome:
-    """The one way a payment or refund leaves pending, whoever learnt the outcome (the
-    provider's callback, or reconcile asking its status API). The attempt's row lock makes
-    it exactly once: whoever comes second finds it settled and changes nothing (a replay).
+    """The one way a payment, top-up or refund leaves pending, whoever learnt the outcome
+    (the provider's callback, reconcile asking its status API, top-up expiry). The attempt's
+    row lock makes it exactly once: whoever comes second finds it settled and changes
+    nothing (a replay).
 
-    A payment moves its order to paid, or cancels it when it failed; a payment for an order
-    that no longer awaits it (expired, cancelled) is refunded. A refund settles the order's
-    refund status.
+    An order payment moves its order to paid (through the orders domain's handler), or
+    cancels it when it failed; a payment for an order that no longer awaits it is refunded.
+    A top-up credits the wallet on the ledger (`topup:<reference>`). A refund settles the
+    order's refund status. Money that arrives for a top-up that had expired goes back.
     """
-    from orders.services.status import order_mark_paid, order_payment_failed, order_refund_settled
-
     attempt = payment_attempt_lock(reference)
     if attempt is None or attempt.provider != provider:
         raise unknown_payment()
     if attempt.status != PaymentAttempt.Status.PENDING:
+        if succeeded and _expired_topup_paid_late(attempt):
+            logger.error("money arrived for expired top-up %s: refunding it", reference)
+            _refund_of(attempt)
         return CallbackOutcome(attempt.reference, attempt.status, replayed=True)
     attempt.status = PaymentAttempt.Status.SUCCEEDED if succeeded else PaymentAttempt.Status.FAILED
     attempt.settled_at = timezone.now()
     attempt.settled_by = settled_by
     attempt.callback_payload = payload
     attempt.save(update_fields=["status", "settled_at", "settled_by", "callback_payload"])
-    if attempt.order_id is not None:
-        if attempt.kind == PaymentAttempt.Kind.REFUND:
-            order_refund_settled(order_id=attempt.order_id, succeeded=succeeded)
-        elif succeeded:
-            if not order_mark_paid(order_id=attempt.order_id, reference=attempt.reference):
+    if attempt.kind == PaymentAttempt.Kind.TOPUP:
+        if succeeded:
+            topup_credit(attempt)
+    elif attempt.kind == PaymentAttempt.Kind.REFUND:
+        if attempt.order_id is not None:
+            order_outcomes().refund_settled(order_id=attempt.order_id, succeeded=succeeded)
+    elif attempt.order_id is not None:
+        if succeeded:
+            if not order_outcomes().payment_succeeded(
+                order_id=attempt.order_id, reference=attempt.reference
+            ):
                 # paid after the order expired or was cancelled: the money goes straight back
-                refund_start(order=attempt.order)
+                _refund_of(attempt)
         else:
-            order_payment_failed(order_id=attempt.order_id, reference=attempt.reference)
+            order_outcomes().payment_failed(order_id=attempt.order_id, reference=attempt.reference)
     return CallbackOutcome(attempt.reference, attempt.status, replayed=False)
+
+
+def topup_credit(attempt: PaymentAttempt) -> None:
+    """The provider confirmed the top-up: gateway clearing → the wallet, once (inside the
+    settling transaction, under the attempt's lock)."""
+    wallet = attempt.account
+    provider = PROVIDER_NAMES.get(attempt.provider, "mobile money")
+    posting = ledger_post(
+        key=f"topup:{attempt.reference}",
+        kind=LedgerTransaction.Kind.TOPUP,
+        uid=attempt.uid,
+        legs=[
+            Leg(system_account(Account.Kind.GATEWAY, attempt.currency), -attempt.amount_minor),
+            Leg(wallet, attempt.amount_minor),
+        ],
+        description=f"Wallet top-up via {provider}",
+        reference=attempt.reference,
+    )
+    if posting.created:
+        wallet_moved(
+            account=wallet,
+            ledger_transaction=posting.transaction,
+            amount_minor=attempt.amount_minor,
+            title="Wallet topped up",
+            body=f"Wallet topped up with {amount_text(attempt.amount_minor, attempt.currency)}",
+        )
+
+
+def _expired_topup_paid_late(attempt: PaymentAttempt) -> bool:
+    """A top-up that expired unpaid and that the provider now says was paid: the money
+    is given back (an expired top-up is never credited), once."""
+    return (
+        attempt.kind == PaymentAttempt.Kind.TOPUP
+        and attempt.status == PaymentAttempt.Status.FAILED
+        and attempt.settled_by == PaymentAttempt.SettledBy.EXPIRY
+        and not attempt.refunds.exists()
+    )
