@@ -12,3 +12,15 @@ def payment_attempt_lock(reference: str) -> PaymentAttempt | None:
 
 def sandbox_payment_lock(reference: str) -> SandboxPayment | None:
     return SandboxPayment.objects.select_for_update().filter(reference=reference).first()
+
+
+# --- the sandbox chain ---------------------------------------------------------------------
+
+from .models import SandboxChainTip  # noqa: E402 (with its section, so it merges as one piece)
+
+
+def sandbox_chain_tip_lock() -> SandboxChainTip:
+    """The sandbox chain's tip row, created at height 0 on first use, locked until commit:
+    one miner at a time."""
+    SandboxChainTip.objects.get_or_create(pk=SandboxChainTip.SINGLETON)
+    return SandboxChainTip.objects.select_for_update().get(pk=SandboxChainTip.SINGLETON)
