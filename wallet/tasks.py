@@ -16,3 +16,23 @@ def sandbox_refund_settle(provider: str, reference: str, amount_minor: int, curr
 def payments_reconcile() -> dict[str, int]:
     """Settle payments and refunds whose callback or refund task was lost (beat)."""
     return dict(payments_reconcile_pending())
+
+
+# --- the BTC→EUR rate (wallet/rates.py) -----------------------------------------------------
+
+import logging  # noqa: E402 (with its section, so it merges as one piece)
+
+from .rates import RateUnavailable, btc_eur_rate_refresh  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(ignore_result=True)
+def btc_rate_refresh() -> str | None:
+    """Ask the rate source and cache the BTC→EUR rate (beat). A source that fails is logged;
+    readers keep the last known rate meanwhile."""
+    try:
+        return str(btc_eur_rate_refresh())
+    except RateUnavailable as exc:
+        logger.warning("BTC→EUR rate not refreshed: %s", exc)
+        return None
