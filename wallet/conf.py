@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
+
+from core.conf import setting_bool as _bool
 from core.conf import setting_int as _int
+from core.conf import setting_str as _str
 
 
 def reconcile_grace() -> timedelta:
@@ -43,3 +47,59 @@ def topup_ttl() -> timedelta:
     """How long a top-up waits for the buyer to approve it before it expires, never to be
     credited (`WALLET_TOPUP_TTL_MINUTES`)."""
     return timedelta(minutes=_int("WALLET_TOPUP_TTL_MINUTES", 30))
+
+
+# --- the BTC chain and the BTC→EUR rate (wallet/chain.py, wallet/rates.py) ---------------
+# The beat intervals of the rate refresh (and of the ledger's deposit scan) are read from
+# the environment in `wallet/schedule.py`, when the settings load; these readers serve code
+# that runs later. (Its imports sit here, with the section, so it merges as one piece.)
+
+
+def payments_sandbox_enabled() -> bool:
+    """Sandbox pages that move pretend money exist in development, or where this says so."""
+    return _bool("PAYMENTS_SANDBOX", settings.DEBUG)
+
+
+def btc_backend_key() -> str:
+    """`sandbox` (a simulated chain inside Duka) or `esplora` (an Esplora HTTP server)."""
+    return _str("BTC_BACKEND", "sandbox").strip().lower()
+
+
+def btc_poll_seconds() -> int:
+    """How often the chain is asked for deposits to the CryptoShop wallet's addresses."""
+    return _int("BTC_POLL_SECONDS", 30)
+
+
+def btc_esplora_url() -> str:
+    """The Esplora API root, e.g. https://mempool.space/api or …/testnet/api."""
+    return _str("BTC_ESPLORA_URL", "https://mempool.space/api").rstrip("/")
+
+
+def btc_esplora_max_pages() -> int:
+    """How many pages of an address's history are read, newest first: the first page (the
+    mempool and 25 confirmed transactions), then 25 confirmed transactions a page."""
+    return _int("BTC_ESPLORA_MAX_PAGES", 20)
+
+
+def btc_http_timeout_seconds() -> int:
+    """How long a call to the Esplora server or the rate source may take."""
+    return _int("BTC_HTTP_TIMEOUT_SECONDS", 10)
+
+
+def btc_rate_source_key() -> str:
+    """`sandbox` (a fixed rate) or `kraken` (Kraken's public ticker)."""
+    return _str("BTC_RATE_SOURCE", "sandbox").strip().lower()
+
+
+def btc_eur_sandbox_rate() -> str:
+    """The sandbox's EUR per 1 BTC, as a decimal string."""
+    return _str("BTC_EUR_SANDBOX_RATE", "37000.00")
+
+
+def btc_kraken_url() -> str:
+    return _str("BTC_KRAKEN_URL", "https://api.kraken.com").rstrip("/")
+
+
+def btc_rate_refresh_seconds() -> int:
+    """How often beat asks the rate source (a fetched rate is served for 3× this long)."""
+    return _int("BTC_RATE_REFRESH_SECONDS", 60)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .models import Account, PaymentAttempt, SandboxPayment, Withdrawal
+from .models import Account, PaymentAttempt, SandboxChainTip, SandboxPayment, Withdrawal
 
 
 def accounts_lock(account_ids: Iterable[int]) -> dict[int, Account]:
@@ -26,3 +26,13 @@ def sandbox_payment_lock(reference: str) -> SandboxPayment | None:
 
 def withdrawal_lock(withdrawal_id: int) -> Withdrawal:
     return Withdrawal.objects.select_for_update(of=("self",)).get(pk=withdrawal_id)
+
+
+# --- the sandbox chain ---------------------------------------------------------------------
+
+
+def sandbox_chain_tip_lock() -> SandboxChainTip:
+    """The sandbox chain's tip row, created at height 0 on first use, locked until commit:
+    one miner at a time."""
+    SandboxChainTip.objects.get_or_create(pk=SandboxChainTip.SINGLETON)
+    return SandboxChainTip.objects.select_for_update().get(pk=SandboxChainTip.SINGLETON)

@@ -337,3 +337,48 @@ class SandboxPayment(models.Model):
 
     def __str__(self) -> str:
         return f"sandbox {self.kind} {self.reference} ({self.decision or 'undecided'})"
+
+
+# --- The sandbox Bitcoin chain (wallet/sandbox_chain.py) ---------------------------------
+# A simulated chain inside Duka, the default `BTC_BACKEND`: its own records, not our ledger.
+
+
+class SandboxChainTx(models.Model):
+    """One output on the sandbox chain: an unconfirmed deposit until a block is mined."""
+
+    txid = models.CharField(max_length=64)
+    vout = models.PositiveIntegerField(default=0)
+    address = models.CharField(max_length=100, db_index=True)
+    amount_sat = models.BigIntegerField()
+    # the block it was mined in; null while in the mempool
+    block_height = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["txid", "vout"], name="sandbox_chain_output_unique"),
+            models.CheckConstraint(
+                condition=models.Q(amount_sat__gt=0), name="sandbox_chain_amount_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.txid}:{self.vout} → {self.address} ({self.amount_sat} sat)"
+
+
+class SandboxChainTip(models.Model):
+    """The sandbox chain's height: one row (pk 1), locked while blocks are mined."""
+
+    SINGLETON = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON)
+    height = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="sandbox_chain_tip_one_row"),
+        ]
+
+    def __str__(self) -> str:
+        return f"sandbox chain tip {self.height}"

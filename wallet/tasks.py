@@ -1,7 +1,12 @@
+import logging
+
 from celery import shared_task
 
+from .rates import RateUnavailable, btc_eur_rate_refresh
 from .sandbox import sandbox_refund_pay_out
 from .services import payments_reconcile_pending
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task
@@ -16,3 +21,14 @@ def sandbox_refund_settle(provider: str, reference: str, amount_minor: int, curr
 def payments_reconcile() -> dict[str, int]:
     """Settle payments and refunds whose callback or refund task was lost (beat)."""
     return dict(payments_reconcile_pending())
+
+
+@shared_task(ignore_result=True)
+def btc_rate_refresh() -> str | None:
+    """Ask the rate source and cache the BTC→EUR rate (beat). A source that fails is logged;
+    readers keep the last known rate meanwhile."""
+    try:
+        return str(btc_eur_rate_refresh())
+    except RateUnavailable as exc:
+        logger.warning("BTC→EUR rate not refreshed: %s", exc)
+        return None
