@@ -7,6 +7,7 @@ class PaymentErrorCode(StrEnum):
     BAD_SIGNATURE = "BAD_SIGNATURE"
     BAD_CALLBACK = "BAD_CALLBACK"
     UNKNOWN_REFERENCE = "UNKNOWN_REFERENCE"
+    PROVIDER_UNAVAILABLE = "PROVIDER_UNAVAILABLE"  # the provider could not confirm a callback
 
 
 class PaymentError(DomainError):
