@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from .paychangu import PayChanguProvider
 from .sandbox import sandbox_refund_pay_out
 from .services import payments_reconcile_pending
 
@@ -10,6 +11,16 @@ def sandbox_refund_settle(provider: str, reference: str, amount_minor: int, curr
     return sandbox_refund_pay_out(
         provider=provider, reference=reference, amount_minor=amount_minor, currency=currency
     ).decision
+
+
+@shared_task(ignore_result=True)
+def paychangu_payout_send(
+    provider: str, reference: str, amount_minor: int, currency: str, phone: str
+) -> None:
+    """A refund request reaching PayChangu: a mobile-money payout to the payer's number."""
+    PayChanguProvider(provider).payout_send(
+        reference=reference, amount_minor=amount_minor, currency=currency, phone=phone
+    )
 
 
 @shared_task(ignore_result=True)
