@@ -179,6 +179,12 @@ for _app in (
         if _exc.name != f"{_app}.schedule":
             raise
 
+# --- Payments -----------------------------------------------------------------
+# Provider keys served by a real adapter instead of the sandbox, as a JSON object, e.g.
+# {"airtel_money": "wallet.paychangu.PayChanguProvider", "tnm_mpamba": "..."}; the adapters'
+# own settings (PAYCHANGU_*) are read when used (wallet/conf.py).
+PAYMENT_PROVIDERS = env.json("PAYMENT_PROVIDERS", default={})
+
 # --- E-mail -------------------------------------------------------------------
 EMAIL_URL = env.str("EMAIL_URL", default="")
 if EMAIL_URL:

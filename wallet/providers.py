@@ -2,7 +2,8 @@
 
 Airtel Money and TNM Mpamba map to the sandbox adapter by default: their real APIs are not
 reachable from here. A real adapter implements `PaymentProvider` and is named in the
-`PAYMENT_PROVIDERS` setting ({key: "dotted.path.Class"}).
+`PAYMENT_PROVIDERS` setting ({key: "dotted.path.Class"}), as PayChangu's is
+(`wallet.paychangu.PayChanguProvider`).
 """
 
 from __future__ import annotations
@@ -48,8 +49,18 @@ class PaymentStatus(StrEnum):
     UNKNOWN = "unknown"  # the provider has no record of it (the request never reached it)
 
 
+class ProviderUnavailable(Exception):
+    """The provider could not be reached, or refused or garbled its answer. Nothing is known
+    about the money from it: callers retry later (reconcile) or tell the sender to retry."""
+
+
 class PaymentProvider(Protocol):
     key: str
+    # the request header that carries the callback's signature
+    signature_header: str
+    # True when a callback is only a hint: its outcome is asked of the provider's status API
+    # (`payment_status`) before anything is settled, and settled as that answer says
+    confirms_callbacks: bool
 
     def new_reference(self) -> str: ...
 
@@ -63,8 +74,9 @@ class PaymentProvider(Protocol):
 
     def parse_callback(self, *, body: bytes) -> CallbackResult: ...
 
-    def refund(self, *, reference: str, amount_minor: int, currency: str) -> None:
-        """Ask for the money back; the outcome arrives later as a callback for `reference`.
+    def refund(self, *, reference: str, amount_minor: int, currency: str, phone: str = "") -> None:
+        """Ask for the money back (to the payer's `phone` where the provider pays refunds out
+        to a wallet); the outcome arrives later as a callback for `reference`.
 
         Idempotent per reference (as the providers' APIs are per transaction id): asking
         again for a refund the provider already has changes nothing there."""
@@ -79,6 +91,8 @@ class SandboxProvider:
     `/pay/sandbox/<reference>` and its callbacks are HMAC-SHA256 signed."""
 
     key = "sandbox"
+    signature_header = SIGNATURE_HEADER
+    confirms_callbacks = False  # the sandbox's callback is its own record's word
 
     def __init__(self, key: str = "sandbox") -> None:
         self.key = key
@@ -124,10 +138,11 @@ class SandboxProvider:
         data = json.loads(body)
         return CallbackResult(str(data["reference"]), data.get("status") == "succeeded")
 
-    def refund(self, *, reference: str, amount_minor: int, currency: str) -> None:
-        # The request reaches the sandbox through a Celery task after commit; the sandbox pays
-        # every refund back and sends its signed callback. A lost task is a refund request
-        # that never arrived: payment_status answers UNKNOWN and reconcile asks again.
+    def refund(self, *, reference: str, amount_minor: int, currency: str, phone: str = "") -> None:
+        # The sandbox pays back to no wallet (`phone` is not needed). The request reaches the
+        # sandbox through a Celery task after commit; the sandbox pays every refund back and
+        # sends its signed callback. A lost task is a refund request that never arrived:
+        # payment_status answers UNKNOWN and reconcile asks again.
         transaction.on_commit(
             lambda: self._send_refund_request(
                 reference=reference, amount_minor=amount_minor, currency=currency
@@ -180,5 +195,6 @@ def _registry() -> dict[str, str]:
 
 
 def get_provider(key: str) -> PaymentProvider:
+    """The adapter serving `key`; every adapter class takes the key it serves as it."""
     cls = import_string(_registry().get(key, DEFAULT_PROVIDERS["sandbox"]))
-    return cls(key) if cls is SandboxProvider else cls()
+    return cls(key)

@@ -2,6 +2,7 @@ import logging
 
 from celery import shared_task
 
+from .paychangu import PayChanguProvider
 from .rates import RateUnavailable, btc_eur_rate_refresh
 from .sandbox import sandbox_refund_pay_out
 from .services import payments_reconcile_pending
@@ -15,6 +16,16 @@ def sandbox_refund_settle(provider: str, reference: str, amount_minor: int, curr
     return sandbox_refund_pay_out(
         provider=provider, reference=reference, amount_minor=amount_minor, currency=currency
     ).decision
+
+
+@shared_task(ignore_result=True)
+def paychangu_payout_send(
+    provider: str, reference: str, amount_minor: int, currency: str, phone: str
+) -> None:
+    """A refund request reaching PayChangu: a mobile-money payout to the payer's number."""
+    PayChanguProvider(provider).payout_send(
+        reference=reference, amount_minor=amount_minor, currency=currency, phone=phone
+    )
 
 
 @shared_task(ignore_result=True)

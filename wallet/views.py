@@ -10,8 +10,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError, ErrorKind
 
+from .errors import PaymentErrorCode
 from .models import PaymentAttempt
-from .providers import PROVIDER_NAMES, SIGNATURE_HEADER, SandboxProvider, get_provider
+from .providers import PROVIDER_NAMES, ProviderUnavailable, SandboxProvider, get_provider
 from .sandbox import sandbox_decide, sandbox_payment_get
 from .services import payment_callback_handle
 
@@ -58,15 +59,27 @@ def sandbox_payment_page(request: HttpRequest, reference: str) -> HttpResponse:
 @csrf_exempt
 @require_POST
 def provider_callback(request: HttpRequest, provider: str) -> JsonResponse:
+    """A provider's callback, signed in the header its adapter names. 503 when the provider
+    could not confirm it (its server retries on anything but 2xx; reconcile asks later)."""
+    adapter = get_provider(provider)
     try:
         outcome = payment_callback_handle(
             provider=provider,
             body=request.body,
-            signature=request.headers.get(SIGNATURE_HEADER, ""),
+            signature=request.headers.get(adapter.signature_header, ""),
         )
     except DomainError as exc:
         status = 404 if exc.kind == ErrorKind.NOT_FOUND else 400
         return JsonResponse({"ok": False, "code": exc.code, "error": exc.message}, status=status)
+    except ProviderUnavailable:
+        return JsonResponse(
+            {
+                "ok": False,
+                "code": PaymentErrorCode.PROVIDER_UNAVAILABLE,
+                "error": "The payment could not be confirmed with the provider; try again later",
+            },
+            status=503,
+        )
     return JsonResponse(
         {
             "ok": True,

@@ -20,7 +20,15 @@ from ..events import amount_text, wallet_moved
 from ..locks import payment_attempt_lock
 from ..models import Account, LedgerTransaction, PaymentAttempt
 from ..outcomes import order_outcomes
-from ..providers import PROVIDER_NAMES, get_provider, provider_key
+from ..providers import (
+    PROVIDER_NAMES,
+    CallbackResult,
+    PaymentProvider,
+    PaymentStatus,
+    ProviderUnavailable,
+    get_provider,
+    provider_key,
+)
 from .ledger import Leg, ledger_post, system_account
 
 logger = logging.getLogger(__name__)
@@ -124,15 +132,22 @@ def _refund_of(payment: PaymentAttempt) -> PaymentAttempt:
         payer_phone=payment.payer_phone,
     )
     provider.refund(
-        reference=refund.reference, amount_minor=refund.amount_minor, currency=refund.currency
+        reference=refund.reference,
+        amount_minor=refund.amount_minor,
+        currency=refund.currency,
+        phone=refund.payer_phone,
     )
     return refund
 
 
-@transaction.atomic(durable=True)
 def payment_callback_handle(*, provider: str, body: bytes, signature: str) -> CallbackOutcome:
     """A provider's signed callback. A bad signature changes nothing; a second callback for
-    the same reference (a replay) finds the attempt settled and changes nothing."""
+    the same reference (a replay) finds the attempt settled and changes nothing.
+
+    Only the settling is a (durable) transaction. A provider whose callbacks are hints
+    (`confirms_callbacks`) is first asked for the outcome, outside any transaction, and the
+    attempt is settled as that answer says, never as the callback claims (see
+    `_callback_confirm`)."""
     adapter = get_provider(provider)
     if not adapter.verify_callback(body=body, signature=signature):
         raise PaymentError(PaymentErrorCode.BAD_SIGNATURE, "Invalid callback signature")
@@ -140,13 +155,80 @@ def payment_callback_handle(*, provider: str, body: bytes, signature: str) -> Ca
         result = adapter.parse_callback(body=body)
     except (ValueError, KeyError, TypeError):
         raise PaymentError(PaymentErrorCode.BAD_CALLBACK, "Malformed callback body") from None
-    return payment_settle(
-        provider=provider,
-        reference=result.reference,
-        succeeded=result.succeeded,
-        settled_by=PaymentAttempt.SettledBy.CALLBACK,
-        payload={"body": body.decode(errors="replace")},
-    )
+    payload = {"body": body.decode(errors="replace")}
+    if adapter.confirms_callbacks:
+        return _callback_confirm(adapter=adapter, provider=provider, claim=result, payload=payload)
+    with transaction.atomic(durable=True):
+        return payment_settle(
+            provider=provider,
+            reference=result.reference,
+            succeeded=result.succeeded,
+            settled_by=PaymentAttempt.SettledBy.CALLBACK,
+            payload=payload,
+        )
+
+
+def _callback_confirm(
+    *,
+    adapter: PaymentProvider,
+    provider: str,
+    claim: CallbackResult,
+    payload: dict[str, Any],
+) -> CallbackOutcome:
+    """Settle a hinted callback as the provider's status API answers: succeeded or failed
+    settles so (whatever the callback claimed); pending or unknown settles nothing (reconcile
+    asks again later); a provider that cannot be asked raises `ProviderUnavailable` and
+    nothing changes, so the sender retries. The question is asked holding no lock and no
+    transaction. An already settled attempt is a replay and is not asked about again."""
+    attempt = PaymentAttempt.objects.filter(reference=claim.reference).first()
+    # One webhook address can serve every key the same adapter class serves (PayChangu sends
+    # all of an account's webhooks to the one URL set on its dashboard): the attempt's own key
+    # settles it.
+    if attempt is None or type(get_provider(attempt.provider)) is not type(adapter):
+        raise unknown_payment()
+    if attempt.status != PaymentAttempt.Status.PENDING:
+        return CallbackOutcome(attempt.reference, attempt.status, replayed=True)
+    label = f"{attempt.kind} {attempt.reference}"
+    claimed = "succeeded" if claim.succeeded else "failed"
+    try:
+        status = adapter.payment_status(reference=attempt.reference)
+    except Exception as exc:
+        logger.warning(
+            "callback via %s says %s %s, but it could not be confirmed: nothing settled",
+            provider,
+            label,
+            claimed,
+            exc_info=True,
+        )
+        raise ProviderUnavailable(f"{provider} could not confirm {attempt.reference}") from exc
+    if status not in (PaymentStatus.SUCCEEDED, PaymentStatus.FAILED):
+        logger.warning(
+            "callback via %s says %s %s, but %s answers %s: nothing settled; reconcile asks again",
+            provider,
+            label,
+            claimed,
+            attempt.provider,
+            status,
+        )
+        return CallbackOutcome(attempt.reference, attempt.status, replayed=False)
+    if (status == PaymentStatus.SUCCEEDED) != claim.succeeded:
+        logger.warning(
+            "callback via %s says %s %s, but %s answers %s: settled as %s answers",
+            provider,
+            label,
+            claimed,
+            attempt.provider,
+            status,
+            attempt.provider,
+        )
+    with transaction.atomic(durable=True):
+        return payment_settle(
+            provider=attempt.provider,
+            reference=attempt.reference,
+            succeeded=status == PaymentStatus.SUCCEEDED,
+            settled_by=PaymentAttempt.SettledBy.CALLBACK,
+            payload={**payload, "status_query": str(status)},
+        )
 
 
 @transaction.atomic

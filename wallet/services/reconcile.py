@@ -111,6 +111,7 @@ def payment_reconcile(*, reference: str) -> ReconcileResult:
                     reference=reference,
                     amount_minor=attempt.amount_minor,
                     currency=attempt.currency,
+                    phone=attempt.payer_phone,
                 )
         except Exception:
             logger.warning("reconcile: %s could not be sent again", label, exc_info=True)
