@@ -145,7 +145,7 @@ def test_the_beat_task_refreshes_the_cached_rate(kraken):
     assert btc_eur_rate() == Decimal("37012.34560")
     fake.answer = (200, ticker("38000.10000"))
 
-    assert btc_rate_refresh.delay().get() == "38000.10000"
+    assert btc_rate_refresh() == "38000.10000"
 
     assert btc_eur_rate() == Decimal("38000.10000")
     assert len(server.paths) == 2
@@ -169,7 +169,7 @@ def test_when_the_source_fails_the_last_known_rate_is_used_and_logged(kraken, ca
     assert len(server.paths) == 2
 
     fake.answer = (200, ticker("36000.00000"))
-    assert btc_rate_refresh.delay().get() == "36000.00000"
+    assert btc_rate_refresh() == "36000.00000"
     assert btc_eur_rate() == Decimal("36000.00000")
 
 
@@ -183,7 +183,7 @@ def test_with_no_rate_known_the_rate_is_unavailable(kraken):
 def test_the_beat_task_logs_a_failed_refresh_instead_of_raising(kraken, caplog):
     fake, _ = kraken
     fake.answer = (502, b"Bad Gateway")
-    assert btc_rate_refresh.delay().get() is None
+    assert btc_rate_refresh() is None
     assert "BTC→EUR rate not refreshed" in caplog.text
 
 
