@@ -37,6 +37,11 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+# BIP84's published test-vector zpub (wallet/bitcoin.py's DEVELOPMENT_ZPUB): development only
+DEVELOPMENT_ZPUB = (
+    "zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf"
+    "31mGDtKsAYz2oz2AGutZYs"
+)
 
 
 def load_average() -> str:
@@ -75,6 +80,10 @@ def start_server(port: int, workers: int, page_cache: bool) -> subprocess.Popen:
         SECRET_KEY=env.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(48),
         RATELIMIT_ENABLED="false",
         LOG_LEVEL="WARNING",
+        # a benchmark moves no real money: the sandboxes, asked for explicitly (DEBUG=false
+        # refuses to start on them otherwise), and BIP84's test-vector key
+        PAYMENTS_SANDBOX=env.get("PAYMENTS_SANDBOX", "true"),
+        BTC_XPUB=env.get("BTC_XPUB") or DEVELOPMENT_ZPUB,
         # each in-flight request runs in a thread of its own under ASGI: a pool per worker
         # lends it a connection (BENCH_DATABASE_POOL=false: connect per request instead)
         DATABASE_POOL=env.get("BENCH_DATABASE_POOL", "true"),

@@ -7,6 +7,7 @@ from django.db import connection
 from django.http import JsonResponse
 
 from core.cache import shared_redis
+from wallet.providers import providers_live
 
 logger = logging.getLogger(__name__)
 
@@ -34,5 +35,11 @@ def readyz(request):
             checks["redis"] = "unreachable"
     ready = all(v == "ok" for v in checks.values())
     return JsonResponse(
-        {"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503
+        {
+            "status": "ok" if ready else "unavailable",
+            "checks": checks,
+            # what really moves money here: "sandbox", "off", or the real adapter
+            "payments": providers_live(),
+        },
+        status=200 if ready else 503,
     )

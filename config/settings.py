@@ -185,6 +185,52 @@ for _app in (
 # own settings (PAYCHANGU_*) are read when used (wallet/conf.py).
 PAYMENT_PROVIDERS = env.json("PAYMENT_PROVIDERS", default={})
 
+# --- Money: payment providers and the BTC chain (BRIEF decision 8) ----------------------
+# Sandboxes approve whatever a visitor clicks: they are the default only in development.
+# With DEBUG off they run only when switched on explicitly; otherwise every mobile-money
+# provider needs a real adapter and the chain a real backend, or Duka refuses to start.
+PAYMENTS_SANDBOX = env.bool("PAYMENTS_SANDBOX", default=DEBUG)
+BTC_BACKEND = env.str("BTC_BACKEND", default="sandbox").strip().lower()
+BTC_NETWORK = env.str("BTC_NETWORK", default="mainnet").strip().lower()
+# the operator's account-level extended public key (BIP84); deposit addresses derive from it.
+# The default is BIP84's published test vector: development only.
+BTC_XPUB = env.str("BTC_XPUB", default="")
+if not DEBUG:
+    from wallet.bitcoin import InvalidExtendedKey, check_extended_key
+
+    _refusals = []
+    if not PAYMENTS_SANDBOX:
+        _unserved = [
+            key
+            for key in ("airtel_money", "tnm_mpamba")
+            if PAYMENT_PROVIDERS.get(key, "wallet.providers.SandboxProvider").endswith(
+                ".SandboxProvider"
+            )
+        ]
+        if _unserved:
+            _refusals.append(
+                f"no real payment provider serves {', '.join(_unserved)} (set PAYMENT_PROVIDERS,"
+                ' e.g. {"airtel_money": "wallet.paychangu.PayChanguProvider", "tnm_mpamba":'
+                ' "wallet.paychangu.PayChanguProvider"})'
+            )
+        if BTC_BACKEND == "sandbox":
+            _refusals.append("the BTC chain is the sandbox (set BTC_BACKEND=esplora)")
+    if not BTC_XPUB:
+        _refusals.append("BTC_XPUB is not set (the operator's BIP84 extended public key)")
+    else:
+        try:
+            check_extended_key(BTC_XPUB, BTC_NETWORK)
+        except (InvalidExtendedKey, ValueError) as _exc:
+            _refusals.append(f"BTC_XPUB is not usable: {_exc}")
+    if _refusals:
+        raise ImproperlyConfigured(
+            "DEBUG is off and Duka refuses to start: "
+            + "; ".join(_refusals)
+            + ". Set PAYMENTS_SANDBOX=true only for a demo where the sandboxes (which approve"
+            " any payment on their public page) are wanted."
+        )
+
+
 # --- E-mail -------------------------------------------------------------------
 EMAIL_URL = env.str("EMAIL_URL", default="")
 if EMAIL_URL:

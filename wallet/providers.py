@@ -21,6 +21,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import import_string
 
+from .chain import get_btc_backend
+from .conf import payments_sandbox_enabled
 from .models import PaymentAttempt, SandboxPayment
 
 logger = logging.getLogger(__name__)
@@ -195,6 +197,34 @@ def _registry() -> dict[str, str]:
 
 
 def get_provider(key: str) -> PaymentProvider:
-    """The adapter serving `key`; every adapter class takes the key it serves as it."""
+    """The adapter serving `key`; every adapter class takes the key it serves as it.
+
+    The sandbox approves whatever a visitor clicks: where it is not allowed
+    (`PAYMENTS_SANDBOX`, on by default only with DEBUG) it serves nothing and this raises
+    `ProviderUnavailable` (settings refuse to start such a deployment in the first place)."""
     cls = import_string(_registry().get(key, DEFAULT_PROVIDERS["sandbox"]))
+    if issubclass(cls, SandboxProvider) and not payments_sandbox_enabled():
+        raise ProviderUnavailable(f"{key} is served by the sandbox, which is switched off")
     return cls(key)
+
+
+def provider_available(key: str) -> bool:
+    """False for a key the switched-off sandbox would serve (its pages and callbacks 404)."""
+    cls = import_string(_registry().get(key, DEFAULT_PROVIDERS["sandbox"]))
+    return payments_sandbox_enabled() or not issubclass(cls, SandboxProvider)
+
+
+def providers_live() -> dict[str, str]:
+    """What serves each payment provider key and the BTC chain right now (`/readyz`, the
+    admin): `sandbox` or the real adapter's class."""
+    live = {}
+    for key in ("airtel_money", "tnm_mpamba"):
+        path = _registry().get(key, DEFAULT_PROVIDERS["sandbox"])
+        live[key] = "sandbox" if path.endswith(".SandboxProvider") else path.rsplit(".", 1)[-1]
+    try:
+        live["btc_chain"] = get_btc_backend().key
+    except Exception:  # noqa: BLE001 - a misconfigured backend is what this reports
+        live["btc_chain"] = "misconfigured"
+    if not payments_sandbox_enabled():
+        live = {k: ("off" if v == "sandbox" else v) for k, v in live.items()}
+    return live

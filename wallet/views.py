@@ -10,14 +10,23 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError, ErrorKind
 
+from .conf import payments_sandbox_enabled
 from .errors import PaymentErrorCode
 from .models import PaymentAttempt
-from .providers import PROVIDER_NAMES, ProviderUnavailable, SandboxProvider, get_provider
+from .providers import (
+    PROVIDER_NAMES,
+    ProviderUnavailable,
+    SandboxProvider,
+    get_provider,
+    provider_available,
+)
 from .sandbox import sandbox_decide, sandbox_payment_get
 from .services import payment_callback_handle
 
 
 def _sandbox_attempt(reference: str) -> PaymentAttempt:
+    if not payments_sandbox_enabled():
+        raise Http404("No such payment")
     attempt = (
         PaymentAttempt.objects.select_related("order")
         .prefetch_related("order__items")
@@ -60,7 +69,12 @@ def sandbox_payment_page(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def provider_callback(request: HttpRequest, provider: str) -> JsonResponse:
     """A provider's callback, signed in the header its adapter names. 503 when the provider
-    could not confirm it (its server retries on anything but 2xx; reconcile asks later)."""
+    could not confirm it (its server retries on anything but 2xx; reconcile asks later).
+    404 for a provider key nothing serves here (the sandbox, where it is switched off)."""
+    if not provider_available(provider):
+        return JsonResponse(
+            {"ok": False, "code": "UNKNOWN_PROVIDER", "error": "No such provider"}, status=404
+        )
     adapter = get_provider(provider)
     try:
         outcome = payment_callback_handle(

@@ -32,10 +32,11 @@ def test_readyz_is_unavailable_while_redis_does_not_answer(api):
     with override_settings(REDIS_URL="redis://127.0.0.1:1/0", CACHES=dead):
         response = api.get("/readyz")
     assert response.status_code == 503
-    assert response.json() == {
-        "status": "unavailable",
-        "checks": {"database": "ok", "redis": "unreachable"},
-    }
+    body = response.json()
+    assert (body["status"], body["checks"]) == (
+        "unavailable",
+        {"database": "ok", "redis": "unreachable"},
+    )
 
 
 @override_settings(

@@ -12,6 +12,8 @@ import yaml
 from django.conf import settings
 from django.core.management import call_command
 
+from wallet.bitcoin import DEVELOPMENT_ZPUB
+
 ROOT = Path(settings.BASE_DIR)
 
 
@@ -70,9 +72,53 @@ def test_debug_off_refuses_the_development_secret_key():
     assert "SECRET_KEY" in result.stderr
 
 
-def test_debug_off_starts_with_a_real_secret_key():
-    result = _boot({"DEBUG": "false", "SECRET_KEY": "a-real-secret-for-this-test-only-0123456789"})
+PRODUCTION = {"DEBUG": "false", "SECRET_KEY": "a-real-secret-for-this-test-only-0123456789"}
+REAL_PROVIDERS = json.dumps(
+    {k: "wallet.paychangu.PayChanguProvider" for k in ("airtel_money", "tnm_mpamba")}
+)
+
+
+def test_debug_off_starts_with_a_real_secret_key_and_the_sandboxes_asked_for():
+    result = _boot({**PRODUCTION, "PAYMENTS_SANDBOX": "true", "BTC_XPUB": DEVELOPMENT_ZPUB})
     assert result.returncode == 0, result.stderr
+
+
+def test_debug_off_refuses_to_start_on_the_payment_sandboxes_by_default():
+    """Security finding 1: with no provider configured, payments fell back to the sandbox,
+    whose public page approves any order."""
+    result = _boot({**PRODUCTION, "BTC_XPUB": DEVELOPMENT_ZPUB}, drop=("PAYMENTS_SANDBOX",))
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "no real payment provider serves airtel_money, tnm_mpamba" in result.stderr
+    assert "BTC_BACKEND=esplora" in result.stderr
+    assert "PAYMENTS_SANDBOX=true" in result.stderr
+
+
+def test_debug_off_starts_with_real_providers_and_chain():
+    result = _boot(
+        {**PRODUCTION, "PAYMENT_PROVIDERS": REAL_PROVIDERS, "BTC_BACKEND": "esplora",
+         "BTC_XPUB": DEVELOPMENT_ZPUB},
+        drop=("PAYMENTS_SANDBOX",),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("xpub", "says"),
+    [
+        (None, "BTC_XPUB is not set"),
+        ("xprv9s21ZrQH143K3QTDL4LXw2F7HEK3wJUD2nW2nRk4stbPy6cq3jPPqjiChkVvvNKmPGJxWUtg6LnF5kejMRNNU3TGtRBeJgk33yuGBxrMPHi",
+         "never hold a private key"),
+        ("not-a-key", "BTC_XPUB is not usable"),
+    ],
+)  # fmt: skip
+def test_debug_off_refuses_a_missing_or_unusable_xpub(xpub, says):
+    overrides = {**PRODUCTION, "PAYMENTS_SANDBOX": "true"}
+    if xpub:
+        overrides["BTC_XPUB"] = xpub
+    result = _boot(overrides, drop=("BTC_XPUB",))
+    assert result.returncode != 0
+    assert says in result.stderr
 
 
 @pytest.mark.django_db

@@ -68,7 +68,14 @@ def attempt_open(
     order_id: int | None = None,
     account: Account | None = None,
 ) -> PaymentAttempt:
-    provider = get_provider(key)
+    try:
+        provider = get_provider(key)
+    except ProviderUnavailable:
+        logger.error("no provider serves %s: %s not opened", key, kind)
+        if order_id is not None:
+            with transaction.atomic(durable=True):
+                order_outcomes().payment_failed(order_id=order_id, reference="")
+        raise provider_unavailable() from None
     with transaction.atomic(durable=True):
         attempt = PaymentAttempt.objects.create(
             reference=provider.new_reference(),
