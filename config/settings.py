@@ -306,6 +306,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TicketStatusEnum": "support.models.TicketStatus.values",
         "CryptoShopOrderStatusEnum": "orders.words.CRYPTOSHOP_STATUS_WORDS",
+        "WalletMoneyStatusEnum": "wallet.api.cryptoshop.MONEY_STATUS",
     },
 }
 

@@ -144,3 +144,14 @@ def paychangu_timeouts() -> tuple[float, float]:
         float(_str("PAYCHANGU_CONNECT_TIMEOUT", "5")),
         float(_str("PAYCHANGU_READ_TIMEOUT", "15")),
     )
+
+
+def btc_confirmations() -> int:
+    """Confirmations a deposit needs before it is credited (`BTC_CONFIRMATIONS`)."""
+    return _int("BTC_CONFIRMATIONS", 2)
+
+
+def btc_withdrawal_min_sat() -> int:
+    """The smallest withdrawal in satoshis (`BTC_WITHDRAWAL_MIN_SAT`): below it the network
+    fee would eat it."""
+    return _int("BTC_WITHDRAWAL_MIN_SAT", 10_000)

@@ -13,3 +13,14 @@ BEAT["wallet-btc-rate-refresh"] = {
     "task": "wallet.tasks.btc_rate_refresh",
     "schedule": environ.Env().int("BTC_RATE_REFRESH_SECONDS", default=60),
 }
+
+# deposits to CryptoShop wallets: see wallet/services/btc.py
+BEAT["wallet-btc-deposits-scan"] = {
+    "task": "wallet.tasks.btc_deposits_scan",
+    "schedule": environ.Env().int("BTC_POLL_SECONDS", default=30),
+}
+# top-ups nobody approved: see wallet/services/topups.py
+BEAT["wallet-topups-expire"] = {
+    "task": "wallet.tasks.wallet_topups_expire",
+    "schedule": 300,
+}

@@ -5,7 +5,8 @@ from celery import shared_task
 from .paychangu import PayChanguProvider
 from .rates import RateUnavailable, btc_eur_rate_refresh
 from .sandbox import sandbox_refund_pay_out
-from .services import payments_reconcile_pending
+from .services import payments_reconcile_pending, topups_expire
+from .services.btc import deposits_scan
 
 logger = logging.getLogger(__name__)
 
@@ -43,3 +44,16 @@ def btc_rate_refresh() -> str | None:
     except RateUnavailable as exc:
         logger.warning("BTC→EUR rate not refreshed: %s", exc)
         return None
+
+
+@shared_task(ignore_result=True)
+def wallet_topups_expire() -> int:
+    """Expire top-ups nobody approved in time, after asking their provider (beat)."""
+    return topups_expire()
+
+
+@shared_task(ignore_result=True)
+def btc_deposits_scan() -> dict[str, int]:
+    """Credit deposits to CryptoShop wallets once confirmed (beat; at once after a sandbox
+    block)."""
+    return dict(deposits_scan())
