@@ -1,5 +1,6 @@
 """Every write of the wallet: see each module's docstring for its rules."""
 
+from wallet.services.adjustments import account_adjust
 from wallet.services.ledger import Leg, Posting, ledger_post, system_account, wallet_account
 from wallet.services.order_money import (
     WALLET_LABEL,
@@ -29,6 +30,7 @@ __all__ = [
     "Leg",
     "Posting",
     "ReconcileResult",
+    "account_adjust",
     "ledger_post",
     "order_pay_from_wallet",
     "order_refund_to_wallet",
