@@ -1,6 +1,50 @@
-from django.contrib import admin
+"""Staff screens of the wallet.
 
-from .models import PaymentAttempt, SandboxPayment
+The ledger is shown, never edited: accounts, transactions, entries, deposits and
+withdrawals are read-only here (no add, change or delete). Money moves only through
+services; the one staff write is the "Adjust balance…" action on an account, which posts a
+balanced ledger transaction through `account_adjust` and is offered only to superusers and
+staff holding `wallet.adjust_balance`. Failed ledger audits are listed, and the latest
+one, while it stands, is announced at the top of the admin index.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from core.errors import DomainError
+from core.money import Currency, Money, MoneyError, minor_to_decimal
+
+from .models import (
+    Account,
+    Deposit,
+    Entry,
+    LedgerAudit,
+    LedgerTransaction,
+    PaymentAttempt,
+    SandboxPayment,
+    Withdrawal,
+)
+from .services.adjustments import REASON_MAX_LENGTH, account_adjust, adjustment_allowed
+
+# The admin index announces a failed ledger audit (wallet/templates/wallet/admin_index.html
+# extends the stock index). An app's `templates/admin/index.html` would be shadowed by
+# django.contrib.admin's own, which INSTALLED_APPS lists first, hence the site's hook.
+admin.site.index_template = "wallet/admin_index.html"
+
+
+def money(amount_minor: int, currency: str) -> str:
+    """`75,000 MWK`, `0.00250000 BTC`: the minor units in the currency's major unit."""
+    return f"{minor_to_decimal(amount_minor, currency):,} {currency}"
 
 
 class _ReadOnly(admin.ModelAdmin):
@@ -13,6 +57,275 @@ class _ReadOnly(admin.ModelAdmin):
         return False
 
 
+class _Ledger(admin.ModelAdmin):
+    """The books: shown to staff who may view them, changed by nobody here. Corrections
+    are new ledger transactions (a staff adjustment), never edits."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _owner(account: Account) -> str:
+    return account.user.username if account.user_id else "—"
+
+
+# --- accounts, and the staff adjustment -----------------------------------------------------
+_DECIMAL = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+class AdjustBalanceForm(forms.Form):
+    amount = forms.CharField(
+        label="Amount",
+        max_length=32,
+        help_text="Signed, in the account's currency: 2500 credits the account, -2500 debits it.",
+    )
+    reason = forms.CharField(
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Recorded with the transaction; the user reads it in their wallet statement.",
+    )
+
+    def __init__(self, *args, currency: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.currency = Currency(currency)
+        self.fields["amount"].label = f"Amount ({self.currency})"
+
+    def clean_amount(self) -> int:
+        value = self.cleaned_data["amount"].strip()
+        # plain decimals only: an exponent ("1e999999") would make an enormous number
+        if not _DECIMAL.fullmatch(value):
+            raise ValidationError("Enter a number such as 2500, -2500 or 12.50.")
+        try:
+            amount = Money.from_decimal(value, self.currency)
+        except MoneyError as exc:
+            raise ValidationError(str(exc)) from exc
+        if not amount.amount_minor:
+            raise ValidationError("An adjustment is a non-zero amount.")
+        if abs(amount.amount_minor) >= 2**63:
+            raise ValidationError("That amount is too large.")
+        return amount.amount_minor
+
+
+@admin.register(Account)
+class AccountAdmin(_Ledger):
+    list_display = ["id", "kind", "owner", "currency", "balance", "balance_minor",
+                    "deposit_address", "updated_at"]  # fmt: skip
+    list_display_links = ["id", "kind"]
+    list_filter = ["kind", "currency"]
+    search_fields = ["uid", "user__username", "user__email", "user__uid", "deposit_address",
+                     "payout_address"]  # fmt: skip
+    list_select_related = ["user"]
+    show_full_result_count = False
+    fields = ["uid", "kind", "user", "currency", "balance", "balance_minor", "entries_link",
+              "deposit_address", "address_index", "payout_address", "created_at",
+              "updated_at"]  # fmt: skip
+    readonly_fields = ["balance", "entries_link"]
+    actions = ["adjust_balance"]
+
+    @admin.display(description="owner", ordering="user__username")
+    def owner(self, account):
+        return _owner(account)
+
+    @admin.display(description="Balance", ordering="balance_minor")
+    def balance(self, account):
+        return money(account.balance_minor, account.currency)
+
+    @admin.display(description="statement")
+    def entries_link(self, account):
+        url = reverse("admin:wallet_entry_changelist") + f"?account__id__exact={account.pk}"
+        return format_html('<a href="{}">Entries of this account</a>', url)
+
+    def has_adjust_permission(self, request) -> bool:
+        return adjustment_allowed(request.user)
+
+    @admin.action(description="Adjust balance…", permissions=["adjust"])
+    def adjust_balance(self, request, queryset):
+        accounts = list(queryset[:2])
+        if len(accounts) != 1:
+            self.message_user(
+                request, "Select exactly one account to adjust.", level=messages.WARNING
+            )
+            return None
+        return HttpResponseRedirect(reverse("admin:wallet_account_adjust", args=[accounts[0].pk]))
+
+    def get_urls(self):
+        adjust = self.admin_site.admin_view(self.adjust_view)
+        return [
+            path("<int:account_id>/adjust/", adjust, name="wallet_account_adjust"),
+            *super().get_urls(),
+        ]
+
+    def adjust_view(self, request, account_id: int):
+        """The adjustment form (GET) and its submission (POST), for one account. Not in a
+        transaction of the admin's: `account_adjust` is durable and owns its own."""
+        if not self.has_adjust_permission(request):
+            raise PermissionDenied
+        account = get_object_or_404(Account.objects.select_related("user"), pk=account_id)
+        data = request.POST if request.method == "POST" else None
+        form = AdjustBalanceForm(data, currency=account.currency)
+        if request.method == "POST" and form.is_valid():
+            try:
+                ledger_transaction = account_adjust(
+                    account_id=account.pk,
+                    amount_minor=form.cleaned_data["amount"],
+                    reason=form.cleaned_data["reason"],
+                    staff_user=request.user,
+                )
+            except DomainError as exc:
+                self.message_user(request, exc.message, level=messages.ERROR)
+            else:
+                amount = money(form.cleaned_data["amount"], account.currency)
+                # "Recent actions" on the admin index; the transaction is the record itself
+                self.log_change(
+                    request, account, f"Adjusted by {amount} ({ledger_transaction.key})"
+                )
+                url = reverse("admin:wallet_ledgertransaction_change", args=[ledger_transaction.pk])
+                self.message_user(
+                    request,
+                    format_html(
+                        'Adjusted {} by {}: <a href="{}">{}</a>.',
+                        account,
+                        amount,
+                        url,
+                        ledger_transaction.key,
+                    ),
+                    level=messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:wallet_account_change", args=[account.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Adjust balance",
+            "opts": self.opts,
+            "account": account,
+            "balance": money(account.balance_minor, account.currency),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/wallet/account/adjust_balance.html", context)
+
+
+# --- ledger transactions and entries --------------------------------------------------------
+class EntryInline(admin.TabularInline):
+    model = Entry
+    fields = ["account", "owner", "amount", "amount_minor", "currency", "balance_after"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("account__user").order_by("id")
+
+    @admin.display(description="owner")
+    def owner(self, entry):
+        return _owner(entry.account)
+
+    @admin.display(description="amount")
+    def amount(self, entry):
+        return money(entry.amount_minor, entry.currency)
+
+
+@admin.register(LedgerTransaction)
+class LedgerTransactionAdmin(_Ledger):
+    list_display = ["id", "key", "kind", "reference", "description", "created_by", "created_at"]
+    list_display_links = ["id", "key"]
+    list_filter = ["kind"]
+    search_fields = ["key", "reference", "uid", "description", "entries__account__user__username",
+                     "entries__account__user__email"]  # fmt: skip
+    list_select_related = ["created_by"]
+    show_full_result_count = False
+    fields = ["uid", "key", "kind", "reference", "description", "created_by", "reason",
+              "created_at"]  # fmt: skip
+    inlines = [EntryInline]
+
+
+@admin.register(Entry)
+class EntryAdmin(_Ledger):
+    list_display = ["id", "transaction", "account", "amount", "amount_minor", "currency",
+                    "balance_after", "created_at"]  # fmt: skip
+    list_filter = ["currency", "account__kind", "transaction__kind"]
+    search_fields = ["transaction__reference", "transaction__key", "account__user__username",
+                     "account__user__email"]  # fmt: skip
+    list_select_related = ["transaction", "account__user"]
+    show_full_result_count = False
+
+    @admin.display(description="amount", ordering="amount_minor")
+    def amount(self, entry):
+        return money(entry.amount_minor, entry.currency)
+
+
+# --- BTC deposits and withdrawals -------------------------------------------------------------
+@admin.register(Deposit)
+class DepositAdmin(_Ledger):
+    list_display = ["txid", "vout", "account", "address", "amount", "confirmations", "status",
+                    "first_seen_at", "credited_at"]  # fmt: skip
+    list_filter = ["status"]
+    search_fields = ["txid", "address"]
+    list_select_related = ["account__user", "transaction"]
+    show_full_result_count = False
+
+    @admin.display(description="amount", ordering="amount_minor")
+    def amount(self, deposit):
+        return money(deposit.amount_minor, deposit.account.currency)
+
+
+@admin.register(Withdrawal)
+class WithdrawalAdmin(_Ledger):
+    list_display = ["uid", "account", "amount", "address", "status", "txid", "created_at",
+                    "decided_at", "decided_by"]  # fmt: skip
+    list_filter = ["status"]
+    search_fields = ["uid", "txid", "address", "account__user__username", "account__user__email"]
+    list_select_related = ["account__user", "decided_by"]
+    show_full_result_count = False
+
+    @admin.display(description="amount", ordering="amount_minor")
+    def amount(self, withdrawal):
+        return money(withdrawal.amount_minor, withdrawal.account.currency)
+
+
+# --- ledger audits -------------------------------------------------------------------------
+@admin.register(LedgerAudit)
+class LedgerAuditAdmin(_Ledger):
+    list_display = ["created_at", "result", "accounts_checked", "transactions_checked", "summary"]
+    list_filter = ["ok"]
+    fields = ["created_at", "result", "accounts_checked", "transactions_checked", "report_text"]
+    readonly_fields = ["result", "report_text"]
+
+    @admin.display(description="result", ordering="ok")
+    def result(self, audit):
+        if audit.ok:
+            return "ok"
+        return format_html('<strong style="color:#ba2121">{}</strong>', "FAILED")
+
+    @admin.display(description="report")
+    def summary(self, audit):
+        lines = audit.report.splitlines()
+        more = f" (+{len(lines) - 4} lines)" if len(lines) > 4 else ""
+        return format_html(
+            '<span style="white-space:pre-line">{}</span>{}', "\n".join(lines[:4]), more
+        )
+
+    @admin.display(description="report")
+    def report_text(self, audit):
+        return format_html('<pre style="white-space:pre-wrap">{}</pre>', audit.report)
+
+
+# --- payments --------------------------------------------------------------------------------
 @admin.register(PaymentAttempt)
 class PaymentAttemptAdmin(_ReadOnly):
     list_display = ["reference", "kind", "provider", "order", "amount_minor", "currency", "status",

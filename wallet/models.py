@@ -56,6 +56,8 @@ class Account(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        # staff adjustments (wallet/services/adjustments.py): superusers, and staff given this
+        permissions = [("adjust_balance", "Can adjust a balance (staff adjustment)")]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "currency"],

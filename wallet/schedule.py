@@ -6,6 +6,11 @@ BEAT = {
         "task": "wallet.tasks.payments_reconcile",
         "schedule": environ.Env().float("PAYMENTS_RECONCILE_INTERVAL_SECONDS", default=180.0),
     },
+    # the books checked against themselves: see wallet/services/audit.py
+    "wallet-ledger-audit": {
+        "task": "wallet.tasks.ledger_audit_daily",
+        "schedule": environ.Env().float("LEDGER_AUDIT_INTERVAL_SECONDS", default=86400.0),
+    },
 }
 
 # the BTC→EUR rate readers are served from the cache: see wallet/rates.py

@@ -5,7 +5,7 @@ from celery import shared_task
 from .paychangu import PayChanguProvider
 from .rates import RateUnavailable, btc_eur_rate_refresh
 from .sandbox import sandbox_refund_pay_out
-from .services import payments_reconcile_pending, topups_expire
+from .services import ledger_audit, payments_reconcile_pending, topups_expire
 from .services.btc import deposits_scan
 
 logger = logging.getLogger(__name__)
@@ -57,3 +57,13 @@ def btc_deposits_scan() -> dict[str, int]:
     """Credit deposits to CryptoShop wallets once confirmed (beat; at once after a sandbox
     block)."""
     return dict(deposits_scan())
+
+
+@shared_task(ignore_result=True)
+def ledger_audit_daily() -> bool:
+    """Check the ledger (beat, daily). A discrepancy is logged as an error with the report;
+    the failed `LedgerAudit` run is also shown at the top of the admin index."""
+    report = ledger_audit()
+    if not report.ok:
+        logger.error("Ledger audit found a discrepancy\n%s", report.text())
+    return report.ok

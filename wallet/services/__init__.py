@@ -1,5 +1,7 @@
 """Every write of the wallet: see each module's docstring for its rules."""
 
+from wallet.services.adjustments import account_adjust
+from wallet.services.audit import AuditReport, ledger_audit
 from wallet.services.ledger import Leg, Posting, ledger_post, system_account, wallet_account
 from wallet.services.order_money import (
     WALLET_LABEL,
@@ -25,10 +27,13 @@ from wallet.services.topups import topup_start, topups_expire
 __all__ = [
     "WALLET_LABEL",
     "WALLET_PROVIDER",
+    "AuditReport",
     "CallbackOutcome",
     "Leg",
     "Posting",
     "ReconcileResult",
+    "account_adjust",
+    "ledger_audit",
     "ledger_post",
     "order_pay_from_wallet",
     "order_refund_to_wallet",
