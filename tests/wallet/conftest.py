@@ -3,6 +3,7 @@ path (the sandbox page's decision and its signed callback)."""
 
 from __future__ import annotations
 
+from tests.cryptoshop.conftest import cs_account, cs_two_factor  # noqa: F401
 from tests.orders.conftest import (  # noqa: F401 (the orders tests' fixtures, reused)
     TECHAVEN,
     add_to_cart,
