@@ -1,4 +1,5 @@
 import pytest
+from celery._state import _set_task_join_will_block
 from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
@@ -26,6 +27,15 @@ def _celery_eager():
     """Tasks run in-process during tests; outbox tests that need a broker switch this off."""
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _celery_joins_allowed():
+    """Eager tasks deny `.get()` while they run through a process-wide flag that is not
+    thread-safe: tests that run eager tasks in parallel threads can leave it set. Each test
+    starts with it clear."""
+    _set_task_join_will_block(False)
     yield
 
 
