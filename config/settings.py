@@ -307,6 +307,7 @@ SPECTACULAR_SETTINGS = {
         "TicketStatusEnum": "support.models.TicketStatus.values",
         "CryptoShopOrderStatusEnum": "orders.words.CRYPTOSHOP_STATUS_WORDS",
         "WalletMoneyStatusEnum": "wallet.api.cryptoshop.MONEY_STATUS",
+        "EscrowStatusEnum": "escrow.api.cryptoshop.STATUSES",
     },
 }
 

@@ -19,6 +19,7 @@ class ErrorKind(StrEnum):
     NOT_FOUND = "not_found"  # 404
     CONFLICT = "conflict"  # 409: the state of things forbids it
     UNPROCESSABLE = "unprocessable"  # 422
+    LOCKED = "locked"  # 423: the resource is locked (an escrow after too many wrong codes)
     TOO_MANY = "too_many"  # 429
     UNAVAILABLE = "unavailable"  # 503: an outside service (a payment provider) did not answer
 

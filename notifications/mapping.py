@@ -23,6 +23,10 @@ WEBHOOK_EVENTS: tuple[str, ...] = (
     "escrow.updated",
     "escrow.released",
     "escrow.disputed",
+    # added to the document's list: the escrow's other moves
+    "escrow.funded",
+    "escrow.refunded",
+    "escrow.resolved",
     "support.ticket_created",
     "support.message_created",
 )

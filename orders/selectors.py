@@ -48,6 +48,7 @@ def cryptoshop_orders(*, user, statuses: list[str] | None = None) -> QuerySet[Or
         order_list(statuses=statuses, items=items)
         .filter(storefront="cryptoshop")
         .filter(Q(buyer=user) | Q(shop__owner=user))
+        .select_related("escrow")
     )
 
 

@@ -42,6 +42,14 @@ TRANSITIONS: dict[tuple[str, str], frozenset[Actor]] = {
     (Status.PROCESSING, Status.CANCELLED): frozenset({B, SE, ST}),
     (Status.SHIPPED, Status.DELIVERED): frozenset({SE, ST}),
     (Status.DELIVERED, Status.COMPLETED): frozenset({B, ST, SY}),
+    # a CryptoShop escrow released (by its code, staff or auto-release) completes its order
+    # wherever it stands: digital goods are neither shipped nor delivered
+    (Status.PAID, Status.COMPLETED): frozenset({SY}),
+    (Status.PROCESSING, Status.COMPLETED): frozenset({SY}),
+    (Status.SHIPPED, Status.COMPLETED): frozenset({SY}),
+    # staff refunding a disputed escrow take the order back wherever it stands
+    (Status.SHIPPED, Status.CANCELLED): frozenset({SY}),
+    (Status.DELIVERED, Status.CANCELLED): frozenset({SY}),
     # a cancelled paid order becomes refunded once the provider has paid the money back
     (Status.CANCELLED, Status.REFUNDED): frozenset({ST, SY}),
 }

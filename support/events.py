@@ -96,13 +96,14 @@ def publish_message_created(message: Message) -> None:
             "body": message.content[:200],
             "data": {"ticketId": ticket_public_id(ticket), "ticketNumber": ticket.number},
         }
-    publish(
-        MESSAGE_CREATED,
-        storefront=ticket.storefront,
-        user_id=ticket.user_id,
-        data=message_data(message),
-        notification=notification,
-    )
+    for user_id in _parties(ticket):
+        publish(
+            MESSAGE_CREATED,
+            storefront=ticket.storefront,
+            user_id=user_id,
+            data=message_data(message),
+            notification=notification,
+        )
 
 
 STATUS_TITLES = {
@@ -126,10 +127,17 @@ def publish_ticket_updated(ticket: Ticket, *, by_staff: bool) -> None:
                 "status": ticket.status,
             },
         }
-    publish(
-        TICKET_UPDATED,
-        storefront=ticket.storefront,
-        user_id=ticket.user_id,
-        data=ticket_data(ticket),
-        notification=notification,
-    )
+    for user_id in _parties(ticket):
+        publish(
+            TICKET_UPDATED,
+            storefront=ticket.storefront,
+            user_id=user_id,
+            data=ticket_data(ticket),
+            notification=notification,
+        )
+
+
+def _parties(ticket: Ticket) -> list[int]:
+    """Who is told of a ticket's messages and moves: its owner, and the other party of an
+    escrow dispute (one event each)."""
+    return [pk for pk in (ticket.user_id, ticket.counterparty_id) if pk is not None]

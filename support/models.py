@@ -44,6 +44,14 @@ class Ticket(models.Model):
     status = models.CharField(
         max_length=12, choices=TicketStatus.choices, default=TicketStatus.OPEN, db_index=True
     )
+    # the other party of an escrow dispute: sees the ticket and writes on it like its owner
+    counterparty = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="support_tickets_shared",
+    )
     # the order the user asked about, as the client sent it (Techaven `ord_…`)
     order_ref = models.CharField(max_length=40, blank=True, default="")
     assigned_to = models.ForeignKey(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import Storefront, User
 from core.ids import strip_prefix
@@ -23,8 +23,13 @@ def _conversation() -> Prefetch:
 def ticket_list_for_user(
     *, user: User, status: str | None = None, category: str | None = None
 ) -> QuerySet[Ticket]:
-    """The user's own tickets, newest first, each with its conversation (three queries)."""
-    qs = Ticket.objects.filter(user=user).select_related("user").prefetch_related(_conversation())
+    """The user's own tickets (and the escrow disputes they are the other party of), newest
+    first, each with its conversation (three queries)."""
+    qs = (
+        Ticket.objects.filter(Q(user=user) | Q(counterparty=user))
+        .select_related("user")
+        .prefetch_related(_conversation())
+    )
     if status:
         qs = qs.filter(status=status)
     if category:

@@ -69,8 +69,10 @@ def ticket_create(
     priority: str | None = None,
     order_ref: str = "",
     attachments: Sequence[object] = (),
+    counterparty: User | None = None,
 ) -> Ticket:
     """A storefront user opens a ticket; its content is the conversation's first message.
+    `counterparty` (an escrow dispute's other party) sees it and writes on it too.
 
     Images are decoded and re-encoded before the transaction so the counter lock is short.
     """
@@ -98,6 +100,7 @@ def ticket_create(
         priority=priority,
         order_ref=order_ref,
         images=images,
+        counterparty=counterparty,
     )
 
 
@@ -111,6 +114,7 @@ def _ticket_insert(
     priority: str,
     order_ref: str,
     images: list[CleanImage],
+    counterparty: User | None = None,
 ) -> Ticket:
     now = timezone.now()
     ticket = Ticket.objects.create(
@@ -122,6 +126,7 @@ def _ticket_insert(
         category=category,
         priority=priority,
         order_ref=order_ref,
+        counterparty=counterparty,
         created_at=now,
     )
     first = Message.objects.create(ticket=ticket, author=user, content=content, created_at=now)
@@ -135,11 +140,12 @@ def _ticket_insert(
 
 @transaction.atomic(durable=True)
 def ticket_message_add(*, ticket: Ticket, author: User, content: str) -> Message:
-    """The ticket's owner writes. Writing on a RESOLVED ticket reopens it; CLOSED is final.
+    """The ticket's owner (or the other party of an escrow dispute) writes. Writing on a
+    RESOLVED ticket reopens it; CLOSED is final.
 
     `is_staff` is never taken from the client: a user's message is a user's message.
     """
-    if ticket.user_id != author.pk:
+    if author.pk not in (ticket.user_id, ticket.counterparty_id):
         raise ticket_not_found()
     content = _clean_text(content, field="content", max_length=CONTENT_MAX)
     ticket = ticket_lock(ticket.pk)
@@ -248,3 +254,17 @@ def ticket_status_set(*, ticket_id: int, staff: User, status: str) -> Ticket:
 
 def ticket_assign(*, ticket_id: int, staff: User, assignee: User | None) -> Ticket:
     return ticket_staff_update(ticket_id=ticket_id, staff=staff, assigned_to=assignee)
+
+
+@transaction.atomic
+def ticket_settle(*, ticket_id: int, message: str, staff: User | None = None) -> Ticket:
+    """What the ticket was about was settled elsewhere (an escrow dispute resolved): staff's
+    message to the parties, then the ticket is closed — inside the caller's transaction."""
+    ticket = ticket_lock(ticket_id)
+    if ticket.status == TicketStatus.CLOSED:
+        return ticket
+    if staff is not None:
+        _require_staff(staff)
+        _reply(ticket, staff, message)
+    _set_status(ticket, TicketStatus.CLOSED)
+    return ticket

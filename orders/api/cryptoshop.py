@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 
 from core.errors import NotFound
@@ -149,6 +149,12 @@ class OrderCreatedOut(_OrderCore):
     orderItems = OrderItemShortOut(many=True, source="items.all")
 
 
+class EscrowShortOut(serializers.Serializer):
+    id = serializers.CharField()
+    status = serializers.CharField()
+    amountBtc = serializers.DecimalField(max_digits=16, decimal_places=8)
+
+
 class OrderOut(_OrderCore):
     paymentHash = serializers.SerializerMethodField()
     paymentConfirmed = serializers.BooleanField(source="is_paid")
@@ -156,14 +162,22 @@ class OrderOut(_OrderCore):
     updatedAt = serializers.DateTimeField(source="updated_at")
     completedAt = serializers.DateTimeField(source="completed_at", allow_null=True)
     orderItems = OrderItemListOut(many=True, source="items.all")
-    # escrow arrives with the escrow issue; until an escrow exists the block is null
+    # null until the buyer creates the order's escrow (POST /api/escrow)
     escrowTransaction = serializers.SerializerMethodField()
 
     def get_paymentHash(self, order: Order) -> str | None:
         return order.payment_hash or None
 
+    @extend_schema_field(EscrowShortOut(allow_null=True))
     def get_escrowTransaction(self, order: Order) -> dict | None:
-        return None
+        escrow = getattr(order, "escrow", None)  # select_related: no query either way
+        if escrow is None:
+            return None
+        return {
+            "id": f"escrow_{escrow.uid}",
+            "status": escrow.status,
+            "amountBtc": _btc(escrow.amount_minor),
+        }
 
 
 class OrderDetailOut(OrderOut):

@@ -22,11 +22,14 @@ from ..errors import OrderError, OrderErrorCode
 from ..events import order_announce
 from ..locks import order_lock
 from ..models import Order, OrderStatusHistory
+from ..signals import order_moved
 from ..state import HOLDS_STOCK, Actor, Status, allowed, can_move
 from ..words import CRYPTOSHOP_STATUS, TECHAVEN_LABEL
 from .coupons import coupon_release
 
 NOT_CANCELLABLE = {Status.SHIPPED, Status.DELIVERED, Status.COMPLETED}
+# `payment_provider` of an order paid by funding its escrow from the buyer's wallet
+ESCROW_PROVIDER = "escrow"
 
 
 def _move(order: Order, target: Status, *, actor: Actor, user=None, note: str = "") -> None:
@@ -70,6 +73,7 @@ def _move(order: Order, target: Status, *, actor: Actor, user=None, note: str = 
     OrderStatusHistory.objects.create(
         order=order, status=target, note=note[:500], actor_role=actor, actor=user, created_at=now
     )
+    order_moved.send(sender=Order, order=order, previous=current, actor=actor, user=user)
 
 
 def _count_sales(order: Order, sign: int) -> None:
@@ -142,16 +146,24 @@ def _cancel(order: Order, *, actor: Actor, user, reason: str) -> None:
     order.cancel_reason = reason[:500]
     order.save(update_fields=["cancel_reason", "updated_at"])
     if was_paid:
-        _refund(order)
+        _refund(order, actor=actor, user=user)
 
 
-def _refund(order: Order) -> None:
-    """Give a cancelled paid order's money back the way it came: to the wallet at once
-    (the order is refunded), or through the provider (processing until it confirms)."""
+def _refund(order: Order, *, actor: Actor, user) -> None:
+    """Give a cancelled paid order's money back the way it came: to the wallet or from the
+    escrow at once (the cancellation is announced, then the order is refunded), or through
+    the provider (processing until it confirms)."""
     if order.payment_provider == WALLET_PROVIDER:
         if order_refund_to_wallet(order_uid=order.uid, order_number=order.number):
             order.refund_status = Order.RefundStatus.COMPLETED
+            order_announce(order, actor=actor, user=user)
             _move(order, Status.REFUNDED, actor=Actor.SYSTEM, note="Refunded to the wallet")
+        return
+    if order.payment_provider == ESCROW_PROVIDER:
+        # the escrow gave the money back as the cancel moved (its `order_moved` receiver)
+        if order.refund_status == Order.RefundStatus.COMPLETED:
+            order_announce(order, actor=actor, user=user)
+            _move(order, Status.REFUNDED, actor=Actor.SYSTEM, note="Refunded from escrow")
         return
     if refund_start(order_id=order.pk) is not None:
         order.refund_status = Order.RefundStatus.PROCESSING
@@ -181,6 +193,19 @@ def order_status_change(
         _cancel(order, actor=actor, user=user, reason=note)
         order_announce(order, actor=actor, user=user)
         return order
+    if (
+        order.storefront == "cryptoshop"
+        and actor != Actor.SYSTEM
+        and (target == Status.PAID or (payment_hash and order.status == Status.PENDING))
+    ):
+        # a hash anyone can type proves nothing: an order is paid when money moved
+        raise OrderError(
+            OrderErrorCode.PAYMENT_NOT_VERIFIED,
+            "An order is paid only when its escrow is funded from the buyer's wallet "
+            "(POST /api/escrow); a payment hash cannot mark it paid",
+            field="paymentHash",
+            kind=ErrorKind.CONFLICT,
+        )
     if payment_hash:
         if order.status != Status.PENDING and payment_hash != order.payment_hash:
             raise OrderError(
@@ -247,6 +272,45 @@ def order_mark_paid(*, order_id: int, reference: str) -> bool:
     _move(order, Status.PAID, actor=Actor.SYSTEM, note=f"Payment {reference} confirmed")
     order_announce(order, actor=Actor.SYSTEM)
     return True
+
+
+@transaction.atomic
+def order_paid_by_escrow(*, order_id: int, reference: str) -> Order:
+    """The order's escrow was funded from the buyer's wallet: the money moved, so the order
+    is paid (`paymentHash` is the ledger transaction's reference). The caller holds the
+    order's lock already (escrow locks the order first, then the escrow)."""
+    order = order_lock(order_id)
+    order.payment_provider = ESCROW_PROVIDER
+    order.payment_hash = reference
+    _move(order, Status.PAID, actor=Actor.SYSTEM, note=f"Escrow funded ({reference})")
+    order_announce(order, actor=Actor.SYSTEM)
+    return order
+
+
+@transaction.atomic
+def order_complete_by_escrow(*, order_id: int, note: str) -> Order:
+    """The order's escrow was released to the seller: the order is complete."""
+    order = order_lock(order_id)
+    if order.status != Status.COMPLETED:
+        _move(order, Status.COMPLETED, actor=Actor.SYSTEM, note=note)
+        order_announce(order, actor=Actor.SYSTEM)
+    return order
+
+
+@transaction.atomic
+def order_refund_by_escrow(*, order_id: int, note: str) -> Order:
+    """Staff refunded the order's escrow to the buyer (a dispute): the order is cancelled
+    (stock back) and refunded."""
+    order = order_lock(order_id)
+    order.refund_status = Order.RefundStatus.COMPLETED
+    if order.status not in (Status.CANCELLED, Status.REFUNDED):
+        _move(order, Status.CANCELLED, actor=Actor.SYSTEM, note=note)
+        order.cancel_reason = note[:500]
+    if order.status == Status.CANCELLED:
+        _move(order, Status.REFUNDED, actor=Actor.SYSTEM, note="Refunded from escrow")
+    order.save()
+    order_announce(order, actor=Actor.STAFF)
+    return order
 
 
 def order_paid_now(order: Order, *, note: str) -> None:

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 import httpx
 
 API = "/cryptoshop/api"
-PAYMENT_HASH = "tx123456789"
 
 
 def register(base: str) -> str:
@@ -59,10 +58,32 @@ def place_order(base: str, buyer: str, shop: Shop) -> str:
     return call(base, "POST", "/orders", buyer, {"items": items})["id"]
 
 
+def fund_wallet(base: str, buyer: str, amount_btc: str = "0.01") -> None:
+    """The buyer's BTC wallet (`POST /wallet`) receives a deposit on the sandbox chain, which
+    two mined blocks confirm (the server credits it as the block commits)."""
+    response = httpx.post(
+        f"{base}{API}/wallet", headers={"Authorization": f"Bearer {buyer}"}, timeout=10
+    )
+    assert response.status_code in (201, 409), response.text
+    address = call(base, "GET", "/wallet", buyer)["depositAddress"]
+    sent = httpx.post(
+        f"{base}/pay/sandbox/btc/deposits",
+        json={"address": address, "amount_btc": amount_btc},
+        timeout=10,
+    )
+    assert sent.status_code == 201, sent.text
+    mined = httpx.post(f"{base}/pay/sandbox/btc/blocks", json={"count": 2}, timeout=10)
+    assert mined.status_code == 201, mined.text
+    assert call(base, "GET", "/wallet", buyer)["balanceBtc"] > 0
+
+
 def pay(base: str, buyer: str, order_id: str) -> None:
-    """The buyer marks the order paid with a payment hash (`PUT /orders/{id}`)."""
-    body = {"status": "PAID", "paymentHash": PAYMENT_HASH}
-    assert call(base, "PUT", f"/orders/{order_id}", buyer, body)["status"] == "PAID"
+    """The buyer pays as the document's purchase flow does: BTC in the wallet, then the
+    order's escrow (`POST /escrow`), funded from it at once, which marks the order paid."""
+    fund_wallet(base, buyer)
+    body = {"orderId": order_id, "releaseCode": "open-sesame"}
+    assert call(base, "POST", "/escrow", buyer, body)["status"] == "FUNDED"
+    assert call(base, "GET", f"/orders/{order_id}", buyer)["status"] == "PAID"
 
 
 def order_and_pay(base: str, buyer: str, shop: Shop) -> str:

@@ -39,7 +39,7 @@ from tests.events.conftest import (
     verified_bodies,
 )
 from tests.events.wsclient import WebsocketCommunicator
-from tests.orders.conftest import add_to_cart, checkout, cryptoshop_account
+from tests.orders.conftest import add_to_cart, checkout, cryptoshop_account, pay_by_escrow
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -113,10 +113,8 @@ def test_cryptoshop_seller_webhook_gets_a_signed_order_created_and_the_buyers_mo
     }
 
     order_url = f"{CRYPTOSHOP}/orders/{oid}"
-    paid = buyer.put(order_url, {"status": "PAID", "paymentHash": "tx123456789"}, format="json")
-    assert paid.status_code == 200
-    # the seller's own move is answered by its response: no event for the seller
-    assert seller.put(order_url, {"status": "CONFIRMED"}, format="json").status_code == 200
+    pay_by_escrow(buyer, buyer_user, oid)  # the escrow, funded from the wallet, pays it
+    # the buyer cancels before the seller confirmed: the escrow goes back at once
     assert buyer.put(order_url, {"status": "CANCELLED"}, format="json").status_code == 200
 
     bodies = verified_bodies(receiver)
@@ -124,20 +122,22 @@ def test_cryptoshop_seller_webhook_gets_a_signed_order_created_and_the_buyers_mo
         ("order.created", "PENDING"),
         ("order.updated", "PAID"),
         ("order.updated", "CANCELLED"),
+        ("order.updated", "REFUNDED"),
     ]
-    assert bodies[1]["data"]["paymentHash"] == "tx123456789"
+    assert bodies[1]["data"]["paymentHash"].startswith("tx_")
     assert bodies[1]["data"]["paymentConfirmed"] is True
     assert _said_to(pushed, seller_user) == [
         ("PENDING", f"New order {oid}"),
         ("PAID", f"Order {oid} was paid — ready to process"),
         ("CANCELLED", f"Buyer cancelled order {oid}"),
+        ("REFUNDED", f"Order {oid} was refunded to the buyer"),
     ]
     # the buyer still hears of every change, in the buyer's words
     assert _said_to(pushed, buyer_user) == [
         ("PENDING", "Your order has been placed"),
         ("PAID", "Your payment has been received"),
-        ("CONFIRMED", "Your order has been confirmed"),
         ("CANCELLED", "Your order has been cancelled"),
+        ("REFUNDED", "Your order has been refunded"),
     ]
     # another seller: nothing on the wire, nothing in the inbox
     assert rival_receiver.requests == []
@@ -146,9 +146,9 @@ def test_cryptoshop_seller_webhook_gets_a_signed_order_created_and_the_buyers_mo
 
     # each subscriber got each event once: running the relay again sends nothing more
     outbox_relay_run()
-    assert len(receiver.requests) == 3
-    assert WebhookDelivery.objects.filter(endpoint__user=seller_user).count() == 3
-    assert Notification.objects.filter(user=seller_user).count() == 3
+    assert len(receiver.requests) == 4
+    assert WebhookDelivery.objects.filter(endpoint__user=seller_user).count() == 4
+    assert Notification.objects.filter(user=seller_user, type="order_update").count() == 4
 
 
 # --- Techaven -------------------------------------------------------------------------

@@ -93,6 +93,10 @@ def test_seller_receives_order_updated_when_a_buyer_orders_pays_and_cancels(serv
         assert received.get(timeout=10) == order_updated(
             oid, "CANCELLED", f"Buyer cancelled order {oid}"
         )
+        # the escrow went back to the buyer at once
+        assert received.get(timeout=10) == order_updated(
+            oid, "REFUNDED", f"Order {oid} was refunded to the buyer"
+        )
     finally:
         client.disconnect()
 

@@ -116,3 +116,30 @@ def cs_product(cs_seller):
     )  # fmt: skip
     ProductImageFactory(product=p, url="https://example.com/image1.jpg")
     return p
+
+
+def fund_btc(user, amount_sat: int = 1_000_000) -> None:
+    """Credit `user`'s BTC wallet (created if needed) as a confirmed chain deposit does."""
+    from secrets import token_hex
+
+    from wallet.chain import ChainOutput
+    from wallet.models import Account
+    from wallet.services.btc import btc_wallet_create, deposit_observe
+
+    wallet = Account.objects.filter(user=user, currency="BTC").first() or btc_wallet_create(
+        user=user
+    )
+    output = ChainOutput(token_hex(32), 0, wallet.deposit_address, amount_sat, block_height=1)
+    assert deposit_observe(output=output, confirmations=6) == "credited"
+
+
+def pay_by_escrow(client, user, order_id: str, code: str = "open-sesame") -> dict:
+    """How a CryptoShop order is paid: BTC in the buyer's wallet, then the order's escrow
+    (`POST /api/escrow`), funded from it at once."""
+    fund_btc(user)
+    response = client.post(
+        f"{CRYPTOSHOP}/escrow", {"orderId": order_id, "releaseCode": code}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["data"]["status"] == "FUNDED"
+    return response.json()["data"]

@@ -3,7 +3,7 @@ import pytest
 from catalog.factories import CryptoShopProductFactory, ProductFactory
 from notifications.models import OutboxEvent
 from orders.models import Order
-from tests.orders.conftest import CRYPTOSHOP, cryptoshop_account
+from tests.orders.conftest import CRYPTOSHOP, cryptoshop_account, pay_by_escrow
 
 pytestmark = pytest.mark.django_db
 
@@ -107,16 +107,18 @@ def test_more_than_stock_is_400(cs_buyer, cs_product):
 
 
 def test_list_get_and_status_filter(cs_buyer, cs_product):
-    _user, client = cs_buyer
+    user, client = cs_buyer
     first = create(client, cs_product).json()["data"]["id"]
     create(client, cs_product)
-    put(client, first, status="PAID", paymentHash="tx1")
+    escrow = pay_by_escrow(client, user, first)
     body = client.get(f"{CRYPTOSHOP}/orders").json()
     assert body["pagination"] == {"page": 1, "limit": 12, "total": 2, "pages": 1}
     row = body["data"][1]
-    assert row["id"] == first and row["status"] == "PAID" and row["paymentHash"] == "tx1"
+    assert row["id"] == first and row["status"] == "PAID"
+    assert row["paymentHash"].startswith("tx_")  # the ledger movement that funded the escrow
     assert row["paymentConfirmed"] is True and row["completedAt"] is None
-    assert row["escrowTransaction"] is None
+    assert row["escrowTransaction"] == {"id": escrow["id"], "status": "FUNDED", "amountBtc": 0.0025}
+    assert body["data"][0]["escrowTransaction"] is None
     assert row["orderItems"][0]["product"] == {
         "id": f"product_{cs_product.uid}",
         "name": "Premium VPN Subscription",
@@ -170,9 +172,12 @@ def test_full_flow_by_the_transition_table(cs_buyer, cs_seller, cs_product):
     # the buyer cannot ship, the seller cannot confirm an unpaid order without a hash
     r = put(buyer, oid, status="SHIPPED")
     assert r.status_code == 400 and r.json()["code"] == "INVALID_TRANSITION"
-    assert put(buyer, oid, status="PAID").json()["code"] == "PAYMENT_HASH_REQUIRED"
-    r = put(buyer, oid, status="PAID", paymentHash="tx123456789")
-    assert r.status_code == 200
+    # a hash anyone can type does not pay an order: its escrow, funded from the wallet, does
+    for body in ({}, {"paymentHash": "tx123456789"}):
+        r = put(buyer, oid, status="PAID", **body)
+        assert r.status_code == 409 and r.json()["code"] == "PAYMENT_NOT_VERIFIED"
+    pay_by_escrow(buyer, cs_buyer[0], oid)
+    r = buyer.get(f"{CRYPTOSHOP}/orders/{oid}")
     assert r.json()["data"]["status"] == "PAID" and r.json()["data"]["paymentConfirmed"] is True
     r = put(buyer, oid, status="CONFIRMED")
     assert r.status_code == 403 and r.json()["code"] == "INSUFFICIENT_PERMISSIONS"
@@ -183,7 +188,8 @@ def test_full_flow_by_the_transition_table(cs_buyer, cs_seller, cs_product):
     assert r.json()["data"]["status"] == "CONFIRMED"
     assert put(seller, oid, status="SHIPPED").status_code == 200
     assert put(buyer, oid, status="CANCELLED").status_code == 400
-    assert put(buyer, oid, status="COMPLETED").json()["code"] == "INVALID_TRANSITION"
+    # shipped → completed is the system's (an escrow released), never the buyer's
+    assert put(buyer, oid, status="COMPLETED").json()["code"] == "INSUFFICIENT_PERMISSIONS"
     assert put(seller, oid, status="DELIVERED").status_code == 200
     assert put(seller, oid, status="COMPLETED").status_code == 403
     r = put(buyer, oid, status="COMPLETED")
@@ -194,25 +200,26 @@ def test_full_flow_by_the_transition_table(cs_buyer, cs_seller, cs_product):
         "pending", "paid", "processing", "shipped", "delivered", "completed",
     ]  # fmt: skip
     assert [h.actor_role for h in order.history.all()] == [
-        "buyer", "buyer", "seller", "seller", "seller", "buyer",
+        "buyer", "system", "seller", "seller", "seller", "buyer",
     ]  # fmt: skip
     told_buyer = OutboxEvent.objects.filter(name="order.updated", user=cs_buyer[0])
     assert "Your order has been confirmed" in [e.data["message"] for e in told_buyer]
     assert told_buyer.count() == 5
-    # the seller hears of the buyer's moves (paid, completed), not of their own
+    # the seller hears of the moves they did not make (paid, completed), not of their own
     told_seller = OutboxEvent.objects.filter(name="order.updated", user=cs_seller[0])
     assert [e.data["status"] for e in told_seller] == ["PAID", "COMPLETED"]
 
 
-def test_seller_confirms_a_pending_order_with_the_payment_hash(cs_buyer, cs_seller, cs_product):
+def test_a_payment_hash_cannot_mark_an_order_paid(cs_buyer, cs_seller, cs_product):
+    """Security: the buyer (or the seller) used to mark an order paid with any hash."""
     oid = create(cs_buyer[1], cs_product).json()["data"]["id"]
-    r = put(cs_seller[1], oid, status="CONFIRMED", paymentHash="tx123456789")
-    assert r.status_code == 200
-    assert r.json()["data"]["paymentHash"] == "tx123456789"
-    assert r.json()["data"]["paymentConfirmed"] is True
-    assert [h.status for h in Order.objects.get().history.all()] == [
-        "pending", "paid", "processing",
-    ]  # fmt: skip
+    for client, status in ((cs_seller[1], "CONFIRMED"), (cs_buyer[1], "PAID")):
+        r = put(client, oid, status=status, paymentHash="tx123456789")
+        assert r.status_code == 409 and r.json()["code"] == "PAYMENT_NOT_VERIFIED"
+        assert r.json()["details"] == {"paymentHash": [r.json()["error"]]}
+    order = Order.objects.get()
+    assert (order.status, order.is_paid, order.payment_hash) == ("pending", False, "")
+    assert [h.status for h in order.history.all()] == ["pending"]
 
 
 def test_cancel_before_shipping_returns_stock(cs_buyer, cs_seller, cs_product):
@@ -221,7 +228,7 @@ def test_cancel_before_shipping_returns_stock(cs_buyer, cs_seller, cs_product):
     assert r.status_code == 200 and r.json()["data"]["status"] == "CANCELLED"
     cs_product.refresh_from_db()
     assert cs_product.stock_quantity == 5
-    assert put(cs_buyer[1], oid, status="PAID", paymentHash="x").status_code == 400
+    assert put(cs_buyer[1], oid, status="PAID", paymentHash="x").status_code == 409
 
 
 def test_bad_status_word_is_a_validation_error(cs_buyer, cs_product):

@@ -27,6 +27,7 @@ from ..errors import WalletError, WalletErrorCode
 from ..events import amount_text, wallet_moved
 from ..locks import withdrawal_lock
 from ..models import Account, Deposit, LedgerTransaction, Withdrawal
+from ..signals import btc_wallet_credited
 from .ledger import Leg, ledger_post, system_account
 
 logger = logging.getLogger(__name__)
@@ -68,6 +69,18 @@ def btc_wallet_create(*, user) -> Account:
             if Account.objects.filter(user=user, currency=BTC).exists():
                 raise _exists() from None
     raise WalletError(WalletErrorCode.WALLET_EXISTS, "Could not allocate an address, try again")
+
+
+def btc_wallet_ensure(*, user) -> Account:
+    """`user`'s BTC wallet, created with its deposit address if they have none yet (a seller
+    paid by an escrow before opening their wallet)."""
+    wallet = Account.objects.filter(user=user, currency=BTC).first()
+    if wallet is not None:
+        return wallet
+    try:
+        return btc_wallet_create(user=user)
+    except WalletError:  # created meanwhile
+        return Account.objects.get(user=user, currency=BTC)
 
 
 def _exists() -> WalletError:
@@ -177,6 +190,12 @@ def deposit_credit(*, deposit_id: int) -> bool:
             amount_minor=deposit.amount_minor,
             title="Deposit confirmed",
             body=f"Deposit of {amount_text(deposit.amount_minor, BTC)} confirmed",
+        )
+        account = deposit.account
+        transaction.on_commit(
+            lambda: btc_wallet_credited.send(
+                sender=Account, account_id=account.pk, user_id=account.user_id
+            )
         )
     return True
 
