@@ -53,7 +53,8 @@ def btc_wallet_create(*, user) -> Account:
         raise _exists()
     xpub, network = operator_xpub(), btc_network()
     for _ in range(5):  # two creations racing for the same index: the loser takes the next
-        index = (Account.objects.aggregate(top=Max("address_index"))["top"] or -1) + 1
+        top = Account.objects.aggregate(top=Max("address_index"))["top"]
+        index = 0 if top is None else top + 1  # not `top or -1`: index 0 is taken too
         try:
             with transaction.atomic(durable=True):
                 return Account.objects.create(
