@@ -315,10 +315,10 @@ class RejectWithdrawalForm(forms.Form):
     )
 
 
-# each decision's title (and button) and form
+# each decision's page title, button and form
 _DECISIONS = {
-    "send": ("Mark sent", MarkSentForm),
-    "reject": ("Reject", RejectWithdrawalForm),
+    "send": ("Mark withdrawal sent", "Mark sent", MarkSentForm),
+    "reject": ("Reject withdrawal", "Reject", RejectWithdrawalForm),
 }
 
 
@@ -425,7 +425,7 @@ class WithdrawalAdmin(_Ledger):
         if withdrawal.status != Withdrawal.Status.PENDING:
             self.message_user(request, withdrawal_not_pending(withdrawal).message, messages.ERROR)
             return HttpResponseRedirect(change_url)
-        title, form_class = _DECISIONS[decision]
+        title, button, form_class = _DECISIONS[decision]
         form = form_class(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -451,13 +451,13 @@ class WithdrawalAdmin(_Ledger):
                 return HttpResponseRedirect(reverse("admin:wallet_withdrawal_changelist"))
         context = {
             **self.admin_site.each_context(request),
-            "title": f"{title} withdrawal",
+            "title": title,
             "decision": decision,
-            "button": title,
+            "button": button,
             "opts": self.opts,
             "withdrawal": withdrawal,
             "wd_id": self.wd_id(withdrawal),
-            "user": _owner(withdrawal.account),
+            "owner": _owner(withdrawal.account),  # not "user": that is the staff member
             "amount": money(withdrawal.amount_minor, withdrawal.account.currency),
             "form": form,
         }

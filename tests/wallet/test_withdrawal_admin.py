@@ -133,7 +133,7 @@ def books(withdrawal: Withdrawal, wallet: Account) -> tuple:
 
 
 # --- Mark sent… -----------------------------------------------------------------------------
-def test_mark_sent_opens_a_form_showing_the_withdrawal(staff, pending):
+def test_mark_sent_opens_a_form_showing_the_withdrawal(staff, superuser, pending):
     withdrawal, wallet = pending
     response = choose(staff, "mark_sent", withdrawal)
     assert response.status_code == 302 and response["Location"] == send_url(withdrawal)
@@ -145,6 +145,8 @@ def test_mark_sent_opens_a_form_showing_the_withdrawal(staff, pending):
     assert "0.00100000 BTC" in body and PAYOUT in body
     assert "Requested at" in body
     assert 'name="txid"' in body and 'name="confirm"' in body and 'value="Mark sent"' in body
+    # the page still greets the staff member (the withdrawal's owner is not "user" there)
+    assert f"<strong>{superuser.username}</strong>" in body
 
 
 def test_marking_sent_moves_the_amount_from_pending_to_the_chain(staff, superuser, pending):
