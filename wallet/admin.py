@@ -2,10 +2,12 @@
 
 The ledger is shown, never edited: accounts, transactions, entries, deposits and
 withdrawals are read-only here (no add, change or delete). Money moves only through
-services; the one staff write is the "Adjust balance…" action on an account, which posts a
-balanced ledger transaction through `account_adjust` and is offered only to superusers and
-staff holding `wallet.adjust_balance`. Failed ledger audits are listed, and the latest
-one, while it stands, is announced at the top of the admin index.
+services; the staff writes are actions with a form page of their own: "Adjust balance…" on
+an account (`account_adjust`, for superusers and staff holding `wallet.adjust_balance`), and
+"Mark sent…" / "Reject…" on a pending BTC withdrawal (`withdrawal_send` /
+`withdrawal_reject`, for superusers and staff holding `wallet.decide_withdrawal`). Failed
+ledger audits are listed, and the latest one, while it stands, is announced at the top of
+the admin index, above what serves each payment provider.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import re
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Case, Value, When
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -35,6 +38,12 @@ from .models import (
     Withdrawal,
 )
 from .services.adjustments import REASON_MAX_LENGTH, account_adjust, adjustment_allowed
+from .services.btc import (
+    withdrawal_decision_allowed,
+    withdrawal_not_pending,
+    withdrawal_reject,
+    withdrawal_send,
+)
 
 # The admin index announces a failed ledger audit (wallet/templates/wallet/admin_index.html
 # extends the stock index). An app's `templates/admin/index.html` would be shadowed by
@@ -284,18 +293,191 @@ class DepositAdmin(_Ledger):
         return money(deposit.amount_minor, deposit.account.currency)
 
 
+_WD_PREFIX = re.compile(r"(?<!\w)wd_(?=\w)", re.IGNORECASE)
+
+
+class MarkSentForm(forms.Form):
+    # the format is the service's to check (`withdrawal_send`); its error lands on this field
+    txid = forms.CharField(
+        label="Broadcast txid",
+        max_length=128,
+        widget=forms.TextInput(attrs={"size": 70, "autocomplete": "off", "spellcheck": "false"}),
+        help_text="The id of the transaction you broadcast from the operator's wallet: "
+        "64 hexadecimal characters.",
+    )
+
+
+class RejectWithdrawalForm(forms.Form):
+    reason = forms.CharField(
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="The user is told it, and reads it in their wallet statement.",
+    )
+
+
+# each decision's page title, button and form
+_DECISIONS = {
+    "send": ("Mark withdrawal sent", "Mark sent", MarkSentForm),
+    "reject": ("Reject withdrawal", "Reject", RejectWithdrawalForm),
+}
+
+
 @admin.register(Withdrawal)
 class WithdrawalAdmin(_Ledger):
-    list_display = ["uid", "account", "amount", "address", "status", "txid", "created_at",
+    """The withdrawals queue, pending first. Staff send the coins from the operator's wallet
+    themselves, then record the broadcast txid ("Mark sent…"), or refuse the withdrawal
+    ("Reject…", the amount goes back to the wallet). Each decision goes through its service,
+    once: a withdrawal decided meanwhile (two staff at once) is refused and nothing changes."""
+
+    list_display = ["wd_id", "user", "status", "amount", "address", "txid", "requested_at",
                     "decided_at", "decided_by"]  # fmt: skip
+    list_display_links = ["wd_id"]
     list_filter = ["status"]
-    search_fields = ["uid", "txid", "address", "account__user__username", "account__user__email"]
+    search_fields = ["uid", "txid", "address", "account__user__username", "account__user__email",
+                     "account__user__uid"]  # fmt: skip
     list_select_related = ["account__user", "decided_by"]
+    # the queue first (pending), then newest first; "-id" keeps the order total
+    ordering = [
+        Case(When(status=Withdrawal.Status.PENDING, then=Value(0)), default=Value(1)).asc(),
+        "-created_at",
+        "-id",
+    ]
     show_full_result_count = False
+    actions = ["mark_sent", "reject"]
+
+    @admin.display(description="id", ordering="uid")
+    def wd_id(self, withdrawal):
+        return f"wd_{withdrawal.uid}"
+
+    @admin.display(description="user", ordering="account__user__username")
+    def user(self, withdrawal):
+        return _owner(withdrawal.account)
 
     @admin.display(description="amount", ordering="amount_minor")
     def amount(self, withdrawal):
         return money(withdrawal.amount_minor, withdrawal.account.currency)
+
+    @admin.display(description="requested at", ordering="created_at")
+    def requested_at(self, withdrawal):
+        return withdrawal.created_at
+
+    def get_search_results(self, request, queryset, search_term):
+        # `wd_<uid>` is how the API and the ledger name a withdrawal; the row holds the uid
+        search_term = _WD_PREFIX.sub("", search_term)
+        return super().get_search_results(request, queryset, search_term)
+
+    def has_decide_permission(self, request) -> bool:
+        return withdrawal_decision_allowed(request.user)
+
+    @admin.action(description="Mark sent…", permissions=["decide"])
+    def mark_sent(self, request, queryset):
+        return self._decide_one(request, queryset, "send")
+
+    @admin.action(description="Reject…", permissions=["decide"])
+    def reject(self, request, queryset):
+        return self._decide_one(request, queryset, "reject")
+
+    def _decide_one(self, request, queryset, decision: str):
+        withdrawals = list(queryset[:2])
+        if len(withdrawals) != 1 or withdrawals[0].status != Withdrawal.Status.PENDING:
+            self.message_user(
+                request,
+                "Select exactly one pending withdrawal: each is decided on its own.",
+                level=messages.WARNING,
+            )
+            return None
+        return HttpResponseRedirect(
+            reverse(f"admin:wallet_withdrawal_{decision}", args=[withdrawals[0].pk])
+        )
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:withdrawal_id>/send/",
+                view(self.mark_sent_view),
+                name="wallet_withdrawal_send",
+            ),
+            path(
+                "<int:withdrawal_id>/reject/",
+                view(self.reject_view),
+                name="wallet_withdrawal_reject",
+            ),
+            *super().get_urls(),
+        ]
+
+    def mark_sent_view(self, request, withdrawal_id: int):
+        return self._decision_view(request, withdrawal_id, "send")
+
+    def reject_view(self, request, withdrawal_id: int):
+        return self._decision_view(request, withdrawal_id, "reject")
+
+    def _decision_view(self, request, withdrawal_id: int, decision: str):
+        """The decision's form (GET) and its submission (POST), for one pending withdrawal.
+        Not in a transaction of the admin's: the services are durable and own their own,
+        and they check the withdrawal is still pending under its lock."""
+        if not self.has_decide_permission(request):
+            raise PermissionDenied
+        withdrawal = get_object_or_404(
+            Withdrawal.objects.select_related("account__user"), pk=withdrawal_id
+        )
+        change_url = reverse("admin:wallet_withdrawal_change", args=[withdrawal.pk])
+        if withdrawal.status != Withdrawal.Status.PENDING:
+            self.message_user(request, withdrawal_not_pending(withdrawal).message, messages.ERROR)
+            return HttpResponseRedirect(change_url)
+        title, button, form_class = _DECISIONS[decision]
+        form = form_class(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                if decision == "send":
+                    withdrawal = withdrawal_send(
+                        withdrawal_id=withdrawal.pk,
+                        txid=form.cleaned_data["txid"],
+                        staff_user=request.user,
+                    )
+                else:
+                    withdrawal = withdrawal_reject(
+                        withdrawal_id=withdrawal.pk,
+                        reason=form.cleaned_data["reason"],
+                        staff_user=request.user,
+                    )
+            except DomainError as exc:
+                if exc.field not in form.fields:  # decided meanwhile: nothing to correct here
+                    self.message_user(request, exc.message, level=messages.ERROR)
+                    return HttpResponseRedirect(change_url)
+                form.add_error(exc.field, exc.message)
+            else:
+                self._decided(request, withdrawal)
+                return HttpResponseRedirect(reverse("admin:wallet_withdrawal_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "decision": decision,
+            "button": button,
+            "opts": self.opts,
+            "withdrawal": withdrawal,
+            "wd_id": self.wd_id(withdrawal),
+            "owner": _owner(withdrawal.account),  # not "user": that is the staff member
+            "amount": money(withdrawal.amount_minor, withdrawal.account.currency),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/wallet/withdrawal/decide.html", context)
+
+    def _decided(self, request, withdrawal: Withdrawal) -> None:
+        """The admin's "Recent actions" and the message; the ledger transaction
+        (`withdrawal-sent:` / `withdrawal-rejected:<uid>`) is the record itself."""
+        wd_id = self.wd_id(withdrawal)
+        amount = money(withdrawal.amount_minor, withdrawal.account.currency)
+        if withdrawal.status == Withdrawal.Status.SENT:
+            self.log_change(request, withdrawal, f"Marked sent: {withdrawal.txid}")
+            text = f"Withdrawal {wd_id} of {amount} marked sent: {withdrawal.txid}."
+        else:
+            self.log_change(request, withdrawal, f"Rejected: {withdrawal.reason}")
+            text = (
+                f"Withdrawal {wd_id} rejected: {amount} returned to "
+                f"{_owner(withdrawal.account)}'s wallet."
+            )
+        self.message_user(request, text, level=messages.SUCCESS)
 
 
 # --- ledger audits -------------------------------------------------------------------------

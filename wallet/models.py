@@ -224,6 +224,7 @@ class Withdrawal(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        permissions = [("decide_withdrawal", "Can send or reject a withdrawal")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount_minor__gt=0), name="wallet_withdrawal_positive"

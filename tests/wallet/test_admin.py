@@ -3,6 +3,8 @@ the "Adjust balance…" action, for those allowed to make them."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.models import LogEntry
@@ -314,3 +316,58 @@ def test_staff_given_the_permission_may_adjust(ledger):
     assert response.status_code == 302
     adjustment = LedgerTransaction.objects.get(kind="adjustment", created_by=clerk.user)
     assert adjustment.entries.get(account=ledger[2]).amount_minor == -2
+
+
+# --- what serves each payment provider, on the admin index ----------------------------------
+def payments_panel(client: Client) -> dict[str, str]:
+    """The index's "Payments" panel: {provider key: its cell's text, with markup}."""
+    page = client.get("/admin/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "<caption>Payments</caption>" in body
+    rows = re.findall(
+        r'<tr class="payments-(\w+)">\s*<th scope="row">[^<]+</th>\s*<td>(.*?)</td>', body
+    )
+    return dict(rows)
+
+
+def test_the_index_shows_the_sandbox_serving_each_provider_as_a_warning_without_debug(staff):
+    panel = payments_panel(staff)
+    assert list(panel) == ["airtel_money", "tnm_mpamba", "btc_chain"]
+    for cell in panel.values():  # pytest runs with DEBUG off, as a deployment would
+        assert ">sandbox</strong>" in cell and 'class="payments-warning"' in cell
+    body = staff.get("/admin/").content.decode()
+    assert "Airtel Money" in body and "TNM Mpamba" in body and "BTC chain" in body
+    assert "/admin/wallet/account/" in body  # the app list is still there
+
+
+def test_in_development_the_sandbox_is_shown_plainly(staff, settings):
+    settings.DEBUG = True
+    assert set(payments_panel(staff).values()) == {"sandbox"}
+
+
+def test_the_index_shows_off_where_the_sandbox_is_switched_off(staff, settings):
+    settings.PAYMENTS_SANDBOX = False
+    panel = payments_panel(staff)
+    assert len(panel) == 3
+    for cell in panel.values():
+        assert ">off</span>" in cell and "sandbox<" not in cell
+
+
+def test_the_index_names_a_real_adapter(staff, settings):
+    settings.PAYMENT_PROVIDERS = {"airtel_money": "wallet.paychangu.PayChanguProvider"}
+    panel = payments_panel(staff)
+    assert panel["airtel_money"] == "PayChanguProvider"
+    assert ">sandbox</strong>" in panel["tnm_mpamba"]
+    settings.PAYMENTS_SANDBOX = False  # the real adapter stays; what the sandbox served is off
+    panel = payments_panel(staff)
+    assert panel["airtel_money"] == "PayChanguProvider"
+    assert ">off</span>" in panel["tnm_mpamba"] and ">off</span>" in panel["btc_chain"]
+
+
+def test_the_panel_is_for_staff_only():
+    response = Client().get("/admin/")
+    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+    assert "Payments" not in Client().get(response["Location"]).content.decode()
+    clerk = staff_with()  # staff with no permission at all still see what moves money
+    assert set(payments_panel(clerk)) == {"airtel_money", "tnm_mpamba", "btc_chain"}

@@ -3,7 +3,9 @@ address, withdrawals that staff send or reject.
 
 The server never holds a private key: deposit addresses derive from the operator's extended
 public key (`BTC_XPUB`, BIP84, one index per wallet, never reused), and withdrawals are sent
-by staff from the operator's own wallet, who then enter the broadcast txid.
+by staff from the operator's own wallet, who then enter the broadcast txid. Only
+superusers and staff holding `wallet.decide_withdrawal` decide a withdrawal (the admin offers
+its actions to them alone; the services check again).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 BTC = Currency.BTC
 TXID = re.compile(r"^[0-9a-f]{64}$")
+DECIDE_PERMISSION = "wallet.decide_withdrawal"
 
 
 def operator_xpub() -> str:
@@ -55,7 +58,7 @@ def btc_wallet_create(*, user) -> Account:
     xpub, network = operator_xpub(), btc_network()
     for _ in range(5):  # two creations racing for the same index: the loser takes the next
         top = Account.objects.aggregate(top=Max("address_index"))["top"]
-        index = 0 if top is None else top + 1
+        index = 0 if top is None else top + 1  # not `top or -1`: index 0 is taken too
         try:
             with transaction.atomic(durable=True):
                 return Account.objects.create(
@@ -245,9 +248,25 @@ def withdrawal_request(*, user, amount_minor: int) -> Withdrawal:
     return withdrawal
 
 
+def withdrawal_decision_allowed(user) -> bool:
+    return bool(user and user.is_active and user.is_staff and user.has_perm(DECIDE_PERMISSION))
+
+
+def _check_decider(staff_user) -> None:
+    if not withdrawal_decision_allowed(staff_user):
+        raise WalletError(
+            WalletErrorCode.WITHDRAWAL_DECISION_NOT_ALLOWED,
+            "Only staff with the “decide withdrawal” permission may send or reject a withdrawal",
+            kind=ErrorKind.FORBIDDEN,
+        )
+
+
 @transaction.atomic(durable=True)
 def withdrawal_send(*, withdrawal_id: int, txid: str, staff_user) -> Withdrawal:
-    """Staff sent the coins from the operator's wallet: "withdrawals pending" → the chain."""
+    """Staff sent the coins from the operator's wallet: "withdrawals pending" → the chain.
+    Once: a withdrawal already sent or rejected is refused (409 `WITHDRAWAL_NOT_PENDING`,
+    also to the loser of two staff deciding at once, under the withdrawal's lock)."""
+    _check_decider(staff_user)
     txid = (txid or "").strip().lower()
     if not TXID.match(txid):
         raise WalletError(
@@ -278,7 +297,9 @@ def withdrawal_send(*, withdrawal_id: int, txid: str, staff_user) -> Withdrawal:
 
 @transaction.atomic(durable=True)
 def withdrawal_reject(*, withdrawal_id: int, reason: str, staff_user) -> Withdrawal:
-    """Staff refused it: the amount goes back to the wallet."""
+    """Staff refused it: the amount goes back to the wallet, and the user is told the reason.
+    Once, as `withdrawal_send`."""
+    _check_decider(staff_user)
     if not (reason or "").strip():
         raise WalletError(WalletErrorCode.REASON_REQUIRED, "Give a reason", field="reason")
     withdrawal = _pending(withdrawal_id)
@@ -309,12 +330,17 @@ def withdrawal_reject(*, withdrawal_id: int, reason: str, staff_user) -> Withdra
 def _pending(withdrawal_id: int) -> Withdrawal:
     withdrawal = withdrawal_lock(withdrawal_id)
     if withdrawal.status != Withdrawal.Status.PENDING:
-        raise WalletError(
-            WalletErrorCode.WITHDRAWAL_NOT_PENDING,
-            f"This withdrawal was already {withdrawal.status}",
-            kind=ErrorKind.CONFLICT,
-        )
+        raise withdrawal_not_pending(withdrawal)
     return withdrawal
+
+
+def withdrawal_not_pending(withdrawal: Withdrawal) -> WalletError:
+    """The refusal of a second decision (also what the admin says before asking for one)."""
+    return WalletError(
+        WalletErrorCode.WITHDRAWAL_NOT_PENDING,
+        f"This withdrawal was already {withdrawal.status}",
+        kind=ErrorKind.CONFLICT,
+    )
 
 
 def _decide(withdrawal: Withdrawal, status: str, staff_user, *, txid="", reason="") -> None:

@@ -1,11 +1,14 @@
-"""`{% ledger_audit_notice %}`: the admin index's line about a failed ledger audit."""
+"""The admin index's additions: `{% ledger_audit_notice %}`, the line about a failed ledger
+audit, and `{% payments_panel %}`, what serves each payment provider right now."""
 
 from django import template
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from wallet.models import LedgerAudit
+from wallet.providers import PROVIDER_NAMES, providers_live
 
 register = template.Library()
 
@@ -27,3 +30,17 @@ def ledger_audit_notice(context) -> str:
         when,
         url,
     )
+
+
+@register.inclusion_tag("wallet/admin_payments.html")
+def payments_panel() -> dict:
+    """Always shown on the index (to staff: it is the admin's): `sandbox`, `off` or the real
+    adapter for each provider and the BTC chain, as `/readyz` reports them. The sandbox
+    approves whatever a visitor clicks, so where it serves a deployment with DEBUG off (a
+    demo, `PAYMENTS_SANDBOX=true`) it is shown as a warning."""
+    names = {**PROVIDER_NAMES, "btc_chain": "BTC chain"}
+    rows = [
+        {"key": key, "name": names.get(key, key), "served_by": served_by}
+        for key, served_by in providers_live().items()
+    ]
+    return {"rows": rows, "warn_sandbox": not settings.DEBUG}
