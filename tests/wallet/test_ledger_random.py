@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.db.models import Sum, Value
 from django.db.models.functions import Coalesce
@@ -152,7 +153,11 @@ class Walk:
         self.ran: Counter[str] = Counter()  # operations, by name
         self.current = "setup"
 
+        # staff who may decide withdrawals (wallet.decide_withdrawal)
         self.staff = StaffUserFactory()
+        self.staff.user_permissions.add(
+            Permission.objects.get(codename="decide_withdrawal", content_type__app_label="wallet")
+        )
         self.superuser = StaffUserFactory(is_superuser=True)
         self.buyers = [TechavenUserFactory() for _ in range(4)]
         self.address = {buyer.pk: AddressFactory(user=buyer) for buyer in self.buyers}
