@@ -16,7 +16,7 @@ from orders.models import CartItem, Order
 from tests.conftest import techaven_client
 from tests.payments.conftest import signed_callback
 from wallet.models import Account, Entry, LedgerTransaction, PaymentAttempt
-from wallet.services import topups_expire
+from wallet.services import payments_reconcile_pending, topups_expire
 
 from .conftest import TECHAVEN, add_to_cart, fund, pay_with_wallet, topup
 
@@ -310,3 +310,16 @@ def test_mobile_money_orders_are_refunded_through_the_provider_as_before(th, pla
     assert response.json()["data"]["refund_status"] in {"processing", "completed"}
     assert PaymentAttempt.objects.filter(kind="refund").count() == 1
     assert not Entry.objects.exists()
+
+
+def test_money_taken_for_an_expired_top_up_whose_callback_was_lost_goes_back(th, callbacks_lost):
+    """Found by the randomized ledger test: reconcile asked only about pending attempts."""
+    data = topup(th, 10_000).json()["data"]
+    PaymentAttempt.objects.update(created_at=timezone.now() - timedelta(hours=2))
+    assert topups_expire() == 1
+    sandbox_click(data["payment_url"], "approve")  # the buyer approves late; callback lost
+    assert payments_reconcile_pending() == {"refund_requested": 1}
+    attempt = PaymentAttempt.objects.get(kind="topup")
+    assert PaymentAttempt.objects.filter(kind="refund", refund_of=attempt).count() == 1
+    assert balance(th)["balance"] == 0
+    assert payments_reconcile_pending().get("refund_requested") is None  # once

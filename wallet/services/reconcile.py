@@ -42,10 +42,17 @@ def payments_reconcile_pending(*, now: datetime | None = None) -> Counter[str]:
     """Ask the providers about payments and refunds still pending after the grace period
     (`PAYMENTS_RECONCILE_GRACE_MINUTES`), least recently asked first, a batch at a time.
     Payments older than `PAYMENTS_RECONCILE_MAX_AGE_HOURS` are left alone; refunds are
-    asked about until they settle."""
+    asked about until they settle. Top-ups that expired unpaid are asked about for as long
+    as payments are: money the provider still took for one (its callback lost) goes back."""
     now = now or timezone.now()
+    expired_topups = Q(
+        kind=PaymentAttempt.Kind.TOPUP,
+        status=PaymentAttempt.Status.FAILED,
+        settled_by=PaymentAttempt.SettledBy.EXPIRY,
+        refunds__isnull=True,
+    )
     due = (
-        PaymentAttempt.objects.filter(status=PaymentAttempt.Status.PENDING)
+        PaymentAttempt.objects.filter(Q(status=PaymentAttempt.Status.PENDING) | expired_topups)
         .filter(created_at__lte=now - conf.reconcile_grace())
         .filter(
             Q(kind=PaymentAttempt.Kind.REFUND) | Q(created_at__gte=now - conf.reconcile_max_age())
@@ -85,7 +92,14 @@ def payment_reconcile(*, reference: str) -> ReconcileResult:
     callback would have. Still pending (or a payment the provider does not know) changes
     nothing but the time it was last asked."""
     attempt = PaymentAttempt.objects.select_related("order").filter(reference=reference).first()
-    if attempt is None or attempt.status != PaymentAttempt.Status.PENDING:
+    if attempt is None:
+        return ReconcileResult.ALREADY_SETTLED
+    expired_topup = (
+        attempt.kind == PaymentAttempt.Kind.TOPUP
+        and attempt.settled_by == PaymentAttempt.SettledBy.EXPIRY
+        and not attempt.refunds.exists()
+    )
+    if attempt.status != PaymentAttempt.Status.PENDING and not expired_topup:
         return ReconcileResult.ALREADY_SETTLED
     adapter = get_provider(attempt.provider)
     label = f"{attempt.kind} {reference} (order {attempt.order.number if attempt.order else '-'})"
@@ -94,6 +108,19 @@ def payment_reconcile(*, reference: str) -> ReconcileResult:
     except Exception:
         logger.warning("reconcile: %s could not ask %s", label, attempt.provider, exc_info=True)
         status = None
+    if expired_topup:
+        PaymentAttempt.objects.filter(pk=attempt.pk).update(status_checked_at=timezone.now())
+        if status == PaymentStatus.SUCCEEDED:
+            _settle(attempt, status)  # settled already: the money taken late goes back
+            logger.warning(
+                "reconcile: %s expired, but the provider took the money: refunding", label
+            )
+            return ReconcileResult.REFUND_REQUESTED
+        return (
+            ReconcileResult.ALREADY_SETTLED
+            if status == PaymentStatus.FAILED
+            else ReconcileResult.PENDING
+        )
     if status in (PaymentStatus.SUCCEEDED, PaymentStatus.FAILED):
         outcome = _settle(attempt, status)
         if outcome.replayed:
