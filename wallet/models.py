@@ -109,6 +109,7 @@ class LedgerTransaction(models.Model):
         ESCROW_FUND = "escrow_fund", "Escrow funded"
         ESCROW_RELEASE = "escrow_release", "Escrow released"
         ESCROW_REFUND = "escrow_refund", "Escrow refunded"
+        FEE = "fee", "Platform fee"
         ADJUSTMENT = "adjustment", "Staff adjustment"
 
     uid = UidField()

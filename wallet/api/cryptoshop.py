@@ -29,6 +29,7 @@ KIND_TYPE = {
     LedgerTransaction.Kind.ESCROW_FUND: "ESCROW_FUND",
     LedgerTransaction.Kind.ESCROW_RELEASE: "ESCROW_RELEASE",
     LedgerTransaction.Kind.ESCROW_REFUND: "ESCROW_REFUND",
+    LedgerTransaction.Kind.FEE: "FEE",
     LedgerTransaction.Kind.ADJUSTMENT: "ADJUSTMENT",
 }
 WITHDRAWAL_STATUS = {
@@ -36,7 +37,7 @@ WITHDRAWAL_STATUS = {
     Withdrawal.Status.SENT: "CONFIRMED",
     Withdrawal.Status.REJECTED: "REJECTED",
 }
-TRANSACTION_TYPES = sorted({*KIND_TYPE.values(), "FEE"})
+TRANSACTION_TYPES = sorted(set(KIND_TYPE.values()))
 # a wallet transaction's and a withdrawal's status (named in SPECTACULAR_SETTINGS)
 MONEY_STATUS = ["CONFIRMED", "PENDING", "REJECTED"]
 
