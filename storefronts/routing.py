@@ -7,7 +7,8 @@ import importlib.util
 
 from django.urls import URLPattern, URLResolver, include, path
 
-DOMAIN_APPS = ("accounts", "catalog", "orders", "escrow", "wallet", "support", "notifications")
+# in dependency order (seed_demo runs their demo data in it: wallets before escrows)
+DOMAIN_APPS = ("accounts", "catalog", "orders", "wallet", "escrow", "support", "notifications")
 
 
 def gather(storefront: str) -> list[URLPattern | URLResolver]:
