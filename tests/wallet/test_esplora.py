@@ -278,3 +278,28 @@ def test_a_server_slower_than_the_timeout_is_chain_unavailable():
     with fake_server(slow) as server:
         with pytest.raises(ChainUnavailable, match="Timeout"):
             EsploraBackend(server.url, timeout=0.2).tip_height()
+
+
+@pytest.mark.django_db
+def test_beats_scan_credits_esplora_deposits_once_confirmed(esplora, settings):
+    """The whole path with the real adapter: the scan asks the (fake) Esplora server about
+    every deposit address and credits an output at BTC_CONFIRMATIONS, once."""
+    from accounts.services.cryptoshop_auth import cryptoshop_user_register
+    from wallet.models import Account, Deposit
+    from wallet.services.btc import btc_wallet_create, deposits_scan
+
+    fake, server = esplora
+    settings.BTC_BACKEND = "esplora"
+    settings.BTC_ESPLORA_URL = server.url
+    wallet = btc_wallet_create(user=cryptoshop_user_register().user)
+    paid = tx((wallet.deposit_address, 70_000), (THEIRS, 5_000), height=TIP)  # 1 confirmation
+    fake.history[wallet.deposit_address] = [tx((wallet.deposit_address, 9_000)), paid]
+    assert deposits_scan() == {"pending": 2}
+    assert Account.objects.get(pk=wallet.pk).balance_minor == 0
+    fake.tip = str(TIP + 1).encode()  # a second block: two confirmations
+    assert deposits_scan() == {"credited": 1, "pending": 1}
+    assert deposits_scan() == {"known": 1, "pending": 1}
+    assert Account.objects.get(pk=wallet.pk).balance_minor == 70_000
+    assert Deposit.objects.get(status="credited").txid == paid["txid"]
+    fake.broken = (502, b"bad gateway")
+    assert deposits_scan() == {"unreachable": 1}
