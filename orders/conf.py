@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from django.conf import settings
 
+from core.conf import setting_int
+
 
 def shipping_flat_fee_minor(storefront: str) -> int:
     """Flat shipping per order in minor units (Techaven 5,000 MWK; CryptoShop none)."""
@@ -27,11 +29,24 @@ def tax_rate_percent(storefront: str) -> Decimal:
 
 
 def unpaid_ttl(storefront: str) -> timedelta:
-    """How long an unpaid order holds its stock before it expires."""
-    minutes = getattr(
-        settings, "ORDERS_UNPAID_TTL_MINUTES", {"techaven": 60, "cryptoshop": 24 * 60}
-    )
-    return timedelta(minutes=int(minutes.get(storefront, 60)))
+    """How long an unpaid order holds its stock before it expires: what a payment really
+    needs (a mobile-money approval; a BTC deposit and its two confirmations, then the escrow),
+    not a day of held stock (security finding 5). `ORDERS_UNPAID_TTL_MINUTES` (a setting
+    `{storefront: minutes}`, or the environment's `ORDERS_UNPAID_TTL_MINUTES_TECHAVEN` /
+    `_CRYPTOSHOP`)."""
+    minutes = getattr(settings, "ORDERS_UNPAID_TTL_MINUTES", {})
+    default = setting_int(f"ORDERS_UNPAID_TTL_MINUTES_{storefront.upper()}", 60)
+    return timedelta(minutes=int(minutes.get(storefront, default)))
+
+
+def max_unpaid_orders() -> int:
+    """How many orders awaiting payment one account may hold at once, per storefront."""
+    return setting_int("ORDERS_MAX_UNPAID_PER_ACCOUNT", 5)
+
+
+def max_unpaid_units() -> int:
+    """How many units one account may hold in orders awaiting payment, per storefront."""
+    return setting_int("ORDERS_MAX_UNPAID_UNITS_PER_ACCOUNT", 20)
 
 
 def number_prefix(storefront: str) -> str:

@@ -21,7 +21,7 @@ from .services.btc import btc_wallet_create, deposits_scan
 
 TOPUPS = [(1_500_000, "+265991234567", True), (250_000, "+265881234567", True),
           (40_000, "+265991234567", False)]  # fmt: skip
-DEPOSITS_SAT = [5_000_000, 1_250_000]  # 0.05 and 0.0125 BTC
+DEPOSITS_SAT = [2_000_000, 250_000]  # 0.02 and 0.0025 BTC
 
 
 def seed() -> list[str]:

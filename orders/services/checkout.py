@@ -6,12 +6,14 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 
+from accounts.locks import user_lock
 from accounts.models import Address, PaymentMethod, Storefront
 from catalog.locks import products_lock
 from catalog.models import Product
+from core.errors import ErrorKind
 from wallet.services import WALLET_LABEL, WALLET_PROVIDER, order_pay_from_wallet, payment_open
 
 from .. import conf
@@ -81,6 +83,32 @@ def _take_stock(*, storefront: str, lines: list[Line], field: str) -> dict[int, 
     return locked
 
 
+def _unpaid_within_limits(*, storefront: str, buyer, lines: list[Line], field: str) -> None:
+    """Stock is held for unpaid orders: one account may hold only so many of them, and so
+    many units (`ORDERS_MAX_UNPAID_PER_ACCOUNT`, `ORDERS_MAX_UNPAID_UNITS_PER_ACCOUNT`), so a
+    throwaway account cannot hoard a product (security finding 5). The buyer's row lock
+    makes two checkouts at once count each other."""
+    user_lock(buyer.pk)
+    unpaid = Order.objects.filter(buyer=buyer, storefront=storefront, status=Status.PENDING)
+    held = unpaid.aggregate(orders=Count("pk", distinct=True), units=Sum("items__quantity"))
+    units = sum(line.quantity for line in lines)
+    if held["orders"] >= conf.max_unpaid_orders():
+        raise OrderError(
+            OrderErrorCode.TOO_MANY_UNPAID_ORDERS,
+            f"You have {held['orders']} orders awaiting payment: pay or cancel one first",
+            field=field,
+            kind=ErrorKind.CONFLICT,
+        )
+    if (held["units"] or 0) + units > conf.max_unpaid_units():
+        raise OrderError(
+            OrderErrorCode.TOO_MANY_UNPAID_ORDERS,
+            f"At most {conf.max_unpaid_units()} items can await payment at once: pay or "
+            "cancel an order first",
+            field=field,
+            kind=ErrorKind.CONFLICT,
+        )
+
+
 def _place(
     *,
     storefront: str,
@@ -92,6 +120,7 @@ def _place(
     payment_method: PaymentMethod | None = None,
     notes: str = "",
 ) -> Order:
+    _unpaid_within_limits(storefront=storefront, buyer=buyer, lines=lines, field=stock_field)
     locked = _take_stock(storefront=storefront, lines=lines, field=stock_field)
     products = {pk: p for pk, p in locked.items()}
     currency = products[lines[0].product_id].currency
