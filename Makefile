@@ -4,6 +4,10 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The proxies whose X-Forwarded-For uvicorn believes (comma separated). None by default:
+# each client is then known by its own address, which rate limits count by.
+FORWARDED_ALLOW_IPS ?=
+UVICORN_PROXY = $(if $(strip $(FORWARDED_ALLOW_IPS)),--proxy-headers --forwarded-allow-ips "$(FORWARDED_ALLOW_IPS)",--no-proxy-headers)
 
 .PHONY: install run serve test lint format seed bench bench-data worker beat
 
@@ -23,7 +27,7 @@ run: install
 
 serve: install
 	$(PY) manage.py collectstatic --noinput -v0  # the admin's CSS and JS when DEBUG=false
-	$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT)
+	$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) $(UVICORN_PROXY)
 
 seed: install
 	$(PY) manage.py seed_demo

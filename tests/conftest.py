@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 
 from accounts.services.sessions import techaven_session_start
 from config.celery import app as celery_app
+from storefronts import ratelimit
 
 TECHAVEN = "/techaven/api"
 CRYPTOSHOP = "/cryptoshop/api"
@@ -20,6 +21,7 @@ def _clear_cache() -> None:
             client.delete(*keys)
     else:
         cache.clear()
+    ratelimit.local_reset()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -99,3 +99,20 @@ def test_techaven_general_budget_is_100_per_minute(api):
     response = api.get("/techaven/api/no/such/path")
     assert response.status_code == 404
     assert response["X-RateLimit-Limit"] == "100"
+
+
+def test_the_limit_holds_for_every_window_span_not_per_clock_window(monkeypatch):
+    """Security finding 11: a fixed window let 2 × limit through across its edge."""
+    from storefronts import ratelimit
+
+    rule = ratelimit.Rule("test:sliding", 10, 60)
+    clock = [1_000_000.0]
+    monkeypatch.setattr(ratelimit.time, "time", lambda: clock[0])
+    clock[0] = 1_000_000 * 1.0 - 1_000_000 % 60 + 59.0  # one second before a minute's edge
+    assert all(ratelimit.hit(rule, "ip:1").allowed for _ in range(10))
+    clock[0] += 2  # past the clock minute's edge: a fixed window would start afresh here
+    refused = ratelimit.hit(rule, "ip:1")
+    assert not refused.allowed and refused.retry_after == 58
+    clock[0] += 58  # the first ten leave the window together
+    assert ratelimit.hit(rule, "ip:1").allowed
+    assert sum(ratelimit.hit(rule, "ip:1").allowed for _ in range(20)) == 9
