@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import ErrorKind
+from core.ids import new_uid
 from orders.locks import order_lock
 from orders.models import Order
 from orders.services.status import (
@@ -54,8 +55,10 @@ def _code_matches(code: str, hashed: str) -> bool:
 
 
 def _release_code_checked(code: str) -> str:
+    """The code as it is hashed and compared: without surrounding spaces (a pasted code
+    often has some), 4–64 characters and at most 72 bytes (bcrypt's limit)."""
     code = (code or "").strip()
-    if not conf.RELEASE_CODE_MIN <= len(code) <= conf.RELEASE_CODE_MAX:
+    if not conf.RELEASE_CODE_MIN <= len(code) <= conf.RELEASE_CODE_MAX or len(code.encode()) > 72:
         raise EscrowError(
             EscrowErrorCode.RELEASE_CODE_INVALID,
             f"releaseCode must be {conf.RELEASE_CODE_MIN} to {conf.RELEASE_CODE_MAX} characters",
@@ -135,27 +138,32 @@ def _escrow_insert(*, order_id: int, user, hashed: str) -> Escrow:
 
 
 def _fund_if_covered(escrow: Escrow, order: Order) -> bool:
-    """Buyer's wallet → escrow holding, when the balance covers it; the order is paid."""
+    """Buyer's wallet → escrow holding, when the balance covers it; the order is paid. The
+    order's rows (products, shop counters) are written before the ledger's accounts are
+    locked, the order every path keeps; a balance spent meanwhile rolls both back."""
     wallet = Account.objects.filter(user_id=escrow.buyer_id, currency=BTC).first()
     if wallet is None or wallet.balance_minor < escrow.amount_minor:
         return False
+    txn_uid = new_uid()  # the funding movement's id, which the paid order shows
     try:
-        posting = ledger_post(
-            key=f"escrow-fund:{escrow.uid}",
-            kind=LedgerTransaction.Kind.ESCROW_FUND,
-            legs=[
-                Leg(wallet, -escrow.amount_minor),
-                Leg(system_account(Account.Kind.ESCROW, BTC), escrow.amount_minor),
-            ],
-            description=f"Escrow for order order_{order.uid}",
-            reference=f"escrow_{escrow.uid}",
-        )
+        with transaction.atomic():  # savepoint: the order's move and the money, or neither
+            order_paid_by_escrow(order_id=order.pk, reference=f"tx_{txn_uid}")
+            ledger_post(
+                key=f"escrow-fund:{escrow.uid}",
+                kind=LedgerTransaction.Kind.ESCROW_FUND,
+                legs=[
+                    Leg(wallet, -escrow.amount_minor),
+                    Leg(system_account(Account.Kind.ESCROW, BTC), escrow.amount_minor),
+                ],
+                description=f"Escrow for order order_{order.uid}",
+                reference=f"escrow_{escrow.uid}",
+                uid=txn_uid,
+            )
     except InsufficientFunds:  # spent meanwhile: it waits for the next deposit
         return False
     escrow.status = EscrowStatus.FUNDED
     escrow.funded_at = timezone.now()
     escrow.save(update_fields=["status", "funded_at", "updated_at"])
-    order_paid_by_escrow(order_id=order.pk, reference=f"tx_{posting.transaction.uid}")
     amount = amount_text(escrow.amount_minor, BTC)
     escrow_announce(
         escrow, "escrow.funded", title="Escrow funded",
@@ -200,6 +208,13 @@ def on_order_moved(*, order: Order, previous: Status, actor: Actor, user, **kwar
         return
     escrow = escrow_lock(escrow.pk)
     target = Status(order.status)
+    if target == Status.COMPLETED and actor != Actor.SYSTEM and escrow.status in HOLDS_MONEY:
+        raise EscrowError(
+            EscrowErrorCode.HELD_IN_ESCROW,
+            "This order's payment is held in escrow: it completes when the escrow is released "
+            "with its code (POST /api/escrow/{id}/release)",
+            kind=ErrorKind.CONFLICT,
+        )
     if target == Status.PROCESSING and escrow.status == EscrowStatus.FUNDED:
         _confirm(escrow, order)
     elif target == Status.CANCELLED and escrow.status not in FINAL:
@@ -283,7 +298,8 @@ def _release_attempt(*, escrow_id: int, order_id: int, code: str) -> _Attempt:
         return _Attempt(None, _locked())
     if escrow.status not in (EscrowStatus.FUNDED, EscrowStatus.CONFIRMED):
         return _Attempt(None, _not_releasable(escrow))
-    if not _code_matches(code or "", escrow.release_code_hash):
+    code = (code or "").strip()
+    if len(code.encode()) > 72 or not _code_matches(code, escrow.release_code_hash):
         escrow.wrong_code_attempts += 1
         fields = ["wrong_code_attempts", "updated_at"]
         if escrow.wrong_code_attempts >= conf.MAX_WRONG_CODES:
@@ -308,12 +324,13 @@ def _release_attempt(*, escrow_id: int, order_id: int, code: str) -> _Attempt:
 
 def _release(escrow: Escrow, *, note: str, staff=None, reason: str = "") -> None:
     """Escrow holding → the seller, less the fee; the order completes (caller holds locks)."""
-    _pay_out(escrow, seller_gross=escrow.amount_minor, staff=staff, reason=reason)
     now = timezone.now()
     escrow.status = EscrowStatus.RELEASED
     escrow.released_at = now
     escrow.save()
     order_complete_by_escrow(order_id=escrow.order_id, note=note)
+    _pay_out(escrow, seller_gross=escrow.amount_minor, staff=staff, reason=reason)
+    escrow.save(update_fields=["seller_amount_minor"])
     amount = amount_text(escrow.seller_amount_minor or 0, BTC)
     escrow_announce(
         escrow, "escrow.released", title="Escrow released",
@@ -415,18 +432,22 @@ def escrow_dispute(*, user, escrow_uid: str, reason: str) -> Escrow:
         priority="HIGH",
         counterparty=other,
     )
-    return _dispute_record(escrow_id=escrow.pk, order_id=escrow.order_id, user=user,
-                           reason=reason, ticket_id=ticket.pk)  # fmt: skip
+    disputed = _dispute_record(escrow_id=escrow.pk, order_id=escrow.order_id, user=user,
+                               reason=reason, ticket_id=ticket.pk)  # fmt: skip
+    if disputed is None:  # settled while the ticket was being opened: the ticket says so
+        _ticket_close(ticket_id=ticket.pk)
+        raise _not_disputable(Escrow.objects.get(pk=escrow.pk))
+    return disputed
 
 
 @transaction.atomic(durable=True)
-def _dispute_record(*, escrow_id: int, order_id: int, user, reason: str, ticket_id: int) -> Escrow:
+def _dispute_record(
+    *, escrow_id: int, order_id: int, user, reason: str, ticket_id: int
+) -> Escrow | None:
     order_lock(order_id)
     escrow = escrow_lock(escrow_id)
     if escrow.status not in (EscrowStatus.FUNDED, EscrowStatus.CONFIRMED) or escrow.is_locked:
-        # released (or disputed) while the ticket was being opened: the ticket says so
-        ticket_settle(ticket_id=ticket_id, message="The escrow was settled before the dispute.")
-        raise _not_disputable(escrow)
+        return None
     now = timezone.now()
     escrow.status = EscrowStatus.DISPUTED
     escrow.dispute_raised = True
@@ -442,6 +463,11 @@ def _dispute_record(*, escrow_id: int, order_id: int, user, reason: str, ticket_
         seller=f"A dispute was raised by the {who}: {reason}"[:200],
     )  # fmt: skip
     return escrow
+
+
+@transaction.atomic(durable=True)
+def _ticket_close(*, ticket_id: int) -> None:
+    ticket_settle(ticket_id=ticket_id, message="The escrow was settled before the dispute.")
 
 
 def _not_disputable(escrow: Escrow) -> EscrowError:
@@ -506,16 +532,18 @@ def escrow_resolve(
     if action == Escrow.Resolution.RELEASE:
         _release(escrow, note=note, staff=staff_user, reason=reason)
     else:
-        _pay_out(escrow, seller_gross=seller_gross, staff=staff_user, reason=reason)
         escrow.status = (
             EscrowStatus.REFUNDED if action == Escrow.Resolution.REFUND else EscrowStatus.SPLIT
         )
         escrow.refunded_at = now
         escrow.save()
+        # the order's rows (stock, counters) before the ledger's accounts, as everywhere
         if action == Escrow.Resolution.REFUND:
             order_refund_by_escrow(order_id=escrow.order_id, note=note)
         else:
             order_complete_by_escrow(order_id=escrow.order_id, note=note)
+        _pay_out(escrow, seller_gross=seller_gross, staff=staff_user, reason=reason)
+        escrow.save(update_fields=["seller_amount_minor"])
     words = {
         Escrow.Resolution.RELEASE: "released to the seller",
         Escrow.Resolution.REFUND: "refunded to the buyer",
@@ -598,6 +626,11 @@ def escrows_cancel_expired() -> int:
             if escrow.status == EscrowStatus.PENDING:
                 escrow.status = EscrowStatus.CANCELLED
                 escrow.save(update_fields=["status", "updated_at"])
+                escrow_announce(
+                    escrow, "escrow.updated", title="Escrow cancelled",
+                    buyer="Your order was cancelled; its escrow is closed (nothing was taken)",
+                    seller="The order was cancelled before its escrow was funded",
+                )  # fmt: skip
     return len(ids)
 
 

@@ -13,6 +13,7 @@ the admin index, above what serves each payment provider.
 from __future__ import annotations
 
 import re
+import uuid
 
 from django import forms
 from django.contrib import admin, messages
@@ -99,8 +100,14 @@ class AdjustBalanceForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text="Recorded with the transaction; the user reads it in their wallet statement.",
     )
+    # one key per form shown: submitting the same form twice (a double click, a resend)
+    # posts one adjustment
+    request_key = forms.RegexField(
+        regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput, required=False
+    )
 
     def __init__(self, *args, currency: str, **kwargs):
+        kwargs.setdefault("initial", {"request_key": uuid.uuid4().hex})
         super().__init__(*args, **kwargs)
         self.currency = Currency(currency)
         self.fields["amount"].label = f"Amount ({self.currency})"
@@ -185,6 +192,7 @@ class AccountAdmin(_Ledger):
                     amount_minor=form.cleaned_data["amount"],
                     reason=form.cleaned_data["reason"],
                     staff_user=request.user,
+                    request_key=form.cleaned_data["request_key"],
                 )
             except DomainError as exc:
                 self.message_user(request, exc.message, level=messages.ERROR)

@@ -318,6 +318,11 @@ def order_place_from_cart(
     )
     CartItem.objects.filter(cart=cart).delete()
     if pays_from_wallet:
+        # the order's rows (products, shop counters) before the ledger's accounts, as every
+        # other path takes them: a short balance rolls all of it back
+        order.payment_provider = WALLET_PROVIDER
+        order.payment_method_label = WALLET_LABEL
+        order_paid_now(order, note=f"Paid from the wallet ({WALLET_LABEL})")
         order_pay_from_wallet(
             user=user,
             order_uid=order.uid,
@@ -325,9 +330,6 @@ def order_place_from_cart(
             amount_minor=order.total_minor,
             currency=order.currency,
         )
-        order.payment_provider = WALLET_PROVIDER
-        order.payment_method_label = WALLET_LABEL
-        order_paid_now(order, note=f"Paid from the wallet ({WALLET_LABEL})")
     return order
 
 

@@ -176,7 +176,7 @@ def test_full_flow_by_the_transition_table(cs_buyer, cs_seller, cs_product):
     for body in ({}, {"paymentHash": "tx123456789"}):
         r = put(buyer, oid, status="PAID", **body)
         assert r.status_code == 409 and r.json()["code"] == "PAYMENT_NOT_VERIFIED"
-    pay_by_escrow(buyer, cs_buyer[0], oid)
+    escrow = pay_by_escrow(buyer, cs_buyer[0], oid)
     r = buyer.get(f"{CRYPTOSHOP}/orders/{oid}")
     assert r.json()["data"]["status"] == "PAID" and r.json()["data"]["paymentConfirmed"] is True
     r = put(buyer, oid, status="CONFIRMED")
@@ -192,15 +192,21 @@ def test_full_flow_by_the_transition_table(cs_buyer, cs_seller, cs_product):
     assert put(buyer, oid, status="COMPLETED").json()["code"] == "INSUFFICIENT_PERMISSIONS"
     assert put(seller, oid, status="DELIVERED").status_code == 200
     assert put(seller, oid, status="COMPLETED").status_code == 403
+    # the money is in escrow: the order completes when the buyer releases it with the code
     r = put(buyer, oid, status="COMPLETED")
-    assert r.status_code == 200 and r.json()["data"]["status"] == "COMPLETED"
+    assert r.status_code == 409 and r.json()["code"] == "HELD_IN_ESCROW"
+    r = buyer.post(
+        f"{CRYPTOSHOP}/escrow/{escrow['id']}/release", {"releaseCode": "open-sesame"}, format="json"
+    )
+    assert r.status_code == 200
+    assert buyer.get(f"{CRYPTOSHOP}/orders/{oid}").json()["data"]["status"] == "COMPLETED"
     order = Order.objects.get()
     assert order.completed_at is not None
     assert [h.status for h in order.history.all()] == [
         "pending", "paid", "processing", "shipped", "delivered", "completed",
     ]  # fmt: skip
     assert [h.actor_role for h in order.history.all()] == [
-        "buyer", "system", "seller", "seller", "seller", "buyer",
+        "buyer", "system", "seller", "seller", "seller", "system",
     ]  # fmt: skip
     told_buyer = OutboxEvent.objects.filter(name="order.updated", user=cs_buyer[0])
     assert "Your order has been confirmed" in [e.data["message"] for e in told_buyer]

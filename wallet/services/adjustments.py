@@ -30,10 +30,11 @@ def adjustment_allowed(user) -> bool:
 
 @transaction.atomic(durable=True)
 def account_adjust(
-    *, account_id: int, amount_minor: int, reason: str, staff_user
+    *, account_id: int, amount_minor: int, reason: str, staff_user, request_key: str = ""
 ) -> LedgerTransaction:
     """Credit (+) or debit (-) `amount_minor` to the account, against the staff adjustments
-    account, recording `staff_user` and `reason`.
+    account, recording `staff_user` and `reason`. `request_key` (the admin form's) makes a
+    form submitted twice post once.
 
     A debit that would take an account holding money below zero is refused
     (`InsufficientFunds`) and nothing is written; so are a zero amount, a blank reason, an
@@ -69,7 +70,7 @@ def account_adjust(
         )
     counterpart = system_account(Account.Kind.ADJUSTMENTS, account.currency)
     posting = ledger_post(
-        key=f"adjust:{uuid.uuid4().hex}",
+        key=f"adjust:{request_key or uuid.uuid4().hex}",
         kind=LedgerTransaction.Kind.ADJUSTMENT,
         legs=[Leg(account, amount_minor), Leg(counterpart, -amount_minor)],
         description=f"Adjustment by staff: {reason}",
