@@ -18,6 +18,7 @@ class EscrowErrorCode(StrEnum):
     HELD_IN_ESCROW = "HELD_IN_ESCROW"
     BAD_SPLIT = "BAD_SPLIT"
     REASON_REQUIRED = "REASON_REQUIRED"
+    NOT_ALLOWED = "NOT_ALLOWED"
 
 
 class EscrowError(DomainError):

@@ -87,6 +87,9 @@ class Escrow(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "escrows"
+        # staff settle a disputed or locked escrow in the admin (escrow/admin.py); superusers
+        # always may, others only with this permission (not in the "Support" group)
+        permissions = [("resolve_escrow", "Can settle a disputed or locked escrow")]
         indexes = [
             models.Index(fields=["buyer", "-created_at"]),
             models.Index(fields=["seller", "-created_at"]),

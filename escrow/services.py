@@ -40,6 +40,7 @@ from .errors import EscrowError, EscrowErrorCode, escrow_not_found
 from .events import escrow_announce
 from .locks import escrow_lock
 from .models import FINAL, HOLDS_MONEY, Escrow, EscrowStatus, Participant
+from .permissions import resolution_allowed
 
 logger = logging.getLogger(__name__)
 
@@ -494,6 +495,12 @@ def escrow_resolve(
     or split (the seller gets `seller_amount_minor` before the fee, the buyer the rest).
     Attributed, with a reason; the dispute ticket is answered and closed. A final escrow
     never moves again: two staff at once → the second is refused."""
+    if not resolution_allowed(staff_user):
+        raise EscrowError(
+            EscrowErrorCode.NOT_ALLOWED,
+            "Only staff with the “resolve escrow” permission may settle an escrow",
+            kind=ErrorKind.FORBIDDEN,
+        )
     reason = (reason or "").strip()
     if not reason:
         raise EscrowError(EscrowErrorCode.REASON_REQUIRED, "Give a reason", field="reason")

@@ -37,7 +37,7 @@ TRANSITIONS: dict[tuple[str, str], frozenset[Actor]] = {
     (Status.PENDING, Status.PAID): frozenset({B, SE, ST, SY}),
     (Status.PENDING, Status.CANCELLED): frozenset({B, SE, ST, SY}),
     (Status.PAID, Status.PROCESSING): frozenset({SE, ST}),
-    # system: staff refunded the order's disputed escrow (escrow.services.escrow_resolve)
+    # the system too: staff refunding a disputed or locked escrow (order paid or processing)
     (Status.PAID, Status.CANCELLED): frozenset({B, SE, ST, SY}),
     (Status.PROCESSING, Status.SHIPPED): frozenset({SE, ST}),
     (Status.PROCESSING, Status.CANCELLED): frozenset({B, SE, ST, SY}),

@@ -1,0 +1,505 @@
+"""The escrow queue of trust-and-safety staff.
+
+Escrows are read here, never edited: no add, change or delete, the participants, the ledger
+transactions of the escrow (`reference` `escrow_<uid>`) and its dispute ticket's
+conversation shown read-only. The queue puts what waits for staff first (disputed, or locked
+after five wrong release codes while still holding the money), oldest first. Staff settle one
+of those through an action with a form page of its own — "Release to seller…", "Refund to
+buyer…", "Split…" — each calling `escrow_resolve` once, with a reason; offered to superusers
+and to staff holding `escrow.resolve_escrow` (others get 403 on the form pages).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Case, F, Prefetch, Q, Value, When
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
+from django.utils.timesince import timesince
+
+from core.errors import DomainError
+from core.money import Currency, Money, MoneyError, minor_to_decimal
+from support.models import Message
+from wallet.models import Entry, LedgerTransaction
+
+from . import conf
+from .models import HOLDS_MONEY, Escrow, EscrowStatus, Participant
+from .permissions import resolution_allowed
+from .services import escrow_fee, escrow_resolve
+
+# what waits for staff: the rule `escrow_resolve` applies under its lock
+NEEDS_STAFF = Q(status=EscrowStatus.DISPUTED) | Q(locked_at__isnull=False, status__in=HOLDS_MONEY)
+REASON_MAX_LENGTH = 1000
+
+
+def btc(amount_minor: int) -> str:
+    """`0.00250000 BTC`: satoshis in bitcoin, exactly."""
+    return f"{minor_to_decimal(amount_minor, Currency.BTC):,} BTC"
+
+
+def needs_staff(escrow: Escrow) -> bool:
+    return escrow.status == EscrowStatus.DISPUTED or (
+        escrow.is_locked and escrow.status in HOLDS_MONEY
+    )
+
+
+# --- the queue's filters ---------------------------------------------------------------------
+class DisputedFilter(admin.SimpleListFilter):
+    title = "disputed"
+    parameter_name = "disputed"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Open dispute"), ("no", "No open dispute")]
+
+    def queryset(self, request, queryset):
+        open_dispute = Q(dispute_raised=True, dispute_resolved=False)
+        if self.value() == "yes":
+            return queryset.filter(open_dispute)
+        if self.value() == "no":
+            return queryset.exclude(open_dispute)
+        return queryset
+
+
+class LockedFilter(admin.SimpleListFilter):
+    title = "locked (five wrong codes)"
+    parameter_name = "locked"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Locked"), ("no", "Not locked")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(locked_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(locked_at__isnull=True)
+        return queryset
+
+
+class AgeFilter(admin.SimpleListFilter):
+    title = "age"
+    parameter_name = "age"
+
+    def lookups(self, request, model_admin):
+        return [("day", "< 1 day"), ("week", "1–7 days"), ("older", "> 7 days")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        day_ago, week_ago = now - timedelta(days=1), now - timedelta(days=7)
+        if self.value() == "day":
+            return queryset.filter(created_at__gt=day_ago)
+        if self.value() == "week":
+            return queryset.filter(created_at__lte=day_ago, created_at__gt=week_ago)
+        if self.value() == "older":
+            return queryset.filter(created_at__lte=week_ago)
+        return queryset
+
+
+# --- the resolution forms --------------------------------------------------------------------
+_DECIMAL = re.compile(r"\d+(\.\d+)?")
+
+
+class ResolveForm(forms.Form):
+    reason = forms.CharField(
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 70}),
+        help_text="Recorded on the escrow and its ledger transactions, and posted to the buyer "
+        "and the seller on the dispute ticket, which is then closed.",
+    )
+
+
+class SplitForm(ResolveForm):
+    # the service's name for it: its BAD_SPLIT error lands on this field
+    seller_amount = forms.CharField(
+        label="Seller's share (BTC)",
+        max_length=32,
+        widget=forms.TextInput(attrs={"size": 20, "autocomplete": "off", "inputmode": "decimal"}),
+    )
+    field_order = ["seller_amount", "reason"]
+
+    def __init__(self, *args, total_minor: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["seller_amount"].help_text = (
+            f"Before the {conf.fee_percent()}% fee, more than 0 and less than the "
+            f"{btc(total_minor)} held; the buyer gets the rest. At most 8 decimals, e.g. 0.001."
+        )
+
+    def clean_seller_amount(self) -> int:
+        value = self.cleaned_data["seller_amount"].strip()
+        # plain decimals only: an exponent ("1e999999") would make an enormous number
+        if not _DECIMAL.fullmatch(value):
+            raise ValidationError("Enter an amount in BTC such as 0.001.")
+        try:
+            return Money.from_decimal(value, Currency.BTC).amount_minor
+        except MoneyError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+# each resolution: the resolution, the page's title (also the button), the form
+_RESOLUTIONS = {
+    "release": (Escrow.Resolution.RELEASE, "Release to the seller", ResolveForm),
+    "refund": (Escrow.Resolution.REFUND, "Refund to the buyer", ResolveForm),
+    "split": (Escrow.Resolution.SPLIT, "Split between buyer and seller", SplitForm),
+}
+
+
+# --- the escrow ------------------------------------------------------------------------------
+class ParticipantInline(admin.TabularInline):
+    model = Participant
+    fields = ["participant_id", "role", "user", "agreed_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
+
+    @admin.display(description="id")
+    def participant_id(self, participant):
+        return f"participant_{participant.uid}"
+
+
+@admin.register(Escrow)
+class EscrowAdmin(admin.ModelAdmin):
+    list_display = ["escrow_id", "order_link", "buyer_name", "seller_name", "amount", "status",
+                    "disputed", "locked", "age", "dispute_reason_short"]  # fmt: skip
+    list_display_links = ["escrow_id"]
+    list_filter = ["status", DisputedFilter, LockedFilter, AgeFilter]
+    search_fields = ["uid", "order__uid", "buyer__username", "seller__username"]
+    search_help_text = "escrow_…, order_…, or the buyer's or seller's username"
+    list_select_related = ["order", "buyer", "seller"]
+    # what waits for staff first, oldest first among it; then the rest, newest first
+    ordering = [
+        Case(When(NEEDS_STAFF, then=Value(0)), default=Value(1)).asc(),
+        Case(When(NEEDS_STAFF, then=F("created_at"))).asc(),
+        "-created_at",
+        "-id",
+    ]
+    show_full_result_count = False
+    fieldsets = [
+        (None, {"fields": [("escrow_id", "status"), ("order_link", "amount", "amount_eur"),
+                           ("buyer", "seller"), ("created_at", "updated_at")]}),
+        ("Dispute", {"fields": [("dispute_raised", "dispute_resolved", "locked_at",
+                                 "wrong_code_attempts"), ("disputed_by", "disputed_at"),
+                                "dispute_reason", "ticket_conversation"]}),
+        ("Resolution", {"fields": [("resolution", "resolved_by", "resolved_at"),
+                                   "seller_received", "resolution_reason"]}),
+        ("Times", {"fields": [("funded_at", "confirmed_at"), ("released_at", "refunded_at"),
+                              "reminder_sent_at"]}),
+        ("Ledger", {"fields": ["ledger"]}),
+    ]  # fmt: skip
+    # everything shown, nothing editable; the release code's bcrypt hash is left out: it
+    # serves staff nothing and is one more copy of a secret's trace on a screen
+    readonly_fields = [
+        "escrow_id", "status", "order_link", "amount", "amount_eur", "buyer", "seller",
+        "created_at", "updated_at", "dispute_raised", "dispute_resolved", "locked_at",
+        "wrong_code_attempts", "disputed_by", "disputed_at", "dispute_reason",
+        "ticket_conversation", "resolution", "resolved_by", "resolved_at", "seller_received",
+        "resolution_reason", "funded_at", "confirmed_at", "released_at", "refunded_at",
+        "reminder_sent_at", "ledger",
+    ]  # fmt: skip
+    inlines = [ParticipantInline]
+    actions = ["release_to_seller", "refund_to_buyer", "split"]
+
+    # --- read-only ---------------------------------------------------------------------------
+    def has_add_permission(self, request):
+        return False  # escrows are created by buyers through CryptoShop
+
+    def has_change_permission(self, request, obj=None):
+        return False  # money moves through the resolution actions only
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_object(self, request, object_id, from_field=None):
+        queryset = self.get_queryset(request).select_related(
+            "order", "buyer", "seller", "disputed_by", "resolved_by", "ticket"
+        )
+        model = queryset.model
+        field = model._meta.pk if from_field is None else model._meta.get_field(from_field)
+        try:
+            return queryset.get(**{field.name: field.to_python(object_id)})
+        except (model.DoesNotExist, ValidationError, ValueError):
+            return None
+
+    def get_search_results(self, request, queryset, search_term):
+        # `escrow_<uid>` and `order_<uid>` are how the API names them; the rows hold the uid
+        search_term = re.sub(r"(?<!\w)(?:escrow|order)_(?=\w)", "", search_term, flags=re.I)
+        return super().get_search_results(request, queryset, search_term)
+
+    # --- columns and fields ------------------------------------------------------------------
+    @admin.display(description="escrow", ordering="uid")
+    def escrow_id(self, escrow):
+        return f"escrow_{escrow.uid}"
+
+    @admin.display(description="order", ordering="order__uid")
+    def order_link(self, escrow):
+        url = reverse("admin:orders_order_change", args=[escrow.order_id])
+        return format_html('<a href="{}">order_{}</a>', url, escrow.order.uid)
+
+    @admin.display(description="buyer", ordering="buyer__username")
+    def buyer_name(self, escrow):
+        return escrow.buyer.username
+
+    @admin.display(description="seller", ordering="seller__username")
+    def seller_name(self, escrow):
+        return escrow.seller.username
+
+    @admin.display(description="amount", ordering="amount_minor")
+    def amount(self, escrow):
+        return format_html('<span style="white-space:nowrap">{}</span>', btc(escrow.amount_minor))
+
+    @admin.display(description="amount (EUR at creation)")
+    def amount_eur(self, escrow):
+        if escrow.amount_eur_minor is None:
+            return "—"
+        return f"{minor_to_decimal(escrow.amount_eur_minor, Currency.EUR):,} EUR"
+
+    @admin.display(description="disputed", boolean=True)
+    def disputed(self, escrow):
+        return escrow.dispute_raised and not escrow.dispute_resolved
+
+    @admin.display(description="locked", boolean=True, ordering="locked_at")
+    def locked(self, escrow):
+        return escrow.is_locked
+
+    @admin.display(description="age", ordering="created_at")
+    def age(self, escrow):
+        created = escrow.created_at
+        return format_html('<span title="{}">{}</span>', created.isoformat(), timesince(created))
+
+    @admin.display(description="dispute reason")
+    def dispute_reason_short(self, escrow):
+        return Truncator(escrow.dispute_reason).chars(60) or "—"
+
+    @admin.display(description="seller received (after the fee)")
+    def seller_received(self, escrow):
+        if escrow.seller_amount_minor is None:
+            return "—"
+        return btc(escrow.seller_amount_minor)
+
+    @admin.display(description="dispute ticket")
+    def ticket_conversation(self, escrow):
+        ticket = escrow.ticket
+        if ticket is None:
+            return "—"
+        link = format_html(
+            '<a href="{}">{}</a> — {} ({})',
+            reverse("admin:support_ticket_change", args=[ticket.pk]),
+            ticket.number,
+            ticket.subject,
+            ticket.get_status_display(),
+        )
+        lines = Message.objects.filter(ticket=ticket).select_related("author").order_by("id")
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}{}</td><td style='white-space:pre-wrap'>{}</td></tr>",
+            (
+                (m.created_at.strftime("%Y-%m-%d %H:%M"), m.author.username,
+                 " (staff)" if m.is_staff else "", m.content)
+                for m in lines
+            ),
+        )  # fmt: skip
+        return format_html(
+            '<div>{}</div><table class="escrow-ticket"><thead><tr><th>at</th><th>from</th>'
+            "<th>message</th></tr></thead><tbody>{}</tbody></table>",
+            link,
+            rows,
+        )
+
+    @admin.display(description="ledger transactions")
+    def ledger(self, escrow):
+        entries = Entry.objects.select_related("account__user").order_by("id")
+        transactions = (
+            LedgerTransaction.objects.filter(reference=f"escrow_{escrow.uid}")
+            .select_related("created_by")
+            .prefetch_related(Prefetch("entries", queryset=entries))
+            .order_by("id")
+        )
+        rows = format_html_join(
+            "",
+            "<tr><td><a href='{}'>{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    reverse("admin:wallet_ledgertransaction_change", args=[t.pk]),
+                    t.key,
+                    t.get_kind_display(),
+                    t.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                    format_html_join(
+                        "",
+                        "<div>{} {}</div>",
+                        ((_signed_btc(e.amount_minor), _account(e)) for e in t.entries.all()),
+                    ),
+                    f"{t.created_by.username}: {t.reason}" if t.created_by_id else "—",
+                )
+                for t in transactions
+            ),
+        )
+        if not rows:
+            return "No ledger transaction yet (not funded)."
+        return format_html(
+            '<table class="escrow-ledger"><thead><tr><th>key</th><th>kind</th><th>at</th>'
+            "<th>entries</th><th>by staff</th></tr></thead><tbody>{}</tbody></table>",
+            rows,
+        )
+
+    # --- resolution --------------------------------------------------------------------------
+    def has_resolve_permission(self, request) -> bool:
+        return resolution_allowed(request.user)
+
+    @admin.action(description="Release to seller…", permissions=["resolve"])
+    def release_to_seller(self, request, queryset):
+        return self._resolve_one(request, queryset, "release")
+
+    @admin.action(description="Refund to buyer…", permissions=["resolve"])
+    def refund_to_buyer(self, request, queryset):
+        return self._resolve_one(request, queryset, "refund")
+
+    @admin.action(description="Split…", permissions=["resolve"])
+    def split(self, request, queryset):
+        return self._resolve_one(request, queryset, "split")
+
+    def _resolve_one(self, request, queryset, resolution: str):
+        escrows = list(queryset[:2])
+        if len(escrows) != 1 or not needs_staff(escrows[0]):
+            self.message_user(
+                request,
+                "Select exactly one disputed or locked escrow still holding the money: "
+                "each is settled on its own.",
+                level=messages.WARNING,
+            )
+            return None
+        return HttpResponseRedirect(
+            reverse(f"admin:escrow_escrow_{resolution}", args=[escrows[0].pk])
+        )
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            *(
+                path(
+                    f"<int:escrow_id>/{resolution}/",
+                    view(self.resolve_view),
+                    {"resolution": resolution},
+                    name=f"escrow_escrow_{resolution}",
+                )
+                for resolution in _RESOLUTIONS
+            ),
+            *super().get_urls(),
+        ]
+
+    def resolve_view(self, request, escrow_id: int, resolution: str):
+        """The resolution's form (GET) and its submission (POST), for one escrow waiting for
+        staff. Not in a transaction of the admin's: `escrow_resolve` is durable, owns its own
+        and checks again under the escrow's lock that nobody settled it meanwhile."""
+        if not self.has_resolve_permission(request):
+            raise PermissionDenied
+        escrow = get_object_or_404(
+            Escrow.objects.select_related("order", "buyer", "seller", "disputed_by", "ticket"),
+            pk=escrow_id,
+        )
+        change_url = reverse("admin:escrow_escrow_change", args=[escrow.pk])
+        if not needs_staff(escrow):
+            self.message_user(request, _not_waiting(escrow), level=messages.ERROR)
+            return HttpResponseRedirect(change_url)
+        action, title, form_class = _RESOLUTIONS[resolution]
+        data = request.POST if request.method == "POST" else None
+        extra = {"total_minor": escrow.amount_minor} if form_class is SplitForm else {}
+        form = form_class(data, **extra)
+        if request.method == "POST" and form.is_valid():
+            try:
+                escrow = escrow_resolve(
+                    escrow_id=escrow.pk,
+                    action=action,
+                    staff_user=request.user,
+                    reason=form.cleaned_data["reason"],
+                    seller_amount_minor=form.cleaned_data.get("seller_amount"),
+                )
+            except DomainError as exc:  # EscrowError, or a rule of the order or the ticket
+                if exc.field not in form.fields:  # settled meanwhile: nothing to correct here
+                    self.message_user(request, exc.message, level=messages.ERROR)
+                    return HttpResponseRedirect(change_url)
+                form.add_error(exc.field, exc.message)
+            else:
+                gross = {"release": escrow.amount_minor, "refund": 0}.get(
+                    resolution, form.cleaned_data.get("seller_amount") or 0
+                )
+                self._resolved(request, escrow, seller_gross=gross)
+                return HttpResponseRedirect(change_url)
+        fee = escrow_fee(escrow.amount_minor)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{title}: escrow_{escrow.uid}",
+            "button": title,
+            "resolution": resolution,
+            "opts": self.opts,
+            "escrow": escrow,
+            "escrow_id": self.escrow_id(escrow),
+            "order_link": self.order_link(escrow),
+            "amount": btc(escrow.amount_minor),
+            "fee_percent": conf.fee_percent(),
+            "release_net": btc(escrow.amount_minor - fee),
+            "release_fee": btc(fee),
+            "ticket_url": (
+                reverse("admin:support_ticket_change", args=[escrow.ticket_id])
+                if escrow.ticket_id
+                else None
+            ),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/escrow/escrow/resolve.html", context)
+
+    def _resolved(self, request, escrow: Escrow, *, seller_gross: int) -> None:
+        """The admin's "Recent actions" and the message; the escrow's resolution fields, its
+        ledger transactions and the ticket's staff message are the record itself."""
+        to_seller = btc(escrow.seller_amount_minor or 0)
+        if escrow.resolution == Escrow.Resolution.RELEASE:
+            what = f"Released to the seller: {to_seller} after the {conf.fee_percent()}% fee"
+        elif escrow.resolution == Escrow.Resolution.REFUND:
+            what = f"Refunded to the buyer: {btc(escrow.amount_minor)}"
+        else:
+            to_buyer = btc(escrow.amount_minor - seller_gross)
+            what = (
+                f"Split: {btc(seller_gross)} to the seller ({to_seller} after the "
+                f"{conf.fee_percent()}% fee), {to_buyer} to the buyer"
+            )
+        self.log_change(request, escrow, f"{what}. Reason: {escrow.resolution_reason}")
+        self.message_user(
+            request, f"Escrow escrow_{escrow.uid} settled. {what}.", level=messages.SUCCESS
+        )
+
+
+def _not_waiting(escrow: Escrow) -> str:
+    return (
+        f"escrow_{escrow.uid} is not waiting for staff: only a disputed or locked escrow still "
+        f"holding the money is settled here; this one is {escrow.status}."
+    )
+
+
+def _signed_btc(amount_minor: int) -> str:
+    return f"{minor_to_decimal(amount_minor, Currency.BTC):+,} BTC"
+
+
+def _account(entry: Entry) -> str:
+    account = entry.account
+    if account.user_id:
+        return f"wallet of {account.user.username}"
+    return account.get_kind_display()
