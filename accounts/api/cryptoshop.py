@@ -32,6 +32,7 @@ class RegisteredUserSerializer(serializers.Serializer):
 
 
 class RegisterView(CryptoShopView):
+    issues_credentials = True  # never kept for an Idempotency-Key replay
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
@@ -100,6 +101,7 @@ class TwoFactorSetupInSerializer(serializers.Serializer):
 
 
 class TwoFactorSetupView(CryptoShopView):
+    issues_credentials = True  # never kept for an Idempotency-Key replay
     # when 2FA is already on, re-keying it wants the session (the default gate) and a
     # current code (the service)
 
@@ -139,6 +141,7 @@ class TwoFactorVerifyOutSerializer(serializers.Serializer):
 
 
 class TwoFactorVerifyView(CryptoShopView):
+    issues_credentials = True  # never kept for an Idempotency-Key replay
     allow_before_second_factor = True
 
     @extend_schema(
