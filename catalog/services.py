@@ -438,11 +438,18 @@ class ReviewInput:
 
 @transaction.atomic(durable=True)
 def review_add(*, user: User, product_id: int, storefront: str, data: ReviewInput) -> Review:
-    """One review per user and product (409); rating 1-5; at most 5 images of 5 MB, checked
-    by content; a verified purchase only when the user's order with it was delivered."""
-    product = selectors.products_listed(storefront).filter(pk=product_id).first()
+    """One review per user and product (409); never by the product's own seller (403);
+    rating 1-5; at most 5 images of 5 MB, checked by content; a verified purchase only when
+    the user's order with it was delivered. Any signed-in user may review (Techaven 3.8)."""
+    product = (
+        selectors.products_listed(storefront).select_related("shop").filter(pk=product_id).first()
+    )
     if product is None:
         raise not_found("Product")
+    if product.shop.owner_id is not None and product.shop.owner_id == user.pk:
+        raise forbidden(
+            "You cannot review a product of your own shop.", CatalogErrorCode.OWN_PRODUCT_REVIEW
+        )
     if (
         not isinstance(data.rating, int)
         or isinstance(data.rating, bool)

@@ -12,6 +12,7 @@ import logging
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.utils.cache import patch_cache_control
 from redis.exceptions import RedisError
 from rest_framework import exceptions
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -44,6 +45,10 @@ class StorefrontView(APIView):
     permission_classes = [IsAuthenticated]
     # which of the storefront's rate rules applies to this endpoint
     rate_limit_scope: ClassVar[str] = "general"
+    # True on endpoints whose answer hands out credentials (tokens, TOTP secrets, backup or
+    # reset codes): every answer is `Cache-Control: no-store`, so no cache and no
+    # idempotency record keeps it, and an Idempotency-Key retry runs again
+    issues_credentials: ClassVar[bool] = False
 
     # --- to be supplied by each storefront ---------------------------------
     def render_problem(self, problem: Problem) -> Response:
@@ -95,6 +100,8 @@ class StorefrontView(APIView):
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        if self.issues_credentials:
+            patch_cache_control(response, no_store=True)
         verdict = getattr(request, "_ratelimit", None)
         if verdict is not None:
             for name, value in verdict.headers().items():

@@ -5,7 +5,13 @@
 - retry, same key and body: the stored response is replayed with
   `Idempotent-Replayed: true` and nothing runs again;
 - same key, different body: 422; retry while the first still runs: 409;
-- a 5xx frees the key so that the client may try again.
+- a 5xx frees the key so that the client may try again;
+- an answer marked `Cache-Control: no-store` (every answer of an endpoint that
+  hands out credentials: tokens, a TOTP secret, backup or reset codes) is never
+  stored: the key is freed as after a 5xx, and a retry runs again. A replayable
+  copy of a credential would be a second, longer-lived credential, readable in
+  the table and by anyone who can repeat the key within the same scope (before
+  sign-in that scope is only the client IP).
 """
 
 from __future__ import annotations
@@ -88,8 +94,14 @@ def begin(*, scope: str, key: str, fp: str) -> IdempotencyRecord:
     )
 
 
+def forbids_storing(response: HttpResponse) -> bool:
+    """`Cache-Control: no-store` (RFC 9111 5.2.2.5): no part of the answer may be kept."""
+    directives = response.get("Cache-Control", "").lower().split(",")
+    return any(d.strip() == "no-store" for d in directives)
+
+
 def finish(record: IdempotencyRecord, response: HttpResponse) -> None:
-    if response.status_code >= 500:
+    if response.status_code >= 500 or forbids_storing(response):
         IdempotencyRecord.objects.filter(pk=record.pk).delete()
         return
     IdempotencyRecord.objects.filter(pk=record.pk).update(

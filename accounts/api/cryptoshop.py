@@ -32,6 +32,7 @@ class RegisteredUserSerializer(serializers.Serializer):
 
 
 class RegisterView(CryptoShopView):
+    issues_credentials = True  # never kept for an Idempotency-Key replay
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
@@ -89,12 +90,35 @@ class TwoFactorSetupSerializer(serializers.Serializer):
     qrCodeUrl = serializers.CharField(source="qr_code_url")
 
 
-class TwoFactorSetupView(CryptoShopView):
-    # when 2FA is already on, re-keying it wants the second factor (the default gate)
+class TwoFactorSetupInSerializer(serializers.Serializer):
+    currentCode = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        help_text="Addition to the document: once 2FA is on, a current 6-digit TOTP code or a "
+        "backup code (spent by this request). Not needed to turn 2FA on the first time.",
+    )
 
-    @extend_schema(request=None, responses={200: TwoFactorSetupSerializer})
+
+class TwoFactorSetupView(CryptoShopView):
+    issues_credentials = True  # never kept for an Idempotency-Key replay
+    # when 2FA is already on, re-keying it wants the session (the default gate) and a
+    # current code (the service)
+
+    @extend_schema(
+        request=TwoFactorSetupInSerializer,
+        responses={200: TwoFactorSetupSerializer},
+        description="With 2FA on, send the session token and `currentCode`; a wrong or missing "
+        "code answers 400 `TWO_FACTOR_CODE_INVALID` (`details.currentCode`) and counts towards "
+        "the verify lock. The new secret opens nothing until a code from it is verified with "
+        "the session token.",
+    )
     def post(self, request):
-        setup = cryptoshop_2fa_setup(user=request.user)
+        form = TwoFactorSetupInSerializer(data=self.payload)
+        form.is_valid(raise_exception=True)
+        setup = cryptoshop_2fa_setup(
+            user=request.user, current_code=form.validated_data.get("currentCode")
+        )
         return self.ok(TwoFactorSetupSerializer(setup).data)
 
 
@@ -108,7 +132,8 @@ class TwoFactorVerifyOutSerializer(serializers.Serializer):
     backupCodes = serializers.ListField(
         child=serializers.CharField(),
         required=False,
-        help_text="Only on the verify that turns 2FA on; each code works once.",
+        help_text="Only on the verify that turns 2FA on or confirms a re-keyed secret (sent "
+        "with the session token); each code works once.",
     )
     sessionToken = serializers.CharField(
         help_text="Send as the Bearer token: it opens every endpoint once 2FA is on."
@@ -116,6 +141,7 @@ class TwoFactorVerifyOutSerializer(serializers.Serializer):
 
 
 class TwoFactorVerifyView(CryptoShopView):
+    issues_credentials = True  # never kept for an Idempotency-Key replay
     allow_before_second_factor = True
 
     @extend_schema(
@@ -124,10 +150,12 @@ class TwoFactorVerifyView(CryptoShopView):
     def post(self, request):
         form = TwoFactorVerifyInSerializer(data=self.payload)
         form.is_valid(raise_exception=True)
+        auth = request.auth
         result = cryptoshop_2fa_verify(
             user=request.user,
             code=form.validated_data["token"],
             remember=form.validated_data["rememberDevice"],
+            session=auth.session if isinstance(auth, CryptoShopAuth) else None,
         )
         data = {"verified": True}
         if result.backup_codes is not None:

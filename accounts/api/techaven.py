@@ -328,6 +328,8 @@ class LoginView(AuthView):
 
 
 class VerifyOtpView(AuthView):
+    issues_credentials = True  # never kept for an Idempotency-Key replay
+
     @extend_schema(
         request=_otp_body("otp"),
         responses={
@@ -376,6 +378,8 @@ class ResetPasswordView(AuthView):
 
 
 class RefreshTokenView(AuthView):
+    issues_credentials = True  # never kept for an Idempotency-Key replay
+
     @extend_schema(request=RefreshIn, responses={200: TokensSerializer})
     def post(self, request):
         data = _parse(RefreshIn, request.data)

@@ -7,8 +7,10 @@ import hmac
 import secrets
 import time
 from base64 import b32encode
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
 from urllib.parse import quote
 
 from django.conf import settings
@@ -29,6 +31,10 @@ BACKUP_CODE_COUNT = 10
 # Wrong second factors allowed per user in a window before verify answers 429.
 VERIFY_MAX_FAILURES = 5
 VERIFY_FAILURE_WINDOW = 15 * 60
+# the request field that carries the current factor when 2FA is re-keyed
+CURRENT_CODE_FIELD = "currentCode"
+
+T = TypeVar("T")
 
 
 class CryptoShopAuthCode(StrEnum):
@@ -111,20 +117,48 @@ def _qr_code_url(*, username: str, secret: str) -> str:
     )
 
 
-@transaction.atomic(durable=True)
-def cryptoshop_2fa_setup(*, user: User) -> TwoFactorSetup:
+def cryptoshop_2fa_setup(*, user: User, current_code: str | None = None) -> TwoFactorSetup:
     """Make a new TOTP secret; it only counts once a code from it is verified.
 
-    Setting up again replaces a device that was never confirmed. When 2FA is
-    already on (the caller is past the second factor: the gate sees to that),
-    the confirmed device keeps working until a code from the new one is verified.
+    Setting up again replaces a device that was never confirmed. Once 2FA is on,
+    changing it wants a current factor as well as the session (the gate): a TOTP
+    code of the confirmed device or a backup code in `current_code` (400
+    TWO_FACTOR_CODE_INVALID on `currentCode` without one; a wrong one counts towards
+    the verify lock). While pending, the new secret is no second factor: the
+    confirmed device and the backup codes alone open sessions until a code from the
+    new secret is verified with a session token, which then replaces them.
     """
-    User.objects.select_for_update().filter(pk=user.pk).first()
+    if not user.two_factor_enabled:
+        with transaction.atomic(durable=True):
+            return _setup_in_transaction(user=user, current_code=None)
+    if not (current_code or "").strip():
+        raise _current_code_missing()
+    return _counted_attempt(
+        user, lambda: _setup_in_transaction(user=user, current_code=current_code)
+    )
+
+
+def _setup_in_transaction(*, user: User, current_code: str | None) -> TwoFactorSetup:
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.two_factor_enabled:
+        if not (current_code or "").strip():  # 2FA was turned on since the caller looked
+            raise _current_code_missing()
+        confirmed = list(TOTPDevice.objects.filter(user=user, confirmed=True))
+        if _match_second_factor(user=user, code=current_code, totp_devices=confirmed) is None:
+            raise _invalid_code(field=CURRENT_CODE_FIELD)
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
     secret = b32encode(device.bin_key).decode().rstrip("=")
     return TwoFactorSetup(
         secret=secret, qr_code_url=_qr_code_url(username=user.username, secret=secret)
+    )
+
+
+def _current_code_missing() -> AccountError:
+    return AccountError(
+        AccountErrorCode.TWO_FACTOR_CODE_INVALID,
+        "Two-factor authentication is on: send a current code (currentCode) to change it",
+        field=CURRENT_CODE_FIELD,
     )
 
 
@@ -182,38 +216,54 @@ def _new_backup_codes(user: User) -> list[str]:
     return codes
 
 
-def _invalid_code() -> AccountError:
+def _invalid_code(field: str = "token") -> AccountError:
     return AccountError(
         AccountErrorCode.TWO_FACTOR_CODE_INVALID,
         "Invalid two-factor code",
-        field="token",
+        field=field,
     )
 
 
-def _verify_in_transaction(*, user: User, code: str, remember: bool | None) -> TwoFactorVerified:
+def _match_second_factor(
+    *, user: User, code: str, totp_devices: list[TOTPDevice]
+) -> TOTPDevice | StaticDevice | None:
+    """The device `code` belongs to (its step or backup code is spent), or None.
+
+    A 6-digit code is tried against `totp_devices`; anything else is a backup code,
+    which only exists while 2FA is on. Runs under the user's row lock.
+    """
+    code = code.strip().replace(" ", "")
+    if code.isdigit() and len(code) == 6:
+        for device in totp_devices:
+            if _no_backoff(device).verify_token(code):
+                return device
+    elif user.two_factor_enabled:
+        backup = StaticDevice.objects.filter(user=user, confirmed=True).first()
+        if backup is not None and _no_backoff(backup).verify_token(backup_code_digest(code)):
+            return backup
+    return None
+
+
+def _verify_in_transaction(
+    *, user: User, code: str, remember: bool | None, session: LoginSession | None
+) -> TwoFactorVerified:
     # one verify per user at a time: django-otp's replay guard (last_t) is read-then-write,
     # so two concurrent requests could otherwise both spend the same TOTP code
     user = User.objects.select_for_update().get(pk=user.pk)
     devices = list(TOTPDevice.objects.filter(user=user).order_by("-confirmed", "pk"))
     confirmed = [d for d in devices if d.confirmed] if user.two_factor_enabled else []
     pending = [d for d in devices if not d.confirmed]
+    if user.two_factor_enabled and session is None:
+        # a secret nobody has confirmed is no second factor: with 2FA on, only a request
+        # already past the second factor (a session token) may confirm a re-key
+        pending = []
     if not confirmed and not pending:
         raise AccountError(
             AccountErrorCode.TWO_FACTOR_NOT_SET_UP,
             "Two-factor authentication is not set up",
         )
 
-    code = code.strip().replace(" ", "")
-    matched = None
-    if code.isdigit() and len(code) == 6:
-        for device in confirmed + pending:
-            if _no_backoff(device).verify_token(code):
-                matched = device
-                break
-    elif user.two_factor_enabled:
-        backup = StaticDevice.objects.filter(user=user, confirmed=True).first()
-        if backup is not None and _no_backoff(backup).verify_token(backup_code_digest(code)):
-            matched = backup
+    matched = _match_second_factor(user=user, code=code, totp_devices=confirmed + pending)
     if matched is None:
         raise _invalid_code()
 
@@ -232,13 +282,13 @@ def _verify_in_transaction(*, user: User, code: str, remember: bool | None) -> T
     return TwoFactorVerified(session_token=token, backup_codes=backup_codes)
 
 
-def cryptoshop_2fa_verify(*, user: User, code: str, remember: bool | None) -> TwoFactorVerified:
-    """Check a TOTP or single-use backup code and open a session.
+def _counted_attempt(user: User, check: Callable[[], T]) -> T:
+    """Run a second-factor check inside the per-user limit.
 
-    The first good code after setup turns 2FA on and hands out 10 backup codes.
-    Five wrong codes within 15 minutes lock verify for the rest of the window (429):
-    the attempt is counted before the check (atomic incr), so parallel guesses
-    cannot slip past the limit; a right code clears the count.
+    Five wrong codes within 15 minutes lock every check (verify, and a re-key's
+    current code) for the rest of the window (429): the attempt is counted before
+    the check (atomic incr), so parallel guesses cannot slip past the limit; a right
+    code clears the count, and an answer that is not about the code gives it back.
     """
     attempts, until = _take_attempt(user)
     if attempts > VERIFY_MAX_FAILURES:
@@ -251,13 +301,30 @@ def cryptoshop_2fa_verify(*, user: User, code: str, remember: bool | None) -> Tw
         )
     try:
         with transaction.atomic(durable=True):
-            result = _verify_in_transaction(user=user, code=code, remember=remember)
+            result = check()
     except AccountError as exc:
         if exc.code != AccountErrorCode.TWO_FACTOR_CODE_INVALID:
             _give_back_attempt(user)
         raise
     cache.delete_many([_attempts_key(user), f"{_attempts_key(user)}:until"])
     return result
+
+
+def cryptoshop_2fa_verify(
+    *, user: User, code: str, remember: bool | None, session: LoginSession | None = None
+) -> TwoFactorVerified:
+    """Check a TOTP or single-use backup code and open a session.
+
+    The first good code after setup turns 2FA on and hands out 10 backup codes.
+    Once 2FA is on, a pending (re-keyed, unconfirmed) secret is accepted only from a
+    request that came with a session token (`session`): the bare access token gets
+    the confirmed device and the backup codes, nothing else. Wrong codes count
+    towards the per-user lock (`_counted_attempt`).
+    """
+    return _counted_attempt(
+        user,
+        lambda: _verify_in_transaction(user=user, code=code, remember=remember, session=session),
+    )
 
 
 def cryptoshop_logout(*, session: LoginSession | None) -> None:

@@ -162,6 +162,20 @@ def _otp_check(*, user: User | None, purpose: str, code: str) -> _Outcome:
     return _Outcome(error=_too_many() if attempts >= max_attempts else _invalid())
 
 
+def otp_revoke_all(*, user: User) -> int:
+    """Every outstanding code of the user (login, signup, password reset) and every unused
+    reset token stops working now (caller's transaction). Returns how many died.
+
+    The compare-and-set updates of `otp_check` (`used_at IS NULL`) and of a reset
+    (`used_at IS NULL`) wait on these rows' locks, so a code used concurrently is
+    either used before (and its session is then revoked by the caller) or refused.
+    """
+    now = timezone.now()
+    codes = EmailOTP.objects.filter(user=user, used_at__isnull=True).update(used_at=now)
+    tokens = PasswordResetToken.objects.filter(user=user, used_at__isnull=True).update(used_at=now)
+    return codes + tokens
+
+
 def otp_prune(*, now=None) -> int:
     """Forget OTPs and reset tokens that expired long ago (beat job)."""
     from accounts.conf import otp_prune_after

@@ -23,7 +23,13 @@ from accounts.errors import AccountError, AccountErrorCode
 from accounts.locks import user_lock
 from accounts.models import EmailOTP, LoginSession, PasswordResetToken, Storefront, User
 from accounts.selectors import techaven_user_by_email
-from accounts.services.otp import otp_check, otp_issue, otp_latest, otp_resend_wait
+from accounts.services.otp import (
+    otp_check,
+    otp_issue,
+    otp_latest,
+    otp_resend_wait,
+    otp_revoke_all,
+)
 from accounts.services.sessions import (
     TokenPair,
     session_revoke,
@@ -247,7 +253,13 @@ def techaven_password_forgot(*, email: str) -> User:
 
 @transaction.atomic(durable=True)
 def techaven_password_reset(*, email: str, reset_token: str, new_password: str) -> None:
-    """Set a new password with a single-use reset token; every session is signed out."""
+    """Set a new password with a single-use reset token.
+
+    Everything issued before it dies with it: every outstanding code (a login code
+    started with the old password, a signup code, another reset code), every other
+    reset token, then every session. Codes die before sessions are revoked, so a
+    code being used at the same moment is either refused or its new session revoked.
+    """
     user = techaven_user_by_email(email)
     invalid = AccountError(
         AccountErrorCode.RESET_TOKEN_INVALID,
@@ -267,6 +279,7 @@ def techaven_password_reset(*, email: str, reset_token: str, new_password: str) 
         raise invalid
     user.set_password(new_password)
     user.save(update_fields=["password", "updated_at"])
+    otp_revoke_all(user=user)
     sessions_revoke_all(user=user)
 
 

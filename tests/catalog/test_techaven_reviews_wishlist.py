@@ -116,6 +116,34 @@ def test_review_image_over_5mb_is_refused(th_api, settings):
     assert not Review.objects.exists()
 
 
+def test_a_seller_cannot_review_their_own_shops_product(th_api, th_user):
+    """Issue 12, finding 9: 403 in Techaven's format, nothing saved, the rating unmoved."""
+    product = ProductFactory(shop=ShopFactory(owner=th_user))
+    response = th_api.post(
+        f"{TECHAVEN}/products/{product.pk}/reviews",
+        {"rating": 5, "title": "Best shop ever", "images": [png_base64()]},
+        format="json",
+    )
+    assert response.status_code == 403, response.content
+    assert response.json() == {
+        "success": False,
+        "message": "You cannot review a product of your own shop.",
+        "errors": {},
+    }
+    assert not Review.objects.exists() and not ReviewImage.objects.exists()
+    product.refresh_from_db()
+    assert product.review_count == 0 and product.rating == 0
+
+
+def test_a_seller_may_review_another_shops_product(th_api, th_user):
+    ShopFactory(owner=th_user)
+    product = ProductFactory()
+    response = th_api.post(
+        f"{TECHAVEN}/products/{product.pk}/reviews", {"rating": 4}, format="json"
+    )
+    assert response.status_code == 201
+
+
 def test_add_review_needs_a_token(api):
     product = ProductFactory()
     response = api.post(f"{TECHAVEN}/products/{product.pk}/reviews", {"rating": 5})

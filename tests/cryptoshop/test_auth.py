@@ -1,6 +1,7 @@
 """CryptoShop "Authentication Endpoints": login, 2FA setup/verify, logout, and the 2FA gate."""
 
 import re
+from base64 import b32encode
 from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
@@ -183,10 +184,92 @@ def test_setup_with_a_bad_token_answers_401_invalid_token(db):
 
 
 def test_setup_with_2fa_on_wants_the_second_factor(cs_two_factor):
-    bare = client_with(cs_two_factor["access_token"]).post(SETUP, {}, format="json")
+    current = {"currentCode": totp_code(cs_two_factor["secret"], 1)}
+    bare = client_with(cs_two_factor["access_token"]).post(SETUP, current, format="json")
     assert_error(bare, 401, "TWO_FACTOR_REQUIRED")
-    with_session = client_with(cs_two_factor["session_token"]).post(SETUP, {}, format="json")
+    with_session = client_with(cs_two_factor["session_token"]).post(SETUP, current, format="json")
     assert with_session.status_code == 200
+
+
+def test_re_keying_2fa_without_a_current_code_is_refused_and_changes_nothing(cs_two_factor):
+    """Finding 2: a session token alone (stolen, or a device left signed in) cannot re-key."""
+    session = client_with(cs_two_factor["session_token"])
+    for body in ({}, {"currentCode": ""}, {"currentCode": "000000"}, {"currentCode": "nope"}):
+        response = session.post(SETUP, body, format="json")
+        error = assert_error(response, 400, "TWO_FACTOR_CODE_INVALID")
+        assert "currentCode" in error["details"]
+    device = TOTPDevice.objects.get(user=cs_two_factor["user"])
+    assert device.confirmed is True
+    # the owner's factor still opens sessions
+    response = client_with(cs_two_factor["access_token"]).post(
+        VERIFY, {"token": totp_code(cs_two_factor["secret"], 1)}, format="json"
+    )
+    assert response.status_code == 200
+
+
+def test_a_backup_code_proves_the_current_factor_once(cs_two_factor):
+    session = client_with(cs_two_factor["session_token"])
+    code = cs_two_factor["backup_codes"][2]
+    assert session.post(SETUP, {"currentCode": code}, format="json").status_code == 200
+    again = session.post(SETUP, {"currentCode": code}, format="json")
+    assert_error(again, 400, "TWO_FACTOR_CODE_INVALID")
+
+
+def test_the_current_code_of_a_re_key_cannot_open_a_session_afterwards(cs_two_factor):
+    code = totp_code(cs_two_factor["secret"], 1)
+    session = client_with(cs_two_factor["session_token"])
+    assert session.post(SETUP, {"currentCode": code}, format="json").status_code == 200
+    reused = client_with(cs_two_factor["access_token"]).post(VERIFY, {"token": code}, format="json")
+    assert_error(reused, 400, "TWO_FACTOR_CODE_INVALID")
+
+
+def test_wrong_current_codes_count_towards_the_2fa_lock(cs_two_factor):
+    session = client_with(cs_two_factor["session_token"])
+    for _ in range(5):
+        wrong = session.post(SETUP, {"currentCode": "12345678"}, format="json")
+        assert_error(wrong, 400, "TWO_FACTOR_CODE_INVALID")
+    right = {"currentCode": totp_code(cs_two_factor["secret"], 1)}
+    assert_error(session.post(SETUP, right, format="json"), 429, "TWO_FACTOR_LOCKED")
+    bare = client_with(cs_two_factor["access_token"])
+    locked = bare.post(VERIFY, {"token": right["currentCode"]}, format="json")
+    assert_error(locked, 429, "TWO_FACTOR_LOCKED")
+
+
+def test_a_pending_secret_is_never_a_second_factor_for_the_bare_token(cs_two_factor):
+    """Finding 2: a re-key that is never confirmed must not plant a second way in."""
+    session = client_with(cs_two_factor["session_token"])
+    current = {"currentCode": totp_code(cs_two_factor["secret"], 1)}
+    new_secret = session.post(SETUP, current, format="json").json()["data"]["secret"]
+    bare = client_with(cs_two_factor["access_token"])
+    response = bare.post(VERIFY, {"token": totp_code(new_secret)}, format="json")
+    assert_error(response, 400, "TWO_FACTOR_CODE_INVALID")
+    # nothing was replaced: the confirmed device is still the one, the backup codes still work
+    confirmed = TOTPDevice.objects.get(user=cs_two_factor["user"], confirmed=True)
+    assert (
+        confirmed.bin_key
+        != TOTPDevice.objects.get(user=cs_two_factor["user"], confirmed=False).bin_key
+    )
+    backup = bare.post(VERIFY, {"token": cs_two_factor["backup_codes"][0]}, format="json")
+    assert backup.status_code == 200 and "backupCodes" not in backup.json()["data"]
+
+
+def test_an_unconfirmed_device_beside_a_confirmed_one_is_ignored_by_the_bare_token(cs_two_factor):
+    """A pending secret planted before this rule (or by any other path) opens nothing."""
+    planted = TOTPDevice.objects.create(user=cs_two_factor["user"], name="x", confirmed=False)
+    secret = b32encode(planted.bin_key).decode().rstrip("=")
+    response = client_with(cs_two_factor["access_token"]).post(
+        VERIFY, {"token": totp_code(secret)}, format="json"
+    )
+    assert_error(response, 400, "TWO_FACTOR_CODE_INVALID")
+    cs_two_factor["user"].refresh_from_db()
+    assert TOTPDevice.objects.filter(user=cs_two_factor["user"]).count() == 2
+
+
+def test_the_setup_schema_documents_current_code(api):
+    schema = api.get(f"{CRYPTOSHOP}/schema/", {"format": "json"}).json()
+    body = schema["paths"]["/auth/2fa/setup"]["post"]["requestBody"]
+    ref = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert "currentCode" in schema["components"]["schemas"][ref]["properties"]
 
 
 # --- 2FA verify ----------------------------------------------------------------------------
@@ -274,8 +357,10 @@ def test_a_backup_code_works_once(cs_two_factor):
         client.post(VERIFY, {"token": code}, format="json"), 400, "TWO_FACTOR_CODE_INVALID"
     )
     assert StaticToken.objects.filter(device__user=cs_two_factor["user"]).count() == 9
-    # the session it opened passes the gate
-    assert client_with(first.json()["data"]["sessionToken"]).post(SETUP).status_code == 200
+    # the session it opened passes the gate (re-keying also wants a current code)
+    session = client_with(first.json()["data"]["sessionToken"])
+    current = {"currentCode": cs_two_factor["backup_codes"][4]}
+    assert session.post(SETUP, current, format="json").status_code == 200
 
 
 def test_backup_codes_are_not_accepted_before_2fa_is_on(cs_account):
@@ -356,21 +441,25 @@ def test_remember_device_on_verify_overrides_the_login_choice(api, cs_two_factor
     assert abs(ttl - timedelta(days=30)) < timedelta(minutes=1)
 
 
-def test_re_keying_2fa_keeps_the_old_device_until_the_new_one_is_verified(cs_two_factor):
+def test_re_keying_2fa_keeps_the_old_device_until_a_session_confirms_the_new_one(cs_two_factor):
     session = client_with(cs_two_factor["session_token"])
-    new_secret = session.post(SETUP).json()["data"]["secret"]
+    current = {"currentCode": totp_code(cs_two_factor["secret"], 1)}
+    new_secret = session.post(SETUP, current, format="json").json()["data"]["secret"]
     bare = client_with(cs_two_factor["access_token"])
-    # the old device still opens sessions
-    old = bare.post(VERIFY, {"token": totp_code(cs_two_factor["secret"], 1)}, format="json")
+    # the old device still opens sessions (its backup codes too: the step above spent a TOTP)
+    old = bare.post(VERIFY, {"token": cs_two_factor["backup_codes"][0]}, format="json")
     assert old.status_code == 200 and "backupCodes" not in old.json()["data"]
-    # a code from the new secret confirms it, drops the old device and renews the backup codes
-    new = bare.post(VERIFY, {"token": totp_code(new_secret)}, format="json")
+    # a code from the new secret, sent with a session, confirms it, drops the old device and
+    # renews the backup codes
+    new = session.post(VERIFY, {"token": totp_code(new_secret)}, format="json")
     assert new.status_code == 200
     codes = new.json()["data"]["backupCodes"]
     assert len(codes) == 10
     assert TOTPDevice.objects.filter(user=cs_two_factor["user"]).count() == 1
-    old_backup = bare.post(VERIFY, {"token": cs_two_factor["backup_codes"][0]}, format="json")
+    old_backup = bare.post(VERIFY, {"token": cs_two_factor["backup_codes"][1]}, format="json")
     assert_error(old_backup, 400, "TWO_FACTOR_CODE_INVALID")
+    old_totp = bare.post(VERIFY, {"token": totp_code(cs_two_factor["secret"], -1)}, format="json")
+    assert_error(old_totp, 400, "TWO_FACTOR_CODE_INVALID")
 
 
 # --- where the token travels ---------------------------------------------------------------

@@ -11,8 +11,10 @@ from django.utils import timezone
 
 from accounts.factories import TechavenUserFactory
 from accounts.models import EmailOTP, LoginSession, PasswordResetToken, User
+from accounts.services.otp import otp_issue
+from accounts.tokens import token_hash
 
-from .conftest import PASSWORD, assert_error, codes_sent_to, last_code
+from .conftest import PASSWORD, assert_error, codes_sent_to, last_code, set_code
 
 pytestmark = pytest.mark.django_db
 
@@ -403,6 +405,48 @@ def test_reset_password_sets_the_password_and_signs_out_everywhere(th, user, tok
     assert (
         th.post("auth/login", {"email": user.email, "password": "newSecure456"}).status_code == 200
     )
+
+
+def test_a_password_reset_kills_every_code_and_token_issued_before_it(th, user):
+    """Issue 12, finding 10: a login OTP issued before a reset must not sign anyone in after it."""
+    assert th.post("auth/login", {"email": user.email, "password": PASSWORD}).status_code == 200
+    login_code = last_code(user.email)
+    otp_issue(user=user, purpose="signup")
+    set_code(user, "signup", "111111")
+    token = _reset_token(th, user)
+    otp_issue(user=user, purpose="password_reset")  # a second forgot-password, not yet used
+    set_code(user, "password_reset", "222222")
+
+    payload = {"email": user.email, "reset_token": token, "new_password": "newSecure456"}
+    assert th.post("auth/reset-password", payload).status_code == 200
+
+    for code, purpose in (
+        (login_code, "login"),
+        ("111111", "signup"),
+        ("222222", "password_reset"),
+    ):
+        late = th.post("auth/verify-otp", {"email": user.email, "otp": code, "type": purpose})
+        body = assert_error(late, 400, "otp")
+        assert body["message"] == "Invalid or expired OTP"
+    assert not EmailOTP.objects.filter(user=user, used_at__isnull=True).exists()
+    assert not PasswordResetToken.objects.filter(user=user, used_at__isnull=True).exists()
+    assert not LoginSession.objects.filter(user=user, revoked_at__isnull=True).exists()
+
+
+def test_a_reset_also_kills_a_second_live_reset_token(th, user):
+    """Only one reset token is ever live, but a reset must not rely on it."""
+    token = _reset_token(th, user)
+    stray = PasswordResetToken.objects.create(
+        user=user,
+        token_hash=token_hash("rst_stray"),
+        expires_at=timezone.now() + timedelta(minutes=15),
+    )
+    payload = {"email": user.email, "reset_token": token, "new_password": "newSecure456"}
+    assert th.post("auth/reset-password", payload).status_code == 200
+    stray.refresh_from_db()
+    assert stray.used_at is not None
+    again = {**payload, "reset_token": "rst_stray", "new_password": "otherSecure789"}
+    assert_error(th.post("auth/reset-password", again), 400, "reset_token")
 
 
 def test_a_reset_token_works_once(th, user):

@@ -16,7 +16,7 @@ from accounts.models import Address, EmailOTP, LoginSession, PasswordResetToken,
 from accounts.services import techaven_auth
 from accounts.services.sessions import techaven_session_start
 from accounts.tasks import otp_prune, otp_send
-from accounts.tokens import otp_hash
+from accounts.tokens import otp_hash, token_hash
 
 postgres_only = pytest.mark.skipif(
     not settings.USES_POSTGRES, reason="row locks and real concurrency need PostgreSQL"
@@ -162,3 +162,37 @@ def test_concurrent_resends_send_one_code():
     )
     assert sum(r is None for r in results) == 1
     assert EmailOTP.objects.filter(user=user, purpose="signup").count() == 1
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_login_code_used_while_the_password_is_reset_leaves_no_live_session():
+    """Issue 12, finding 10, raced: whichever commits first, nobody stays signed in."""
+    for round_ in range(5):
+        user = TechavenUserFactory()
+        reset_token = f"rst_race{round_}"
+        now = timezone.now()
+        EmailOTP.objects.create(
+            user=user,
+            purpose="login",
+            code_hash=otp_hash(user.pk, "login", "515151"),
+            expires_at=now + timedelta(minutes=10),
+        )
+        PasswordResetToken.objects.create(
+            user=user,
+            token_hash=token_hash(reset_token),
+            expires_at=now + timedelta(minutes=15),
+        )
+
+        def work(i: int, user=user, reset_token=reset_token):
+            if i == 0:
+                return techaven_auth.techaven_password_reset(
+                    email=user.email, reset_token=reset_token, new_password="newSecure456"
+                )
+            return techaven_auth.techaven_otp_verify(
+                email=user.email, code="515151", purpose="login"
+            )
+
+        results = _run_together(2, work)
+        assert results[0] is None, results
+        assert not LoginSession.objects.filter(user=user, revoked_at__isnull=True).exists()
