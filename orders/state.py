@@ -37,9 +37,10 @@ TRANSITIONS: dict[tuple[str, str], frozenset[Actor]] = {
     (Status.PENDING, Status.PAID): frozenset({B, SE, ST, SY}),
     (Status.PENDING, Status.CANCELLED): frozenset({B, SE, ST, SY}),
     (Status.PAID, Status.PROCESSING): frozenset({SE, ST}),
-    (Status.PAID, Status.CANCELLED): frozenset({B, SE, ST}),
+    # the system too: staff refunding a disputed or locked escrow (order_refund_by_escrow)
+    (Status.PAID, Status.CANCELLED): frozenset({B, SE, ST, SY}),
     (Status.PROCESSING, Status.SHIPPED): frozenset({SE, ST}),
-    (Status.PROCESSING, Status.CANCELLED): frozenset({B, SE, ST}),
+    (Status.PROCESSING, Status.CANCELLED): frozenset({B, SE, ST, SY}),
     (Status.SHIPPED, Status.DELIVERED): frozenset({SE, ST}),
     (Status.DELIVERED, Status.COMPLETED): frozenset({B, ST, SY}),
     # a CryptoShop escrow released (by its code, staff or auto-release) completes its order
