@@ -415,18 +415,24 @@ def escrow_dispute(*, user, escrow_uid: str, reason: str) -> Escrow:
         priority="HIGH",
         counterparty=other,
     )
-    return _dispute_record(escrow_id=escrow.pk, order_id=escrow.order_id, user=user,
-                           reason=reason, ticket_id=ticket.pk)  # fmt: skip
+    outcome = _dispute_record(escrow_id=escrow.pk, order_id=escrow.order_id, user=user,
+                              reason=reason, ticket_id=ticket.pk)  # fmt: skip
+    if outcome.error is not None:
+        raise outcome.error
+    return outcome.escrow
 
 
 @transaction.atomic(durable=True)
-def _dispute_record(*, escrow_id: int, order_id: int, user, reason: str, ticket_id: int) -> Escrow:
+def _dispute_record(
+    *, escrow_id: int, order_id: int, user, reason: str, ticket_id: int
+) -> _Attempt:
     order_lock(order_id)
     escrow = escrow_lock(escrow_id)
     if escrow.status not in (EscrowStatus.FUNDED, EscrowStatus.CONFIRMED) or escrow.is_locked:
-        # released (or disputed) while the ticket was being opened: the ticket says so
+        # released (or disputed) while the ticket was being opened: the ticket is closed,
+        # and the refusal returned, not raised, so that the closing commits
         ticket_settle(ticket_id=ticket_id, message="The escrow was settled before the dispute.")
-        raise _not_disputable(escrow)
+        return _Attempt(None, _not_disputable(escrow))
     now = timezone.now()
     escrow.status = EscrowStatus.DISPUTED
     escrow.dispute_raised = True
@@ -441,7 +447,7 @@ def _dispute_record(*, escrow_id: int, order_id: int, user, reason: str, ticket_
         buyer=f"A dispute was raised by the {who}: {reason}"[:200],
         seller=f"A dispute was raised by the {who}: {reason}"[:200],
     )  # fmt: skip
-    return escrow
+    return _Attempt(escrow, None)
 
 
 def _not_disputable(escrow: Escrow) -> EscrowError:
