@@ -26,7 +26,9 @@ from orders.locks import order_lock
 from orders.models import Order
 from support.models import Ticket, TicketStatus
 from tests.payments.test_reconcile_race import _wait_until_blocked
+from wallet.locks import accounts_lock
 from wallet.models import Account, LedgerTransaction
+from wallet.services import system_account
 from wallet.services.audit import ledger_audit
 
 from .conftest import CODE, balance, create_escrow, dispute, fund_btc, place_order, release
@@ -65,9 +67,9 @@ def in_threads(calls: list[Callable[[], object]]) -> list:
     return results
 
 
-def queued_behind_the_order(order_pk: int, calls: list[Callable[[], object]]) -> list:
-    """Run the calls in their own threads while the order's row is held locked, each started
-    once the one before waits for the lock: they take it in that order once it is freed."""
+def queued_behind(hold: Callable[[], object], calls: list[Callable[[], object]]) -> list:
+    """Run the calls in their own threads while `hold` keeps a row locked, each started once
+    the one before waits for a lock: they queue in that order, then the row is freed."""
     results: list = [None] * len(calls)
 
     def run(i: int) -> None:
@@ -80,7 +82,7 @@ def queued_behind_the_order(order_pk: int, calls: list[Callable[[], object]]) ->
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
     with transaction.atomic():
-        order_lock(order_pk)
+        hold()
         for n, t in enumerate(threads, start=1):
             t.start()
             _wait_until_blocked(n)
@@ -218,9 +220,9 @@ def test_release_and_dispute_queued_on_the_order_settle_in_lock_order(
     escrow = Escrow.objects.get(uid=escrow_id.removeprefix("escrow_"))
     calls = _release_and_dispute(cs_buyer[1], cs_seller[1], escrow_id)
     if first == "release":
-        released, disputed = queued_behind_the_order(escrow.order_id, calls)
+        released, disputed = queued_behind(lambda: order_lock(escrow.order_id), calls)
     else:
-        disputed, released = queued_behind_the_order(escrow.order_id, calls[::-1])
+        disputed, released = queued_behind(lambda: order_lock(escrow.order_id), calls[::-1])
     status = _assert_one_won(escrow_id, released, disputed)
     assert status == {"release": "RELEASED", "dispute": "DISPUTED"}[first]
     # the loser of a dispute still finds its ticket: one, closed when the release won
@@ -282,6 +284,48 @@ def test_two_staff_settling_one_dispute_at_once_settle_it_once(
     seller_gross = {"release": AMOUNT, "refund": 0, "split": AMOUNT // 2}[actions[winner]]
     assert balance(cs_seller[0]) == seller_gross - escrow_fee(seller_gross)
     assert balance(cs_buyer[0]) == 1_000_000 - seller_gross
+    assert_books()
+
+
+def test_a_split_and_the_buyers_next_escrow_funded_at_once_do_not_deadlock(
+    cs_buyer, cs_seller, stocked
+):
+    """A split moves money three times (escrow holding → seller, the fee, escrow holding →
+    buyer) while the buyer funds another escrow (buyer → escrow holding). The buyer's wallet
+    is older than the escrow holding account (a smaller pk). The split is made to wait for
+    the fees account once it holds the escrow holding account, and the funding to start then:
+    every account a payout touches must be locked at once, in pk order, or the two wait on
+    each other (the split for the buyer's wallet, the funding for the holding account)."""
+    user, client = cs_buyer
+    fund_btc(user, 2 * AMOUNT)
+    split_id = funded_escrow(client, stocked)["id"]
+    assert dispute(client, split_id).status_code == 200
+    next_order = place_order(client, stocked)
+    fees_account = system_account(Account.Kind.FEES, "BTC")
+    wallet = Account.objects.get(user=user, currency="BTC")
+    assert wallet.pk < Account.objects.get(kind=Account.Kind.ESCROW).pk < fees_account.pk
+    escrow = Escrow.objects.get(uid=split_id.removeprefix("escrow_"))
+    staff = StaffUserFactory(is_superuser=True)
+
+    def split() -> Escrow:
+        return escrow_resolve(
+            escrow_id=escrow.pk, action=Escrow.Resolution.SPLIT, staff_user=staff,
+            reason="Half delivered", seller_amount_minor=AMOUNT // 2,
+        )  # fmt: skip
+
+    def fund_next():
+        return create_escrow(own_client(client), next_order)
+
+    split_done, funding = queued_behind(
+        lambda: accounts_lock([fees_account.pk]), [split, fund_next]
+    )
+    assert isinstance(split_done, Escrow) and split_done.status == "SPLIT", split_done
+    assert not isinstance(funding, Exception), funding
+    assert funding.status_code == 201 and funding.json()["data"]["status"] == "FUNDED"
+    half = AMOUNT // 2
+    assert balance(user) == 2 * AMOUNT - 2 * AMOUNT + half
+    assert balance(cs_seller[0]) == half - escrow_fee(half)
+    assert holding() == AMOUNT
     assert_books()
 
 
