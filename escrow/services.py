@@ -30,6 +30,7 @@ from orders.state import Actor, Status
 from support.services import ticket_create, ticket_settle
 from wallet.errors import InsufficientFunds
 from wallet.events import amount_text
+from wallet.locks import accounts_lock
 from wallet.models import Account, LedgerTransaction
 from wallet.services.btc import btc_wallet_ensure
 from wallet.services.ledger import Leg, ledger_post, system_account
@@ -333,9 +334,21 @@ def _pay_out(escrow: Escrow, *, seller_gross: int, staff=None, reason: str = "")
     rest), each movement once by its key."""
     holding = system_account(Account.Kind.ESCROW, BTC)
     buyer_share = escrow.amount_minor - seller_gross
+    fee = escrow_fee(seller_gross)
+    seller_wallet = (
+        Account.objects.get(user_id=escrow.seller_id, currency=BTC) if seller_gross else None
+    )
+    fees = system_account(Account.Kind.FEES, BTC) if fee else None
+    buyer_wallet = (
+        Account.objects.get(user_id=escrow.buyer_id, currency=BTC) if buyer_share else None
+    )
+    # Every account of the payout locked at once, in pk order, before the first movement:
+    # each ledger_post locks only its own accounts, so a split would take the buyer's wallet
+    # last while holding the escrow holding account, and the buyer funding another escrow
+    # (wallet, then holding) would wait on it crosswise — a deadlock.
+    accounts_lock(a.pk for a in (holding, seller_wallet, fees, buyer_wallet) if a is not None)
     order_ref = f"order_{escrow.order.uid}"
-    if seller_gross:
-        seller_wallet = Account.objects.get(user_id=escrow.seller_id, currency=BTC)
+    if seller_wallet is not None:
         ledger_post(
             key=f"escrow-release:{escrow.uid}",
             kind=LedgerTransaction.Kind.ESCROW_RELEASE,
@@ -345,18 +358,16 @@ def _pay_out(escrow: Escrow, *, seller_gross: int, staff=None, reason: str = "")
             created_by=staff,
             reason=reason,
         )
-        fee = escrow_fee(seller_gross)
-        if fee:
+        if fees is not None:
             ledger_post(
                 key=f"escrow-fee:{escrow.uid}",
                 kind=LedgerTransaction.Kind.FEE,
-                legs=[Leg(seller_wallet, -fee), Leg(system_account(Account.Kind.FEES, BTC), fee)],
+                legs=[Leg(seller_wallet, -fee), Leg(fees, fee)],
                 description=f"Platform fee ({conf.fee_percent()}%) for order {order_ref}",
                 reference=f"escrow_{escrow.uid}",
             )
         escrow.seller_amount_minor = seller_gross - fee
-    if buyer_share:
-        buyer_wallet = Account.objects.get(user_id=escrow.buyer_id, currency=BTC)
+    if buyer_wallet is not None:
         ledger_post(
             key=f"escrow-refund:{escrow.uid}",
             kind=LedgerTransaction.Kind.ESCROW_REFUND,
