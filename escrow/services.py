@@ -31,6 +31,7 @@ from orders.state import Actor, Status
 from support.services import ticket_create, ticket_settle
 from wallet.errors import InsufficientFunds
 from wallet.events import amount_text
+from wallet.locks import accounts_lock
 from wallet.models import Account, LedgerTransaction
 from wallet.services.btc import btc_wallet_ensure
 from wallet.services.ledger import Leg, ledger_post, system_account
@@ -351,9 +352,21 @@ def _pay_out(escrow: Escrow, *, seller_gross: int, staff=None, reason: str = "")
     rest), each movement once by its key."""
     holding = system_account(Account.Kind.ESCROW, BTC)
     buyer_share = escrow.amount_minor - seller_gross
+    fee = escrow_fee(seller_gross)
+    seller_wallet = (
+        Account.objects.get(user_id=escrow.seller_id, currency=BTC) if seller_gross else None
+    )
+    fees = system_account(Account.Kind.FEES, BTC) if fee else None
+    buyer_wallet = (
+        Account.objects.get(user_id=escrow.buyer_id, currency=BTC) if buyer_share else None
+    )
+    # Every account of the payout locked at once, in pk order, before the first movement:
+    # each ledger_post locks only its own accounts, so a split would take the buyer's wallet
+    # last while holding the escrow holding account, and the buyer funding another escrow
+    # (wallet, then holding) would wait on it crosswise — a deadlock.
+    accounts_lock(a.pk for a in (holding, seller_wallet, fees, buyer_wallet) if a is not None)
     order_ref = f"order_{escrow.order.uid}"
-    if seller_gross:
-        seller_wallet = Account.objects.get(user_id=escrow.seller_id, currency=BTC)
+    if seller_wallet is not None:
         ledger_post(
             key=f"escrow-release:{escrow.uid}",
             kind=LedgerTransaction.Kind.ESCROW_RELEASE,
@@ -363,18 +376,16 @@ def _pay_out(escrow: Escrow, *, seller_gross: int, staff=None, reason: str = "")
             created_by=staff,
             reason=reason,
         )
-        fee = escrow_fee(seller_gross)
-        if fee:
+        if fees is not None:
             ledger_post(
                 key=f"escrow-fee:{escrow.uid}",
                 kind=LedgerTransaction.Kind.FEE,
-                legs=[Leg(seller_wallet, -fee), Leg(system_account(Account.Kind.FEES, BTC), fee)],
+                legs=[Leg(seller_wallet, -fee), Leg(fees, fee)],
                 description=f"Platform fee ({conf.fee_percent()}%) for order {order_ref}",
                 reference=f"escrow_{escrow.uid}",
             )
         escrow.seller_amount_minor = seller_gross - fee
-    if buyer_share:
-        buyer_wallet = Account.objects.get(user_id=escrow.buyer_id, currency=BTC)
+    if buyer_wallet is not None:
         ledger_post(
             key=f"escrow-refund:{escrow.uid}",
             kind=LedgerTransaction.Kind.ESCROW_REFUND,
@@ -433,22 +444,24 @@ def escrow_dispute(*, user, escrow_uid: str, reason: str) -> Escrow:
         priority="HIGH",
         counterparty=other,
     )
-    disputed = _dispute_record(escrow_id=escrow.pk, order_id=escrow.order_id, user=user,
-                               reason=reason, ticket_id=ticket.pk)  # fmt: skip
-    if disputed is None:  # settled while the ticket was being opened: the ticket says so
-        _ticket_close(ticket_id=ticket.pk)
-        raise _not_disputable(Escrow.objects.get(pk=escrow.pk))
-    return disputed
+    outcome = _dispute_record(escrow_id=escrow.pk, order_id=escrow.order_id, user=user,
+                              reason=reason, ticket_id=ticket.pk)  # fmt: skip
+    if outcome.error is not None:
+        raise outcome.error
+    return outcome.escrow
 
 
 @transaction.atomic(durable=True)
 def _dispute_record(
     *, escrow_id: int, order_id: int, user, reason: str, ticket_id: int
-) -> Escrow | None:
+) -> _Attempt:
     order_lock(order_id)
     escrow = escrow_lock(escrow_id)
     if escrow.status not in (EscrowStatus.FUNDED, EscrowStatus.CONFIRMED) or escrow.is_locked:
-        return None
+        # released (or disputed) while the ticket was being opened: the ticket is closed,
+        # and the refusal returned, not raised, so that the closing commits
+        ticket_settle(ticket_id=ticket_id, message="The escrow was settled before the dispute.")
+        return _Attempt(None, _not_disputable(escrow))
     now = timezone.now()
     escrow.status = EscrowStatus.DISPUTED
     escrow.dispute_raised = True
@@ -463,12 +476,7 @@ def _dispute_record(
         buyer=f"A dispute was raised by the {who}: {reason}"[:200],
         seller=f"A dispute was raised by the {who}: {reason}"[:200],
     )  # fmt: skip
-    return escrow
-
-
-@transaction.atomic(durable=True)
-def _ticket_close(*, ticket_id: int) -> None:
-    ticket_settle(ticket_id=ticket_id, message="The escrow was settled before the dispute.")
+    return _Attempt(escrow, None)
 
 
 def _not_disputable(escrow: Escrow) -> EscrowError:

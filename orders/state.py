@@ -37,7 +37,7 @@ TRANSITIONS: dict[tuple[str, str], frozenset[Actor]] = {
     (Status.PENDING, Status.PAID): frozenset({B, SE, ST, SY}),
     (Status.PENDING, Status.CANCELLED): frozenset({B, SE, ST, SY}),
     (Status.PAID, Status.PROCESSING): frozenset({SE, ST}),
-    # the system too: staff refunding a disputed or locked escrow (order paid or processing)
+    # the system too: staff refunding a disputed or locked escrow (order_refund_by_escrow)
     (Status.PAID, Status.CANCELLED): frozenset({B, SE, ST, SY}),
     (Status.PROCESSING, Status.SHIPPED): frozenset({SE, ST}),
     (Status.PROCESSING, Status.CANCELLED): frozenset({B, SE, ST, SY}),
