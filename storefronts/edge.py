@@ -26,11 +26,17 @@ def storefront_for(path: str, host: str) -> str | None:
     return None
 
 
-def error_body(storefront: str | None, *, message: str, code: str) -> dict[str, Any]:
-    """An error without field errors in the storefront's format; `{"detail"}` elsewhere
-    (the seller back office's DRF default)."""
+def error_body(
+    storefront: str | None,
+    *,
+    message: str,
+    code: str,
+    fields: dict[str, list[str]] | None = None,
+) -> dict[str, Any]:
+    """An error in the storefront's format (field errors in Techaven's `errors`, CryptoShop's
+    `details`); `{"detail"}` elsewhere (the seller back office's DRF default)."""
     if storefront == "techaven":
-        return {"success": False, "message": message, "errors": {}}
+        return {"success": False, "message": message, "errors": dict(fields or {})}
     if storefront == "cryptoshop":
-        return {"success": False, "error": message, "code": code, "details": {}}
+        return {"success": False, "error": message, "code": code, "details": dict(fields or {})}
     return {"detail": message}

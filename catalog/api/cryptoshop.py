@@ -214,6 +214,20 @@ class SpecSerializer(serializers.Serializer):
     value = serializers.CharField(max_length=500, allow_blank=True)
 
 
+@extend_schema_field(SpecSerializer(many=True))
+class SpecificationsField(serializers.Field):
+    """A product's specifications, each a whole `{key, value}`. They are validated by a
+    serializer of their own: DRF hands a partial update's `partial` down to nested
+    serializers, whose fields then require nothing, and an entry without `value` got
+    through (a 500 where the entries were read)."""
+
+    def to_internal_value(self, data):
+        specs = SpecSerializer(data=data, many=True)
+        if not specs.is_valid():
+            raise serializers.ValidationError(specs.errors)
+        return specs.validated_data
+
+
 class ReviewSerializer(serializers.Serializer):
     id = serializers.SerializerMethodField()
     rating = serializers.IntegerField()
@@ -311,7 +325,7 @@ class ProductInSerializer(serializers.Serializer):
     deliveryTime = serializers.CharField(max_length=50, required=False, allow_blank=True)
     digitalProduct = serializers.BooleanField(required=False)
     downloadUrl = serializers.URLField(required=False, allow_blank=True)
-    specifications = SpecSerializer(many=True, required=False)
+    specifications = SpecificationsField(required=False)
 
 
 FIELD_MAP = {

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.routers import SimpleRouter
 
 from catalog import services
 from catalog.models import Category, Product, ProductImage, Shop
 from core.errors import DomainError
+from storefronts.parsers import FormParser, JSONParser, MultiPartParser
 from storefronts.seller.base import SellerViewMixin, seller_shops
 
 

@@ -220,6 +220,26 @@ def test_owner_updates_a_product_and_sees_what_changed(cs_seller):
     assert product.price_minor == 300_000 and product.stock_quantity == 0
 
 
+@pytest.mark.parametrize(
+    ("spec", "missing"), [({"key": "CPU"}, "value"), ({"value": "M2"}, "key"), ({}, "key")]
+)
+def test_a_partial_update_needs_each_specification_whole(cs_seller, spec, missing):
+    """PUT changes only the fields sent, but a specification sent is a whole one: DRF passes
+    `partial` down to nested serializers, and an entry without `value` answered 500."""
+    client, _, shop = cs_seller
+    product = CryptoShopProductFactory(shop=shop, specifications={"RAM": "8 GB"})
+    url = f"{CRYPTOSHOP}/products/product_{product.uid}"
+    response = client.put(url, {"specifications": [spec]}, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "VALIDATION_ERROR"
+    assert response.json()["details"][f"specifications.0.{missing}"] == ["This field is required."]
+    product.refresh_from_db()
+    assert product.specifications == {"RAM": "8 GB"}
+    whole = client.put(url, {"specifications": [{"key": "CPU", "value": "M2"}]}, format="json")
+    assert whole.status_code == 200
+    assert whole.json()["data"]["specifications"] == [{"key": "CPU", "value": "M2"}]
+
+
 def test_another_sellers_product_is_refused_and_unchanged(cs_seller):
     client, _, _ = cs_seller
     other = CryptoShopProductFactory(name="theirs", price_minor=1000)
