@@ -26,7 +26,7 @@ def _otp_body(*extra: str) -> dict:
         "type": {"type": "string", "enum": [p.value for p in EmailOTP.Purpose]},
     }
     if "otp" in extra:
-        properties["otp"] = {"type": "string", "pattern": "^\\d{6}$"}
+        properties["otp"] = {"type": "string", "pattern": "^\\d{6}$", "maxLength": 6}
     return {
         "application/json": {
             "type": "object",
@@ -142,7 +142,12 @@ class LoginIn(serializers.Serializer):
 class VerifyOtpIn(serializers.Serializer):
     email = serializers.CharField(max_length=254)
     otp = serializers.RegexField(
-        r"^\d{6}$", error_messages={"invalid": "The OTP is a 6-digit code."}
+        r"^\d{6}$",
+        max_length=6,
+        error_messages={
+            "invalid": "The OTP is a 6-digit code.",
+            "max_length": "The OTP is a 6-digit code.",
+        },
     )
     type = serializers.ChoiceField(choices=EmailOTP.Purpose.choices)
 

@@ -26,6 +26,7 @@ from core.ids import strip_prefix
 from core.money import Currency, Money, MoneyError, minor_to_decimal
 from storefronts.cryptoshop.auth import IsCryptoShopUser
 from storefronts.cryptoshop.base import CryptoShopView
+from storefronts.fields import BoundedListField, ItemsField
 from storefronts.pagination import paginate
 
 CS = Storefront.CRYPTOSHOP
@@ -210,22 +211,8 @@ class SellerFullSerializer(serializers.Serializer):
 
 
 class SpecSerializer(serializers.Serializer):
-    key = serializers.CharField(max_length=100)
-    value = serializers.CharField(max_length=500, allow_blank=True)
-
-
-@extend_schema_field(SpecSerializer(many=True))
-class SpecificationsField(serializers.Field):
-    """A product's specifications, each a whole `{key, value}`. They are validated by a
-    serializer of their own: DRF hands a partial update's `partial` down to nested
-    serializers, whose fields then require nothing, and an entry without `value` got
-    through (a 500 where the entries were read)."""
-
-    def to_internal_value(self, data):
-        specs = SpecSerializer(data=data, many=True)
-        if not specs.is_valid():
-            raise serializers.ValidationError(specs.errors)
-        return specs.validated_data
+    key = serializers.CharField(max_length=services.MAX_SPEC_KEY_LENGTH)
+    value = serializers.CharField(max_length=services.MAX_SPEC_VALUE_LENGTH, allow_blank=True)
 
 
 class ReviewSerializer(serializers.Serializer):
@@ -308,24 +295,31 @@ def specs_out(specs: Any) -> list[dict]:
 
 class ProductInSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+    description = serializers.CharField(
+        required=False, allow_blank=True, max_length=services.PRODUCT_DESCRIPTION_MAX
+    )
     priceBtc = serializers.DecimalField(max_digits=16, decimal_places=8, min_value=Decimal(0))
     priceEur = serializers.DecimalField(
         max_digits=12, decimal_places=2, min_value=Decimal(0), required=False, allow_null=True
     )
     category = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    images = serializers.ListField(
+    images = BoundedListField(
         child=serializers.URLField(max_length=500), required=False, max_length=10
     )
-    tags = serializers.ListField(
-        child=serializers.CharField(max_length=50), required=False, max_length=20
+    tags = BoundedListField(
+        child=serializers.CharField(max_length=services.MAX_TAG_LENGTH),
+        required=False,
+        max_length=services.MAX_TAGS,
     )
     inStock = serializers.BooleanField(required=False)
     stockQuantity = serializers.IntegerField(min_value=0, max_value=10**9, required=False)
     deliveryTime = serializers.CharField(max_length=50, required=False, allow_blank=True)
     digitalProduct = serializers.BooleanField(required=False)
-    downloadUrl = serializers.URLField(required=False, allow_blank=True)
-    specifications = SpecificationsField(required=False)
+    downloadUrl = serializers.URLField(required=False, allow_blank=True, max_length=200)
+    # each entry whole, also in a PUT: DRF would hand `partial` down to a nested serializer
+    specifications = ItemsField(
+        SpecSerializer, max_length=services.MAX_SPECIFICATIONS, required=False
+    )
 
 
 FIELD_MAP = {
@@ -417,7 +411,9 @@ class SellerCreatedSerializer(SellerCardSerializer):
 
 class SellerInSerializer(serializers.Serializer):
     storeName = serializers.CharField(max_length=150)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    description = serializers.CharField(
+        required=False, allow_blank=True, max_length=services.SHOP_DESCRIPTION_MAX
+    )
     category = serializers.CharField(required=False, allow_blank=True, max_length=100)
     responseTime = serializers.CharField(required=False, allow_blank=True, max_length=50)
 
