@@ -153,7 +153,8 @@ class VerifyOtpIn(serializers.Serializer):
 
 
 class ResendOtpIn(serializers.Serializer):
-    email = serializers.CharField(max_length=254)
+    # an address, as its schema says: the answer echoes it (`{"email": 0}` echoed "0")
+    email = serializers.EmailField(max_length=254)
     type = serializers.ChoiceField(choices=EmailOTP.Purpose.choices)
 
 

@@ -28,6 +28,7 @@ from storefronts.cryptoshop.auth import IsCryptoShopUser
 from storefronts.cryptoshop.base import CryptoShopView
 from storefronts.fields import BoundedListField, ItemsField
 from storefronts.pagination import paginate
+from storefronts.schema import ChangedFieldsAnswer
 
 CS = Storefront.CRYPTOSHOP
 PRODUCT_SORTS = {
@@ -293,6 +294,10 @@ def specs_out(specs: Any) -> list[dict]:
     return []
 
 
+class ProductUpdatedSerializer(ChangedFieldsAnswer):
+    full = ProductWrittenSerializer
+
+
 class ProductInSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(
@@ -407,6 +412,10 @@ class SellerCreatedSerializer(SellerCardSerializer):
 
     def get_userId(self, shop) -> str:
         return f"user_{shop.owner.uid}"
+
+
+class SellerUpdatedSerializer(ChangedFieldsAnswer):
+    full = SellerCreatedSerializer
 
 
 class SellerInSerializer(serializers.Serializer):
@@ -563,7 +572,7 @@ class ProductView(CryptoShopView):
         product.view_count += 1
         return self.ok(ProductDetailSerializer(product, context={"request": request}).data)
 
-    @extend_schema(request=ProductInSerializer, responses={200: ProductWrittenSerializer})
+    @extend_schema(request=ProductInSerializer, responses={200: ProductUpdatedSerializer})
     def put(self, request, product_id: str):
         body = ProductInSerializer(data=self.payload, partial=True)
         body.is_valid(raise_exception=True)
@@ -682,7 +691,7 @@ class SellerView(CryptoShopView):
             raise not_found("Seller")
         return self.ok(SellerDetailSerializer(shop, context={"request": request}).data)
 
-    @extend_schema(request=SellerUpdateSerializer, responses={200: SellerCreatedSerializer})
+    @extend_schema(request=SellerUpdateSerializer, responses={200: SellerUpdatedSerializer})
     def put(self, request, seller_id: str):
         body = SellerUpdateSerializer(data=self.payload, partial=True)
         body.is_valid(raise_exception=True)
