@@ -68,16 +68,28 @@ def _unique_slug(model, storefront: str, name: str, exclude_pk: int | None = Non
 
 
 # the document's shapes: {"ram": "8GB"} and ["apple", "phones"]; anything else would break
-# every list that shows the product
+# every list that shows the product. Counted before the entries are looked at.
 MAX_TAGS, MAX_TAG_LENGTH = 20, 50
+MAX_SPECIFICATIONS, MAX_SPEC_KEY_LENGTH, MAX_SPEC_VALUE_LENGTH = 50, 100, 500
+PRODUCT_DESCRIPTION_MAX, SHOP_DESCRIPTION_MAX = 10_000, 5_000
 
 
 def check_specifications(value: Any) -> None:
-    if not isinstance(value, dict) or not all(
-        isinstance(v, str | int | float) for v in value.values()
+    shape = 'Specifications are an object of text values, e.g. {"ram": "8GB"}.'
+    if not isinstance(value, dict):
+        raise invalid(shape, "specifications")
+    if len(value) > MAX_SPECIFICATIONS:
+        raise invalid(f"At most {MAX_SPECIFICATIONS} specifications.", "specifications")
+    if not all(isinstance(v, str | int | float) for v in value.values()):
+        raise invalid(shape, "specifications")
+    if not all(
+        len(k) <= MAX_SPEC_KEY_LENGTH and len(str(v)) <= MAX_SPEC_VALUE_LENGTH
+        for k, v in value.items()
     ):
         raise invalid(
-            'Specifications are an object of text values, e.g. {"ram": "8GB"}.', "specifications"
+            f"Specification names have at most {MAX_SPEC_KEY_LENGTH} characters and values "
+            f"at most {MAX_SPEC_VALUE_LENGTH}.",
+            "specifications",
         )
 
 

@@ -15,6 +15,8 @@ django_asgi = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from storefronts.asgi import RequestBodyLimit  # noqa: E402
+
 
 def _websocket_routes() -> list:
     if importlib.util.find_spec("notifications.routing") is None:
@@ -24,7 +26,10 @@ def _websocket_routes() -> list:
     return websocket_urlpatterns
 
 
-application = ProtocolTypeRouter({"http": django_asgi, "websocket": URLRouter(_websocket_routes())})
+# the body limit holds for the bytes received, before Django reads them (storefronts/asgi.py)
+application = ProtocolTypeRouter(
+    {"http": RequestBodyLimit(django_asgi), "websocket": URLRouter(_websocket_routes())}
+)
 
 if importlib.util.find_spec("notifications.socketio") is not None:
     from notifications.socketio import mount

@@ -1,41 +1,18 @@
 """Django-level error views: failures outside DRF (middleware, bad Host) still answer
 in the storefront's format when the path is under a storefront root."""
 
-from django.conf import settings
 from django.http import JsonResponse
 from django.views import defaults
 
-BODIES = {
-    "techaven": lambda message, code: {"success": False, "message": message, "errors": {}},
-    "cryptoshop": lambda message, code: {
-        "success": False,
-        "error": message,
-        "code": code,
-        "details": {},
-    },
-}
-
-
-def _storefront(request) -> str | None:
-    path = request.path
-    for name in BODIES:
-        if path.startswith(f"/{name}/api/"):
-            return name
-    host = request.META.get("HTTP_HOST", "").rsplit(":", 1)[0].lower()
-    if path.startswith("/api/"):
-        if host in {h.lower() for h in settings.TECHAVEN_HOSTS}:
-            return "techaven"
-        if host in {h.lower() for h in settings.CRYPTOSHOP_HOSTS}:
-            return "cryptoshop"
-    return None
+from storefronts.edge import error_body, storefront_for
 
 
 def _json_or(default_view, status: int, message: str, code: str):
     def view(request, *args, **kwargs):
-        storefront = _storefront(request)
+        storefront = storefront_for(request.path, request.META.get("HTTP_HOST", ""))
         if storefront is None:
             return default_view(request, *args, **kwargs)
-        return JsonResponse(BODIES[storefront](message, code), status=status)
+        return JsonResponse(error_body(storefront, message=message, code=code), status=status)
 
     return view
 

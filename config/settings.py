@@ -68,6 +68,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # before anything reads the database: PostgreSQL stores no NUL in text
+    "storefronts.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "storefronts.middleware.StorefrontHostMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -279,10 +281,11 @@ OTP_TOTP_ISSUER = "CryptoShop"
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's, refusing NUL characters and JSON nested too deep (storefronts/parsers.py)
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
+        "storefronts.parsers.JSONParser",
+        "storefronts.parsers.MultiPartParser",
+        "storefronts.parsers.FormParser",
     ],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],

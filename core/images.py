@@ -74,6 +74,12 @@ def clean_image(
     )
 
 
+def base64_max_length(max_bytes: int) -> int:
+    """The longest text that can hold an image of `max_bytes`: its base64 (4/3 the size) and
+    a `data:image/...;base64,` header. A serializer caps the text there, before decoding."""
+    return (max_bytes * 4) // 3 + 8 + 64
+
+
 def decode_base64_image(value: object, *, max_bytes: int, field: str = "images") -> CleanImage:
     """Accepts plain base64 or a `data:image/...;base64,` URL."""
     if not isinstance(value, str) or not value.strip():

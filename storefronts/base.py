@@ -15,7 +15,6 @@ from django.conf import settings
 from django.utils.cache import patch_cache_control
 from redis.exceptions import RedisError
 from rest_framework import exceptions
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -23,6 +22,7 @@ from rest_framework.views import APIView, set_rollback
 
 from . import idempotency, ratelimit
 from .errors import PayloadTooLarge, Problem, problem_from
+from .parsers import FormParser, JSONParser, MultiPartParser
 
 logger = logging.getLogger(__name__)
 

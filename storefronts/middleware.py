@@ -1,6 +1,11 @@
-"""Host mapping: a Host in TECHAVEN_HOSTS / CRYPTOSHOP_HOSTS gets that storefront at `/api/...`."""
+"""Host mapping: a Host in TECHAVEN_HOSTS / CRYPTOSHOP_HOSTS gets that storefront at `/api/...`;
+no NUL characters in paths and queries."""
 
 from django.conf import settings
+from django.http import JsonResponse
+
+from .edge import error_body, storefront_for
+from .parsers import NUL_MESSAGE
 
 
 class StorefrontHostMiddleware:
@@ -18,3 +23,35 @@ class StorefrontHostMiddleware:
             if urlconf:
                 request.urlconf = urlconf
         return self.get_response(request)
+
+
+class RefuseNulMiddleware:
+    """A NUL character in the path or the query answers 400 before any view runs (in the
+    storefront's format; `{"detail"}` JSON elsewhere): PostgreSQL stores no NUL in text, so
+    a NUL that reached a lookup or a filter answered 500. Bodies: `storefronts.parsers`."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        fields = self._nul_fields(request)
+        if fields is None:
+            return self.get_response(request)
+        storefront = storefront_for(request.path, request.META.get("HTTP_HOST", ""))
+        body = error_body(storefront, message=NUL_MESSAGE, code="VALIDATION_ERROR", fields=fields)
+        return JsonResponse(body, status=400)
+
+    @staticmethod
+    def _nul_fields(request) -> dict[str, list[str]] | None:
+        """None when there is no NUL; else the field errors to show (none for the path)."""
+        if "\x00" in request.path:
+            return {}
+        query = request.META.get("QUERY_STRING", "")
+        if "%00" not in query and "\x00" not in query:
+            return None
+        for key, values in request.GET.lists():
+            if "\x00" in key:
+                return {"non_field_errors": [NUL_MESSAGE]}
+            if any("\x00" in value for value in values):
+                return {key: [NUL_MESSAGE]}
+        return None  # an escaped "%2500": the text "%00", no NUL

@@ -7,12 +7,14 @@ the success envelope and adds the error responses every endpoint can give.
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, ClassVar
 
 from django.urls import path
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework import serializers
 
 ERRORS = {
     "400": "Bad request or validation failed",
@@ -123,6 +125,29 @@ class StorefrontAutoSchema(AutoSchema):
                 },
             )
         return bodies
+
+
+class ChangedFieldsAnswer(serializers.Serializer):
+    """For the schema only: the answer of an update that shows the id, the fields sent and
+    `updatedAt`, as CryptoShop's update examples do. A subclass names in `full` the
+    serializer of the whole object: the answer has its fields, but only `id` and `updatedAt`
+    are always there (the whole object's schema called every field required)."""
+
+    full: ClassVar[type[serializers.Serializer]]
+    always: ClassVar[tuple[str, ...]] = ("id", "updatedAt")
+
+
+class ChangedFieldsAnswerSchema(OpenApiSerializerExtension):
+    target_class = ChangedFieldsAnswer
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = copy.deepcopy(auto_schema._map_serializer(self.target.full, direction))
+        schema["properties"].setdefault(
+            "updatedAt", {"type": "string", "format": "date-time", "readOnly": True}
+        )
+        schema["required"] = list(self.target.always)
+        return schema
 
 
 class TechavenAutoSchema(StorefrontAutoSchema):

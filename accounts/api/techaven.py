@@ -26,7 +26,7 @@ def _otp_body(*extra: str) -> dict:
         "type": {"type": "string", "enum": [p.value for p in EmailOTP.Purpose]},
     }
     if "otp" in extra:
-        properties["otp"] = {"type": "string", "pattern": "^\\d{6}$"}
+        properties["otp"] = {"type": "string", "pattern": "^\\d{6}$", "maxLength": 6}
     return {
         "application/json": {
             "type": "object",
@@ -142,13 +142,19 @@ class LoginIn(serializers.Serializer):
 class VerifyOtpIn(serializers.Serializer):
     email = serializers.CharField(max_length=254)
     otp = serializers.RegexField(
-        r"^\d{6}$", error_messages={"invalid": "The OTP is a 6-digit code."}
+        r"^\d{6}$",
+        max_length=6,
+        error_messages={
+            "invalid": "The OTP is a 6-digit code.",
+            "max_length": "The OTP is a 6-digit code.",
+        },
     )
     type = serializers.ChoiceField(choices=EmailOTP.Purpose.choices)
 
 
 class ResendOtpIn(serializers.Serializer):
-    email = serializers.CharField(max_length=254)
+    # an address, as its schema says: the answer echoes it (`{"email": 0}` echoed "0")
+    email = serializers.EmailField(max_length=254)
     type = serializers.ChoiceField(choices=EmailOTP.Purpose.choices)
 
 

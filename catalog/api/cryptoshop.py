@@ -26,7 +26,9 @@ from core.ids import strip_prefix
 from core.money import Currency, Money, MoneyError, minor_to_decimal
 from storefronts.cryptoshop.auth import IsCryptoShopUser
 from storefronts.cryptoshop.base import CryptoShopView
+from storefronts.fields import BoundedListField, ItemsField
 from storefronts.pagination import paginate
+from storefronts.schema import ChangedFieldsAnswer
 
 CS = Storefront.CRYPTOSHOP
 PRODUCT_SORTS = {
@@ -210,8 +212,8 @@ class SellerFullSerializer(serializers.Serializer):
 
 
 class SpecSerializer(serializers.Serializer):
-    key = serializers.CharField(max_length=100)
-    value = serializers.CharField(max_length=500, allow_blank=True)
+    key = serializers.CharField(max_length=services.MAX_SPEC_KEY_LENGTH)
+    value = serializers.CharField(max_length=services.MAX_SPEC_VALUE_LENGTH, allow_blank=True)
 
 
 class ReviewSerializer(serializers.Serializer):
@@ -292,26 +294,37 @@ def specs_out(specs: Any) -> list[dict]:
     return []
 
 
+class ProductUpdatedSerializer(ChangedFieldsAnswer):
+    full = ProductWrittenSerializer
+
+
 class ProductInSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+    description = serializers.CharField(
+        required=False, allow_blank=True, max_length=services.PRODUCT_DESCRIPTION_MAX
+    )
     priceBtc = serializers.DecimalField(max_digits=16, decimal_places=8, min_value=Decimal(0))
     priceEur = serializers.DecimalField(
         max_digits=12, decimal_places=2, min_value=Decimal(0), required=False, allow_null=True
     )
     category = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    images = serializers.ListField(
+    images = BoundedListField(
         child=serializers.URLField(max_length=500), required=False, max_length=10
     )
-    tags = serializers.ListField(
-        child=serializers.CharField(max_length=50), required=False, max_length=20
+    tags = BoundedListField(
+        child=serializers.CharField(max_length=services.MAX_TAG_LENGTH),
+        required=False,
+        max_length=services.MAX_TAGS,
     )
     inStock = serializers.BooleanField(required=False)
     stockQuantity = serializers.IntegerField(min_value=0, max_value=10**9, required=False)
     deliveryTime = serializers.CharField(max_length=50, required=False, allow_blank=True)
     digitalProduct = serializers.BooleanField(required=False)
-    downloadUrl = serializers.URLField(required=False, allow_blank=True)
-    specifications = SpecSerializer(many=True, required=False)
+    downloadUrl = serializers.URLField(required=False, allow_blank=True, max_length=200)
+    # each entry whole, also in a PUT: DRF would hand `partial` down to a nested serializer
+    specifications = ItemsField(
+        SpecSerializer, max_length=services.MAX_SPECIFICATIONS, required=False
+    )
 
 
 FIELD_MAP = {
@@ -401,9 +414,15 @@ class SellerCreatedSerializer(SellerCardSerializer):
         return f"user_{shop.owner.uid}"
 
 
+class SellerUpdatedSerializer(ChangedFieldsAnswer):
+    full = SellerCreatedSerializer
+
+
 class SellerInSerializer(serializers.Serializer):
     storeName = serializers.CharField(max_length=150)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    description = serializers.CharField(
+        required=False, allow_blank=True, max_length=services.SHOP_DESCRIPTION_MAX
+    )
     category = serializers.CharField(required=False, allow_blank=True, max_length=100)
     responseTime = serializers.CharField(required=False, allow_blank=True, max_length=50)
 
@@ -553,7 +572,7 @@ class ProductView(CryptoShopView):
         product.view_count += 1
         return self.ok(ProductDetailSerializer(product, context={"request": request}).data)
 
-    @extend_schema(request=ProductInSerializer, responses={200: ProductWrittenSerializer})
+    @extend_schema(request=ProductInSerializer, responses={200: ProductUpdatedSerializer})
     def put(self, request, product_id: str):
         body = ProductInSerializer(data=self.payload, partial=True)
         body.is_valid(raise_exception=True)
@@ -672,7 +691,7 @@ class SellerView(CryptoShopView):
             raise not_found("Seller")
         return self.ok(SellerDetailSerializer(shop, context={"request": request}).data)
 
-    @extend_schema(request=SellerUpdateSerializer, responses={200: SellerCreatedSerializer})
+    @extend_schema(request=SellerUpdateSerializer, responses={200: SellerUpdatedSerializer})
     def put(self, request, seller_id: str):
         body = SellerUpdateSerializer(data=self.payload, partial=True)
         body.is_valid(raise_exception=True)

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.routers import SimpleRouter
 
 from catalog import services
 from catalog.models import Category, Product, ProductImage, Shop
 from core.errors import DomainError
+from storefronts.fields import JSONField
+from storefronts.parsers import FormParser, JSONParser, MultiPartParser
 from storefronts.seller.base import SellerViewMixin, seller_shops
 
 
@@ -22,6 +23,7 @@ def _domain_to_validation(exc: DomainError) -> ValidationError:
 class ShopSerializer(serializers.ModelSerializer):
     logo = serializers.ImageField(required=False, help_text="JPEG/PNG/WebP, up to 5 MB")
     cover_image = serializers.ImageField(required=False, help_text="JPEG/PNG/WebP, up to 5 MB")
+    business_hours = JSONField(required=False)
 
     class Meta:
         model = Shop
@@ -35,6 +37,7 @@ class ShopSerializer(serializers.ModelSerializer):
             "id", "uid", "storefront", "slug", "is_verified", "rating", "review_count",
             "product_count", "sales_count", "joined_at",
         ]  # fmt: skip
+        extra_kwargs = {"description": {"max_length": services.SHOP_DESCRIPTION_MAX}}
 
 
 class ShopViewSet(
@@ -74,6 +77,8 @@ class ProductSerializer(serializers.ModelSerializer):
         queryset=Category.objects.none(), allow_null=True, required=False
     )
     images = serializers.SerializerMethodField()
+    specifications = JSONField(required=False)
+    tags = JSONField(required=False)
 
     class Meta:
         model = Product
@@ -88,6 +93,7 @@ class ProductSerializer(serializers.ModelSerializer):
             "id", "uid", "storefront", "currency", "slug", "is_featured", "rating",
             "review_count", "view_count", "sales_count", "created_at", "updated_at",
         ]  # fmt: skip
+        extra_kwargs = {"description": {"max_length": services.PRODUCT_DESCRIPTION_MAX}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

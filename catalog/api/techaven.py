@@ -12,7 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission
 
 from accounts.models import Storefront
-from catalog import search, selectors, services
+from catalog import conf, search, selectors, services
 from catalog.api import schema_auth  # noqa: F401 - registers the auth schemes
 from catalog.api.common import (
     image_url,
@@ -26,6 +26,8 @@ from catalog.errors import not_found
 from catalog.models import Category, Product, Shop
 from catalog.pagecache import cached_page
 from core.ids import strip_prefix
+from core.images import base64_max_length
+from storefronts.fields import BoundedListField
 from storefronts.pagination import paginate
 from storefronts.techaven.base import TechavenView, pagination_block
 
@@ -263,8 +265,11 @@ class ReviewInSerializer(serializers.Serializer):
     rating = serializers.IntegerField(min_value=1, max_value=5)
     title = serializers.CharField(required=False, allow_blank=True, max_length=150, default="")
     comment = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
-    images = serializers.ListField(
-        child=serializers.CharField(), required=False, default=list, max_length=5
+    images = BoundedListField(
+        child=serializers.CharField(max_length=base64_max_length(conf.REVIEW_IMAGE_MAX_BYTES)),
+        required=False,
+        default=list,
+        max_length=conf.REVIEW_MAX_IMAGES,
     )
 
     def to_internal_value(self, data):

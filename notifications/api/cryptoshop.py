@@ -10,12 +10,13 @@ from core.ids import strip_prefix
 from notifications import selectors, services
 from notifications.mapping import WEBHOOK_EVENT_ALIASES, WEBHOOK_EVENTS
 from storefronts.cryptoshop.base import CryptoShopView
+from storefronts.fields import BoundedListField
 from storefronts.pagination import paginate
 
 
 class WebhookInSerializer(serializers.Serializer):
     url = serializers.URLField(max_length=2048)
-    events = serializers.ListField(
+    events = BoundedListField(
         child=serializers.ChoiceField(choices=[*WEBHOOK_EVENTS, *WEBHOOK_EVENT_ALIASES]),
         allow_empty=False,
         max_length=len(WEBHOOK_EVENTS) + len(WEBHOOK_EVENT_ALIASES),

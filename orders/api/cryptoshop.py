@@ -21,6 +21,7 @@ from orders.services.status import actor_for, order_status_change
 from orders.state import Status
 from orders.words import CRYPTOSHOP_FROM_WORD, CRYPTOSHOP_STATUS, CRYPTOSHOP_STATUS_WORDS
 from storefronts.cryptoshop.base import CryptoShopView
+from storefronts.fields import ItemsField
 from storefronts.pagination import paginate
 
 
@@ -207,7 +208,7 @@ class OrderLineIn(serializers.Serializer):
 
 
 class OrderCreateIn(serializers.Serializer):
-    items = OrderLineIn(many=True, allow_empty=False, max_length=50)
+    items = ItemsField(OrderLineIn, max_length=50, allow_empty=False)
 
 
 class OrderUpdateIn(serializers.Serializer):

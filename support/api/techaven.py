@@ -11,9 +11,11 @@ from rest_framework.permissions import AllowAny
 
 from accounts.models import Storefront
 from core.errors import NotFound
+from core.images import base64_max_length
+from storefronts.fields import BoundedListField
 from storefronts.pagination import paginate
 from storefronts.techaven.base import TechavenPaginationSerializer, TechavenView, pagination_block
-from support import selectors, services
+from support import conf, selectors, services
 from support.errors import SupportError
 from support.events import avatar_url
 from support.models import TicketStatus
@@ -153,8 +155,14 @@ class TicketCreateIn(serializers.Serializer):
     order_id = serializers.CharField(
         max_length=40, required=False, allow_blank=True, allow_null=True
     )
-    attachments = serializers.ListField(
-        child=serializers.CharField(trim_whitespace=False), required=False, allow_empty=True
+    # ceilings read at start; the services check the settings as they are at the time
+    attachments = BoundedListField(
+        child=serializers.CharField(
+            trim_whitespace=False, max_length=base64_max_length(conf.attachment_max_bytes())
+        ),
+        required=False,
+        allow_empty=True,
+        max_length=conf.max_attachments(),
     )
 
 

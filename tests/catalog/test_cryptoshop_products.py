@@ -220,6 +220,60 @@ def test_owner_updates_a_product_and_sees_what_changed(cs_seller):
     assert product.price_minor == 300_000 and product.stock_quantity == 0
 
 
+@pytest.mark.parametrize(
+    ("spec", "missing"), [({"key": "CPU"}, "value"), ({"value": "M2"}, "key"), ({}, "key")]
+)
+def test_a_partial_update_needs_each_specification_whole(cs_seller, spec, missing):
+    """PUT changes only the fields sent, but a specification sent is a whole one: DRF passes
+    `partial` down to nested serializers, and an entry without `value` answered 500."""
+    client, _, shop = cs_seller
+    product = CryptoShopProductFactory(shop=shop, specifications={"RAM": "8 GB"})
+    url = f"{CRYPTOSHOP}/products/product_{product.uid}"
+    response = client.put(url, {"specifications": [spec]}, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "VALIDATION_ERROR"
+    assert response.json()["details"][f"specifications.0.{missing}"] == ["This field is required."]
+    product.refresh_from_db()
+    assert product.specifications == {"RAM": "8 GB"}
+    whole = client.put(url, {"specifications": [{"key": "CPU", "value": "M2"}]}, format="json")
+    assert whole.status_code == 200
+    assert whole.json()["data"]["specifications"] == [{"key": "CPU", "value": "M2"}]
+
+
+@pytest.mark.parametrize(
+    ("change", "details"),
+    [
+        (
+            {"specifications": [{"key": f"k{n}", "value": "v" * 200} for n in range(40_000)]},
+            {"specifications": ["Ensure this field has no more than 50 elements."]},
+        ),
+        (
+            {"images": ["not a url"] * 10_000},
+            {"images": ["Ensure this field has no more than 10 elements."]},
+        ),
+        ({"tags": [None] * 10_000}, {"tags": ["Ensure this field has no more than 20 elements."]}),
+        (
+            {"downloadUrl": "https://example.com/" + "d" * 200},
+            {"downloadUrl": ["Ensure this field has no more than 200 characters."]},
+        ),
+    ],
+)
+def test_lists_are_counted_before_their_entries_and_strings_are_capped(cs_seller, change, details):
+    """40,000 specifications (9 MB) were stored; 10,000 bad images answered 10,000 errors."""
+    client, _, shop = cs_seller
+    product = CryptoShopProductFactory(shop=shop, specifications={"RAM": "8 GB"})
+    url = f"{CRYPTOSHOP}/products/product_{product.uid}"
+    updated = client.put(url, change, format="json")
+    assert updated.status_code == 400
+    assert updated.json()["details"] == details
+    created = client.post(f"{CRYPTOSHOP}/products", {**NEW_PRODUCT, **change}, format="json")
+    assert created.status_code == 400
+    assert created.json()["details"] == details
+    product.refresh_from_db()
+    assert product.specifications == {"RAM": "8 GB"}
+    assert Product.objects.count() == 1
+
+
 def test_another_sellers_product_is_refused_and_unchanged(cs_seller):
     client, _, _ = cs_seller
     other = CryptoShopProductFactory(name="theirs", price_minor=1000)

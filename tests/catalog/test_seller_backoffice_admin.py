@@ -284,6 +284,48 @@ def test_specifications_and_tags_keep_the_documented_shape(seller, api, change, 
 
 
 @pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"specifications": {f"k{n}": "v" for n in range(51)}}, "specifications"),
+        ({"specifications": {"k" * 101: "v"}}, "specifications"),
+        ({"specifications": {"ram": "v" * 501}}, "specifications"),
+        ({"tags": ["t"] * 10_000}, "tags"),
+        ({"description": "d" * 10_001}, "description"),
+    ],
+)
+def test_back_office_product_fields_are_capped(seller, change, field):
+    client, _, shop = seller
+    product = ProductFactory(shop=shop, specifications={"ram": "8GB"})
+    response = client.patch(f"{SELLER}/products/{product.pk}/", change, format="json")
+    assert response.status_code == 400 and field in response.json()
+    product.refresh_from_db()
+    assert product.specifications == {"ram": "8GB"}
+
+
+@pytest.mark.parametrize(
+    "specifications",
+    ['{"ram": "8\\u0000GB"}', '{"a":' * 1000 + "1" + "}" * 1000],
+)
+def test_back_office_json_sent_as_a_form_field_is_checked_like_a_json_body(seller, specifications):
+    """A multipart form carries JSON fields as text, which DRF parses on its own: a NUL
+    there reached PostgreSQL, and deep nesting ran out of stack (500)."""
+    client, _, shop = seller
+    product = ProductFactory(shop=shop, specifications={"ram": "8GB"})
+    response = client.patch(
+        f"{SELLER}/products/{product.pk}/", {"specifications": specifications}, format="multipart"
+    )
+    assert response.status_code == 400
+    product.refresh_from_db()
+    assert product.specifications == {"ram": "8GB"}
+
+
+def test_back_office_shop_description_is_capped(seller):
+    client, _, shop = seller
+    response = client.patch(f"{SELLER}/shop/{shop.pk}/", {"description": "d" * 5001}, format="json")
+    assert response.status_code == 400 and "description" in response.json()
+
+
+@pytest.mark.parametrize(
     "hours",
     [
         ["08:00 - 17:00"],

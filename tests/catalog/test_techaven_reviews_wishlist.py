@@ -102,6 +102,16 @@ def test_bad_review_is_400_and_changes_nothing(th_api, body):
     assert product.review_count == 0
 
 
+def test_review_images_are_counted_before_they_are_read(th_api):
+    product = ProductFactory()
+    body = {"rating": 5, "images": [""] * 10_000}
+    response = th_api.post(f"{TECHAVEN}/products/{product.pk}/reviews", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "images": ["Ensure this field has no more than 5 elements."]
+    }
+
+
 def test_review_image_over_5mb_is_refused(th_api, settings):
     import catalog.conf
 

@@ -64,7 +64,8 @@ class Server:
 
 
 @contextmanager
-def uvicorn_server(database_url: str) -> Iterator[Server]:
+def uvicorn_server(database_url: str, extra_env: dict[str, str] | None = None) -> Iterator[Server]:
+    """A uvicorn on a free port; `extra_env` sets more settings for this server only."""
     port = free_port()
     log = Path(tempfile.mkstemp(prefix="duka-uvicorn-", suffix=".log")[1])
     with log.open("wb") as out:
@@ -82,7 +83,7 @@ def uvicorn_server(database_url: str) -> Iterator[Server]:
                 "warning",
             ],
             cwd=BASE_DIR,
-            env=server_env(database_url),
+            env={**server_env(database_url), **(extra_env or {})},
             stdout=out,
             stderr=subprocess.STDOUT,
         )

@@ -93,6 +93,14 @@ def test_bad_input_is_a_validation_error_and_creates_nothing(
     assert WebhookEndpoint.objects.count() == 0
 
 
+def test_events_are_counted_before_they_are_read(api, cs_account, allow_private):
+    response = _auth(api, cs_account).post(URL, _body(events=["no.such.event"] * 10_000))
+    assert response.status_code == 400
+    assert response.json()["details"] == {
+        "events": ["Ensure this field has no more than 12 elements."]
+    }
+
+
 @pytest.mark.parametrize(
     "url",
     [
