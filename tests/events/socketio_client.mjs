@@ -99,6 +99,8 @@ await call("POST", "/webhooks", accessToken, {
 
 const socket = io(base, { auth: { accessToken }, reconnection: false });
 socket.on("connect_error", (error) => fail(`connect_error: ${error.message}`));
+const escrowUpdates = [];
+socket.on("escrow:updated", (data) => escrowUpdates.push(data));
 const updates = [];
 const paid = new Promise((resolve) =>
   socket.on("order:updated", (data) => {
@@ -108,13 +110,35 @@ const paid = new Promise((resolve) =>
 );
 await new Promise((resolve) => socket.on("connect", resolve));
 
-// 5. the buyer orders and pays over HTTP; each change arrives over Socket.IO
+// 5. the buyer funds the wallet (a sandbox-chain deposit, two blocks), orders, and pays as
+// the document's purchase flow does, by the order's escrow; each change arrives over Socket.IO
+const wallet = await call("POST", "/wallet", accessToken);
+async function sandbox(path, body) {
+  const response = await fetch(`${base}/pay/sandbox/btc/${path}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (response.status !== 201) fail(`sandbox ${path}: ${response.status} ${await response.text()}`);
+}
+await sandbox("deposits", { address: wallet.depositAddress, amount_btc: "0.01" });
+await sandbox("blocks", { count: 2 });
 const order = await call("POST", "/orders", accessToken, {
   items: [{ productId: product.id, quantity: 1 }],
 });
-const paymentHash = "tx123456789";
-await call("PUT", `/orders/${order.id}`, accessToken, { status: "PAID", paymentHash });
+const escrow = await call("POST", "/escrow", accessToken, {
+  orderId: order.id,
+  releaseCode: crypto.randomBytes(8).toString("hex"),
+});
+if (escrow.status !== "FUNDED") fail(`escrow: ${JSON.stringify(escrow)}`);
 await paid;
+const { paymentHash } = await call("GET", `/orders/${order.id}`, accessToken);
+if (!escrowUpdates.some((e) => e.escrowId === escrow.id && e.status === "FUNDED")) {
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  if (!escrowUpdates.some((e) => e.escrowId === escrow.id && e.status === "FUNDED")) {
+    fail(`escrow:updated payloads: ${JSON.stringify(escrowUpdates)}`);
+  }
+}
 const expectedUpdates = [
   { orderId: order.id, status: "PENDING", message: "Your order has been placed" },
   { orderId: order.id, status: "PAID", message: "Your payment has been received" },
@@ -156,5 +180,7 @@ if (
   fail(`webhook payload: ${hook.raw}\norder: ${JSON.stringify(now)}`);
 }
 socket.close();
-console.log("OK socket.io-client received order:updated; webhook signature and Order verified");
+console.log(
+  "OK socket.io-client received order:updated and escrow:updated; webhook signature and Order verified",
+);
 process.exit(0);
