@@ -38,6 +38,8 @@ from accounts.factories import (
     TechavenUserFactory,
 )
 from accounts.services.cryptoshop_auth import cryptoshop_user_register
+from accounts.services.sessions import techaven_session_start
+from accounts.tokens import token_hash
 from catalog.factories import (
     CategoryFactory,
     CryptoShopProductFactory,
@@ -175,14 +177,31 @@ def make_owner(storefront: str) -> Owner:
     return Owner(shop.owner, token_client(shop.owner))
 
 
+def staff_client(storefront: str) -> APIClient:
+    """A staff account signed in to the admin (a session), holding besides the storefront's
+    credential as if one had been issued to it: a Techaven JWT of a real device session, or a
+    CryptoShop access token. Neither may open a storefront API (staff belong to neither); the
+    back office sees a signed-in user without a shop."""
+    staff = StaffUserFactory()
+    if storefront == "techaven":
+        client = bearer(techaven_session_start(user=staff).access_token)
+    elif storefront == "cryptoshop":
+        token = f"cs_staff_{staff.pk}_authorization-matrix"
+        staff.access_token_hash = token_hash(token)
+        staff.save(update_fields=["access_token_hash"])
+        client = bearer(token)
+    else:
+        client = APIClient()
+    client.force_login(staff)
+    return client
+
+
 def make_actor(storefront: str, actor: str) -> APIClient:
     """A client for each actor but the owner, made after the object."""
     if actor == "anonymous":
         return APIClient()
     if actor == "staff":
-        client = APIClient()
-        client.force_login(StaffUserFactory())
-        return client
+        return staff_client(storefront)
     if storefront == "techaven":
         return {
             "other_user": lambda: techaven_client(TechavenUserFactory()),
@@ -424,13 +443,14 @@ def _statuses(owner, other_user, other_storefront, anonymous, other_seller, staf
 
 
 # Private objects of a storefront user: another user's is 404 like an unknown id; a token of
-# the other storefront, no token, and a staff session (staff belong to no storefront) are 401.
+# the other storefront, no token, and staff (who belong to no storefront) are 401.
 def private(ok: int) -> dict:
     return _statuses(ok, 404, 401, 401, 404, 401)
 
 
-# Public catalog and help reads: anyone, but a token of the other storefront is refused (401).
-PUBLIC = _statuses(200, 200, 401, 200, 200, 200)
+# Public catalog reads: anyone without a token, but a token the storefront did not issue to one
+# of its users (the other storefront's, staff's) is refused (401, BRIEF decision 1).
+PUBLIC = _statuses(200, 200, 401, 200, 200, 401)
 # CryptoShop product and seller writes: the owning seller's only, others 403 (decisions.md).
 OWNING_SELLER = _statuses(200, 403, 401, 401, 403, 401)
 
@@ -514,13 +534,18 @@ def test_every_id_route_has_a_matrix_row():
     served = id_routes()
     missing = sorted(served - MATRIX.keys())
     stale = sorted(MATRIX.keys() - served)
-    assert not missing, (
-        "Endpoints taking an object id without a row in MATRIX (decide who may reach them): "
-        + ", ".join(f"{method} {route}" for route, method in missing)
-    )
-    assert not stale, "MATRIX rows for routes no longer served: " + ", ".join(
-        f"{method} {route}" for route, method in stale
-    )
+    problems = []
+    if missing:
+        problems.append(
+            "endpoints taking an object id without a row in MATRIX (decide who may reach "
+            "them): " + ", ".join(f"{method} {route}" for route, method in missing)
+        )
+    if stale:
+        problems.append(
+            "MATRIX rows for routes no longer served: "
+            + ", ".join(f"{method} {route}" for route, method in stale)
+        )
+    assert not problems, "; ".join(problems)
 
 
 def _storefront(route: str) -> str:
