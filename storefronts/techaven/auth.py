@@ -50,7 +50,15 @@ class TechavenJWTAuthentication(JWTAuthentication):
         user = session.user if session else None
         # simplejwt >= 5.4 writes the user id claim as a string
         claimed = str(token.get("user_id"))
-        if user is None or str(user.pk) != claimed or not user.is_active or user.is_deleted:
+        # the session's storefront is not enough: staff and CryptoShop accounts belong to
+        # no Techaven session, however one came to exist (BRIEF decision 1)
+        if (
+            user is None
+            or str(user.pk) != claimed
+            or user.storefront != Storefront.TECHAVEN
+            or not user.is_active
+            or user.is_deleted
+        ):
             raise exceptions.AuthenticationFailed("Invalid or expired token", code="INVALID_TOKEN")
         if user.is_suspended:
             raise AccountSuspended()
