@@ -84,7 +84,8 @@ def _route_key(route: str) -> str:
 def _methods(callback) -> set[str]:
     actions = getattr(callback, "actions", None)
     if actions:  # a DRF viewset: the router's mapping is what is served
-        return {method.upper() for method in actions}
+        # (DRF adds `head` to that mapping at the first request it serves: not a route)
+        return {method.upper() for method in actions if method not in ("options", "head")}
     view = callback.view_class
     return {
         method.upper()
