@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "axes",
     "core",
     "storefronts",
     "accounts",
@@ -77,6 +78,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # last, as its docs ask: turns a sign-in refused for a lockout into the lockout page
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -251,6 +254,31 @@ PASSWORD_HASHERS = env.list(
 AUTH_PASSWORD_VALIDATORS: list[dict] = []  # the storefront contracts set the rules (min 6 chars)
 LOGIN_URL = "/admin/login/"
 
+# Failed sign-ins at the password forms (admin, seller back office) lock out (security
+# finding 3; accounts/lockout.py). The storefront APIs do not sign in through
+# authenticate() and keep their own rate limits.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked caller before any check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "accounts.lockout.LoginLockoutHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
+# failures within the cool-off that lock each group (a username from one address, one
+# address, one username); axes counts on the first's scale
+LOGIN_FAILURE_LIMITS = {
+    "username+ip_address": env.int("LOGIN_FAILURE_LIMIT", default=5),
+    "ip_address": env.int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=20),
+    "username": env.int("LOGIN_FAILURE_LIMIT_PER_ACCOUNT", default=25),
+}
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMITS["username+ip_address"]
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# a success does not wipe the failures: one known password would reset an address's count
+AXES_RESET_ON_SUCCESS = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# what the attempt records never show staff (the password is always masked)
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken", "access_token"]
+
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(hours=1),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=30),
@@ -345,7 +373,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "axes.apps": {"level": "WARNING"},  # not its version on every manage.py command
+    },
 }
 
 if not DEBUG:
