@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from core.timefmt import API_DATETIME_FORMAT
@@ -52,6 +53,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "csp",
+    "axes",
     "core",
     "storefronts",
     "accounts",
@@ -68,6 +71,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # on every answer, static files and redirects included
     # before anything reads the database: PostgreSQL stores no NUL in text
     "storefronts.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -79,6 +83,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # last, as its docs ask: turns a sign-in refused for a lockout into the lockout page
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -253,6 +259,31 @@ PASSWORD_HASHERS = env.list(
 AUTH_PASSWORD_VALIDATORS: list[dict] = []  # the storefront contracts set the rules (min 6 chars)
 LOGIN_URL = "/admin/login/"
 
+# Failed sign-ins at the password forms (admin, seller back office) lock out (security
+# finding 3; accounts/lockout.py). The storefront APIs do not sign in through
+# authenticate() and keep their own rate limits.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked caller before any check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "accounts.lockout.LoginLockoutHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
+# failures within the cool-off that lock each group (a username from one address, one
+# address, one username); axes counts on the first's scale
+LOGIN_FAILURE_LIMITS = {
+    "username+ip_address": env.int("LOGIN_FAILURE_LIMIT", default=5),
+    "ip_address": env.int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=20),
+    "username": env.int("LOGIN_FAILURE_LIMIT_PER_ACCOUNT", default=25),
+}
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMITS["username+ip_address"]
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# a success does not wipe the failures: one known password would reset an address's count
+AXES_RESET_ON_SUCCESS = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# what the attempt records never show staff (the password is always masked)
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken", "access_token"]
+
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(hours=1),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=30),
@@ -342,15 +373,86 @@ TIME_ZONE = "UTC"
 USE_I18N = False
 USE_TZ = True
 
+# uvicorn configures its own loggers before it imports the application, so this, applied
+# when Django starts, comes after it and owns them: uvicorn's handlers and formats, plus
+# the filter that keeps `?access_token=` values out of every line (security finding 12).
+# Their levels are left to uvicorn (`--log-level`).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact_credentials": {"()": "config.logfilters.RedactCredentials"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "uvicorn": {"()": "uvicorn.logging.DefaultFormatter", "fmt": "%(levelprefix)s %(message)s"},
+        "uvicorn_access": {
+            "()": "uvicorn.logging.AccessFormatter",
+            "fmt": '%(levelprefix)s %(client_addr)s - "%(request_line)s" %(status_code)s',
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_credentials"],
+        },
+        "uvicorn": {
+            "class": "logging.StreamHandler",
+            "formatter": "uvicorn",
+            "stream": "ext://sys.stderr",
+            "filters": ["redact_credentials"],
+        },
+        "uvicorn_access": {
+            "class": "logging.StreamHandler",
+            "formatter": "uvicorn_access",
+            "stream": "ext://sys.stdout",
+            "filters": ["redact_credentials"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "axes.apps": {"level": "WARNING"},  # not its version on every manage.py command
+        "uvicorn": {"handlers": ["uvicorn"], "propagate": False},
+        "uvicorn.access": {"handlers": ["uvicorn_access"], "propagate": False},
+    },
 }
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+
+# --- Transport and headers (security finding 12) --------------------------------------
+# Behind a proxy that ends TLS, Django learns that a request came over HTTPS only from the
+# header the proxy sets. Believed only when switched on: any client can send it, so the
+# proxy must overwrite it and nothing may reach Duka around the proxy. (`make serve` with
+# FORWARDED_ALLOW_IPS has uvicorn take the scheme from the named proxies only instead.)
+TLS_PROXY = env.bool("TLS_PROXY", default=False)
+if TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Never in development: a browser that once saw HSTS for localhost keeps refusing plain
+# http there for a year, and a redirect to https has nothing to answer it.
+SECURE_SSL_REDIRECT = not DEBUG and env.bool("SECURE_SSL_REDIRECT", default=TLS_PROXY)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # probes speak plain http inside
+SECURE_HSTS_SECONDS = 0 if DEBUG else env.int("SECURE_HSTS_SECONDS", default=31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+
+# One Content-Security-Policy on every answer (django-csp; Django 5.2 has none of its own):
+# scripts, styles, fonts and requests from Duka itself and nothing inline, so injected
+# markup cannot run. The admin, the sandbox payment pages and Swagger UI
+# (SpectacularSwaggerSplitView: its start-up script is a file too) need nothing more;
+# `data:` images are Swagger UI's icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}

@@ -13,7 +13,7 @@ from django.urls import path
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import serializers
 
 ERRORS = {
@@ -178,7 +178,12 @@ def schema_urls(storefront: str) -> list:
     # the urlconf goes in its own parameter: drf-spectacular refuses SERVE_URLCONF in
     # custom_settings (the schema pages answered 500)
     schema_view = SpectacularAPIView.as_view(urlconf=urlconf, custom_settings=conf)
+    # Swagger UI with nothing inline, for the Content-Security-Policy: the split view serves
+    # its start-up script at `?script` instead of inside the page
+    docs_view = SpectacularSwaggerSplitView.as_view(
+        url="../schema/", template_name="storefronts/swagger_ui.html"
+    )
     return [
         path("schema/", schema_view, name=f"{storefront}-schema"),
-        path("docs/", SpectacularSwaggerView.as_view(url="../schema/"), name=f"{storefront}-docs"),
+        path("docs/", docs_view, name=f"{storefront}-docs"),
     ]

@@ -1,5 +1,10 @@
 """Seller back office conventions: DRF browsable API, session login or token, own shop only."""
 
+from base64 import b64encode
+from hashlib import sha256
+
+from csp.constants import UNSAFE_HASHES, UNSAFE_INLINE
+from csp.decorators import csp_update
 from rest_framework.authentication import (
     BaseAuthentication,
     SessionAuthentication,
@@ -14,6 +19,20 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from catalog.models import Shop
 from storefronts.cryptoshop.auth import CryptoShopTokenAuthentication, TwoFactorRequired
 from storefronts.techaven.auth import TechavenJWTAuthentication
+
+# DRF's browsable API, which the back office is, lays its pages out with style attributes
+# and a <style> block (code highlighting), and logs out through one inline onclick: its
+# pages add inline styles, and that one handler by its hash, to the site's
+# Content-Security-Policy (settings.CONTENT_SECURITY_POLICY). Scripts stay Duka's files.
+_LOGOUT_ONCLICK = b'document.getElementById("logoutForm").submit()'
+BROWSABLE_API_CSP = {
+    "style-src": [UNSAFE_INLINE],
+    "script-src": [
+        UNSAFE_HASHES,
+        f"'sha256-{b64encode(sha256(_LOGOUT_ONCLICK).digest()).decode()}'",
+    ],
+}
+browsable_api_csp = csp_update(BROWSABLE_API_CSP)
 
 
 class SellerPagination(PageNumberPagination):
@@ -69,6 +88,10 @@ class SellerViewMixin:
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
     pagination_class = SellerPagination
     schema = None  # the back office is browsable, not part of a storefront contract
+
+    @classmethod
+    def as_view(cls, *args, **kwargs):
+        return browsable_api_csp(super().as_view(*args, **kwargs))
 
     def get_shop(self) -> Shop:
         shop = seller_shops(self.request.user).order_by("pk").first()
