@@ -110,10 +110,7 @@ def password_change(
     password_check_rules(new_password)
     user.set_password(new_password)
     user.save(update_fields=["password", "updated_at"])
-    others = LoginSession.objects.filter(user=user, revoked_at__isnull=True)
-    if keep_session is not None:
-        others = others.exclude(pk=keep_session.pk)
-    others.update(revoked_at=timezone.now())
+    sessions_revoke_all(user=user, keep=keep_session)
     PasswordResetToken.objects.filter(user=user, used_at__isnull=True).update(
         used_at=timezone.now()
     )
