@@ -57,8 +57,15 @@ def realtime_max_connections() -> int:
 
 
 def realtime_auth_grace_seconds() -> int:
-    """A Socket.IO connection that has not authenticated by then is closed."""
+    """A socket (Socket.IO, its Engine.IO transport, or /ws/) that has not authenticated
+    by then is closed."""
     return _int("REALTIME_AUTH_GRACE_SECONDS", 30)
+
+
+def realtime_session_recheck_seconds() -> int:
+    """How often a signed-in socket checks that its session still holds (the net under the
+    revoke message)."""
+    return max(_int("REALTIME_SESSION_RECHECK_SECONDS", 30), 1)
 
 
 def push_sender() -> str:

@@ -5,17 +5,25 @@ the Channels group `events.user.<id>`. With `REDIS_URL` both go through Redis (t
 Socket.IO Redis manager's pub/sub channel and the Channels Redis layer), so the relay
 running in a Celery worker or another server process reaches sockets anywhere. Without
 Redis (the embedded default) they are in-process, which is all a single process needs.
+
+A socket lives no longer than the session it signed in with (issue 12, finding 6): every
+authenticated socket, of either transport, also listens on its user's Channels group
+`realtime.revoke.<id>`, and `sockets_revoke` (after the revoking transaction commits)
+sends there the sessions that ended; the process holding the socket closes it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.cache import cache
+from django.db import transaction
 
 from notifications import conf
 
@@ -28,6 +36,14 @@ def socketio_room(user_id: int) -> str:
 
 def channels_group(user_id: int) -> str:
     return f"events.user.{user_id}"
+
+
+def revoke_group(user_id: int) -> str:
+    """The Channels group every signed-in socket of the user listens on for revocations."""
+    return f"realtime.revoke.{user_id}"
+
+
+REVOKE_MESSAGE = "session.revoked"  # the Channels message type (`session_revoked` handler)
 
 
 @functools.cache
@@ -92,3 +108,31 @@ def connection_slot_release(user_id: int) -> None:
             cache.set(key, 0, _SLOT_TTL)
     except ValueError:
         pass
+
+
+# --- revocation ------------------------------------------------------------------------
+def sockets_revoke(*, user_id: int, session_uids: Iterable[str] | None = None) -> None:
+    """Close the user's sockets signed in with these sessions, or, with None, make every
+    socket of the user check its credential again (suspension, deletion, 2FA turned on,
+    "every session" revocations), once the current transaction commits.
+
+    Sent after commit so that a revocation rolled back closes nothing. A message lost on
+    the way (Redis down) is not retried: each socket re-checks its session periodically
+    (`REALTIME_SESSION_RECHECK_SECONDS`), which closes it a little later.
+    """
+    sessions = None if session_uids is None else list(session_uids)
+
+    def revoke_message_send() -> None:
+        layer = get_channel_layer()
+        if layer is not None:
+            message = {"type": REVOKE_MESSAGE, "sessions": sessions}
+            async_to_sync(_group_send_bounded)(layer, revoke_group(user_id), message)
+
+    transaction.on_commit(revoke_message_send, robust=True)
+
+
+_REVOKE_SEND_TIMEOUT = 2.0  # seconds; a Redis that hangs must not hang a logout
+
+
+async def _group_send_bounded(layer, group: str, message: dict[str, Any]) -> None:
+    await asyncio.wait_for(layer.group_send(group, message), timeout=_REVOKE_SEND_TIMEOUT)

@@ -24,6 +24,7 @@ from accounts.models import LoginSession, Storefront, User
 from accounts.services.sessions import cryptoshop_session_start, session_revoke
 from accounts.tokens import new_access_token, token_hash
 from core.errors import ErrorKind
+from notifications.realtime import sockets_revoke
 
 TOTP_DEVICE_NAME = "CryptoShop"
 BACKUP_DEVICE_NAME = "CryptoShop backup codes"
@@ -274,6 +275,9 @@ def _verify_in_transaction(
         matched.save(update_fields=["confirmed"])
         TOTPDevice.objects.filter(user=user).exclude(pk=matched.pk).delete()
         backup_codes = _new_backup_codes(user)
+        if not user.two_factor_enabled:
+            # the bare access token stops opening the storefront, its sockets included
+            sockets_revoke(user_id=user.pk)
         user.two_factor_enabled = True
     if remember is not None:
         user.remember_next_session = remember

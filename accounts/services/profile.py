@@ -15,7 +15,7 @@ from accounts.models import EmailOTP, LoginSession, PasswordResetToken, User
 from accounts.phones import normalise_mobile
 from accounts.services.sessions import sessions_revoke_all
 from accounts.services.techaven_auth import password_check_rules
-from core.images import clean_image
+from core.images import avatar_max_pixels, clean_image
 
 UNSET = object()
 
@@ -78,7 +78,11 @@ def profile_update(*, user: User, changes: ProfileChanges) -> User:
 def profile_avatar_set(*, user: User, data: bytes) -> User:
     """Store a new avatar (checked by content, re-encoded without metadata); drop the old one."""
     image = clean_image(
-        data, max_bytes=settings.AVATAR_MAX_BYTES, field="avatar", name_prefix=f"{user.uid}_"
+        data,
+        max_bytes=settings.AVATAR_MAX_BYTES,
+        max_pixels=avatar_max_pixels(),
+        field="avatar",
+        name_prefix=f"{user.uid}_",
     )
     user = user_lock(user.pk)
     old = user.avatar.name if user.avatar else ""
@@ -110,10 +114,7 @@ def password_change(
     password_check_rules(new_password)
     user.set_password(new_password)
     user.save(update_fields=["password", "updated_at"])
-    others = LoginSession.objects.filter(user=user, revoked_at__isnull=True)
-    if keep_session is not None:
-        others = others.exclude(pk=keep_session.pk)
-    others.update(revoked_at=timezone.now())
+    sessions_revoke_all(user=user, keep=keep_session)
     PasswordResetToken.objects.filter(user=user, used_at__isnull=True).update(
         used_at=timezone.now()
     )

@@ -3,6 +3,8 @@
 Techaven: a session per device; every JWT carries the session uid (`sid`) and the
 storefront (`sf`), so revoking the session kills its access and refresh tokens.
 CryptoShop: the session token handed out after the second factor.
+Revoking also closes the sockets signed in with the session, once the revocation commits
+(`notifications.realtime.sockets_revoke`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import LoginSession, Storefront, User
 from accounts.tokens import SESSION_TOKEN_PREFIX, new_secret, token_hash
+from notifications.realtime import sockets_revoke
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,13 +76,19 @@ def cryptoshop_session_start(*, user: User, remember: bool) -> str:
 
 
 def session_revoke(*, session: LoginSession) -> None:
+    """End one session (logout, refresh-token reuse) and, after commit, its sockets."""
     LoginSession.objects.filter(pk=session.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+    sockets_revoke(user_id=session.user_id, session_uids=[session.uid])
 
 
-def sessions_revoke_all(*, user: User) -> int:
-    """Sign the user out everywhere (password change, deletion, suspension)."""
-    return LoginSession.objects.filter(user=user, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+def sessions_revoke_all(*, user: User, keep: LoginSession | None = None) -> int:
+    """Sign the user out everywhere but `keep` (password change or reset, deletion,
+    suspension); after commit every socket of the user checks its credential again."""
+    live = LoginSession.objects.filter(user=user, revoked_at__isnull=True)
+    if keep is not None:
+        live = live.exclude(pk=keep.pk)
+    revoked = live.update(revoked_at=timezone.now())
+    sockets_revoke(user_id=user.pk)
+    return revoked

@@ -5,24 +5,37 @@ is scoped to the signed-in owner's shops: another shop's objects answer 404."""
 from __future__ import annotations
 
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.routers import SimpleRouter
 
 from catalog import services
 from catalog.models import Category, Product, ProductImage, Shop
-from core.errors import DomainError
+from core.errors import DomainError, ErrorKind
 from storefronts.fields import JSONField
 from storefronts.parsers import FormParser, JSONParser, MultiPartParser
 from storefronts.seller.base import SellerViewMixin, seller_shops
 
 
-def _domain_to_validation(exc: DomainError) -> ValidationError:
+class ServiceBusy(APIException):
+    status_code = 503
+    default_code = "service_unavailable"
+
+
+def _domain_to_validation(exc: DomainError) -> APIException:
+    """A refusal of the input is a 400 on its field; a decoder too busy stays a 503."""
+    if exc.kind == ErrorKind.UNAVAILABLE:
+        busy = ServiceBusy(exc.message, code=exc.code)
+        busy.wait = exc.retry_after  # DRF's handler sends it as Retry-After
+        return busy
     return ValidationError({exc.field or "non_field_errors": [exc.message]})
 
 
+IMAGE_HELP = "JPEG/PNG/WebP, up to 5 MB and 36 megapixels"
+
+
 class ShopSerializer(serializers.ModelSerializer):
-    logo = serializers.ImageField(required=False, help_text="JPEG/PNG/WebP, up to 5 MB")
-    cover_image = serializers.ImageField(required=False, help_text="JPEG/PNG/WebP, up to 5 MB")
+    logo = serializers.ImageField(required=False, help_text=IMAGE_HELP)
+    cover_image = serializers.ImageField(required=False, help_text=IMAGE_HELP)
     business_hours = JSONField(required=False)
 
     class Meta:
@@ -48,8 +61,8 @@ class ShopViewSet(
     viewsets.GenericViewSet,
 ):
     """Your shop's public profile, its logo and cover image (multipart, JPEG/PNG/WebP,
-    checked by content, up to 5 MB). Verification, ratings and counters are not yours to
-    set."""
+    checked by content, up to 5 MB and 36 megapixels). Verification, ratings and counters
+    are not yours to set."""
 
     serializer_class = ShopSerializer
 
@@ -178,7 +191,7 @@ class ProductImageViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Upload images (multipart, JPEG/PNG/WebP, checked by content, up to 5 MB)."""
+    """Upload images (multipart, JPEG/PNG/WebP, checked by content, up to 5 MB and 36 MP)."""
 
     serializer_class = ProductImageSerializer
     parser_classes = [MultiPartParser, FormParser]

@@ -1,5 +1,5 @@
 """Fixtures of the events tests: users with tokens, a local webhook receiver, a fake FCM
-server and real uvicorn servers (see `servers.py`)."""
+server and real uvicorn servers (see `servers.py`) sharing the tests' database."""
 
 from __future__ import annotations
 
@@ -12,12 +12,15 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.conf import settings
+from django.db import connection
 
 from accounts.factories import TechavenUserFactory
 from accounts.services.cryptoshop_auth import cryptoshop_user_register
 from accounts.services.sessions import techaven_session_start
 from notifications import realtime
 from tests.conftest import CRYPTOSHOP
+from tests.events.servers import migrated_sqlite_file, uvicorn_server
 
 
 @dataclass
@@ -172,3 +175,25 @@ def fake_fcm(settings) -> Iterator[LocalServer]:
         settings.FCM_BEARER_TOKEN = "test-bearer"
         settings.FCM_BASE_URL = state.url
         yield state
+
+
+@pytest.fixture(scope="session")
+def _sqlite_file() -> str:
+    return migrated_sqlite_file()
+
+
+@pytest.fixture(scope="module")
+def database_url(request, django_db_setup) -> str:
+    """The database the servers share with the tests (the test database on PostgreSQL)."""
+    if not settings.USES_POSTGRES:
+        return request.getfixturevalue("_sqlite_file")
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture(scope="module")
+def server(database_url):
+    """A real uvicorn server for the module; each test's own users are flushed after it."""
+    with uvicorn_server(database_url) as running:
+        yield running

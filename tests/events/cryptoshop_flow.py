@@ -9,14 +9,42 @@ from dataclasses import dataclass
 
 import httpx
 
+from tests.cryptoshop.conftest import totp_code
+
 API = "/cryptoshop/api"
 
 
 def register(base: str) -> str:
     """A new anonymous account (`POST /auth/register`); its access token."""
+    return register_account(base)[1]
+
+
+def register_account(base: str) -> tuple[str, str]:
+    """A new anonymous account (`POST /auth/register`); its id (`user_<uid>`) and access token."""
     response = httpx.post(f"{base}{API}/auth/register", json={}, timeout=10)
     assert response.status_code == 201, response.text
-    return response.json()["data"]["accessToken"]
+    data = response.json()["data"]
+    return data["id"], data["accessToken"]
+
+
+def two_factor_sessions(base: str, token: str, count: int = 1) -> list[str]:
+    """Turn 2FA on (`/auth/2fa/setup`, `/auth/2fa/verify` with a TOTP code) and open `count`
+    sessions (the first verify's, then one per backup code); their session tokens."""
+    secret = call(base, "POST", "/auth/2fa/setup", token)["secret"]
+    first = call(base, "POST", "/auth/2fa/verify", token, {"token": totp_code(secret)})
+    sessions = [first["sessionToken"]]
+    for code in first["backupCodes"][: count - 1]:
+        again = call(base, "POST", "/auth/2fa/verify", token, {"token": code})
+        sessions.append(again["sessionToken"])
+    return sessions
+
+
+def logout(base: str, token: str) -> None:
+    """`POST /auth/logout` with `token` as the Bearer."""
+    response = httpx.post(
+        f"{base}{API}/auth/logout", headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
+    assert response.status_code == 200, response.text
 
 
 def call(base: str, method: str, path: str, token: str, body: dict | None = None) -> dict:

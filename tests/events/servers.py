@@ -25,7 +25,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def server_env(database_url: str) -> dict[str, str]:
+def server_env(database_url: str, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
@@ -40,7 +40,11 @@ def server_env(database_url: str) -> dict[str, str]:
         RATELIMIT_ENABLED="false",
         # so the test of a socket that never authenticates is short
         REALTIME_AUTH_GRACE_SECONDS="2",
+        # a socket whose session ends must be closed by the revoke message, not by the
+        # periodic re-check (the net), which a test that wants it turns on
+        REALTIME_SESSION_RECHECK_SECONDS="600",
     )
+    env.update(extra)
     return env
 
 
@@ -64,8 +68,8 @@ class Server:
 
 
 @contextmanager
-def uvicorn_server(database_url: str, extra_env: dict[str, str] | None = None) -> Iterator[Server]:
-    """A uvicorn on a free port; `extra_env` sets more settings for this server only."""
+def uvicorn_server(database_url: str, **env: str) -> Iterator[Server]:
+    """Duka on a free port; `env` adds or overrides environment variables of the server."""
     port = free_port()
     log = Path(tempfile.mkstemp(prefix="duka-uvicorn-", suffix=".log")[1])
     with log.open("wb") as out:
@@ -83,7 +87,7 @@ def uvicorn_server(database_url: str, extra_env: dict[str, str] | None = None) -
                 "warning",
             ],
             cwd=BASE_DIR,
-            env={**server_env(database_url), **(extra_env or {})},
+            env=server_env(database_url, **env),
             stdout=out,
             stderr=subprocess.STDOUT,
         )

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 import socketio
 from django.conf import settings
-from django.db import connection
 
 from tests.events.cryptoshop_flow import (
     buyer_told_of_order_and_payment,
@@ -23,33 +22,11 @@ from tests.events.cryptoshop_flow import (
     place_order,
     register,
 )
-from tests.events.servers import migrated_sqlite_file, uvicorn_server
+from tests.events.servers import uvicorn_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 HERE = Path(__file__).resolve().parent
-
-
-@pytest.fixture(scope="session")
-def _sqlite_file() -> str:
-    return migrated_sqlite_file()
-
-
-@pytest.fixture(scope="module")
-def database_url(request, django_db_setup) -> str:
-    """The database the servers share with the tests (the test database on PostgreSQL)."""
-    if not settings.USES_POSTGRES:
-        return request.getfixturevalue("_sqlite_file")
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-@pytest.fixture(scope="module")
-def server(database_url):
-    # one server for the module; each test's own users are flushed after it
-    with uvicorn_server(database_url) as running:
-        yield running
 
 
 def listening_client(events: list[str]) -> tuple[socketio.Client, queue.Queue]:

@@ -179,9 +179,7 @@ SMALL_LIMIT = 64 * 1024
 
 @pytest.fixture(scope="module")
 def server():
-    with uvicorn_server(
-        migrated_sqlite_file(), extra_env={"MAX_REQUEST_BODY_BYTES": str(SMALL_LIMIT)}
-    ) as running:
+    with uvicorn_server(migrated_sqlite_file(), MAX_REQUEST_BODY_BYTES=str(SMALL_LIMIT)) as running:
         yield running
 
 
