@@ -11,6 +11,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission
 
+import storefronts.converters  # noqa: F401 (registers <dbid:…>)
 from accounts.models import Storefront
 from catalog import conf, search, selectors, services
 from catalog.api import schema_auth  # noqa: F401 - registers the auth schemes
@@ -877,12 +878,12 @@ urlpatterns = [
     path("products/hot-sales", HotSalesView.as_view()),
     path("products/special-offers", SpecialOffersView.as_view()),
     path("products/new-arrivals", NewArrivalsView.as_view()),
-    path("products/<int:product_id>", ProductDetailView.as_view()),
-    path("products/<int:product_id>/reviews", ProductReviewsView.as_view()),
+    path("products/<dbid:product_id>", ProductDetailView.as_view()),
+    path("products/<dbid:product_id>/reviews", ProductReviewsView.as_view()),
     path("categories", CategoryListView.as_view()),
-    path("categories/<int:category_id>/products", CategoryProductsView.as_view()),
+    path("categories/<dbid:category_id>/products", CategoryProductsView.as_view()),
     path("wishlist", WishlistView.as_view()),
-    path("wishlist/<int:product_id>", WishlistItemView.as_view()),
+    path("wishlist/<dbid:product_id>", WishlistItemView.as_view()),
     path("shops", ShopListView.as_view()),
     path("shops/<str:shop_id>", ShopDetailView.as_view()),
     path("shops/<str:shop_id>/products", ShopProductsView.as_view()),

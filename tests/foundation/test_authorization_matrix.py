@@ -471,15 +471,15 @@ MATRIX: dict[tuple[str, str], Row] = {
     (T + "addresses/<str:address_id>", "DELETE"): Row(th_address, private(200)),
     (T + "addresses/<str:address_id>/default", "POST"): Row(th_second_address, private(200)),
     (T + "payment-methods/<str:payment_method_id>", "DELETE"): Row(th_payment_method, private(200)),
-    (T + "products/<int:product_id>", "GET"): Row(th_product, PUBLIC),
-    (T + "products/<int:product_id>/reviews", "GET"): Row(th_product, PUBLIC),
+    (T + "products/<dbid:product_id>", "GET"): Row(th_product, PUBLIC),
+    (T + "products/<dbid:product_id>/reviews", "GET"): Row(th_product, PUBLIC),
     # Any signed-in Techaven user may review another shop's product (decisions.md, Catalog).
-    (T + "products/<int:product_id>/reviews", "POST"): Row(
+    (T + "products/<dbid:product_id>/reviews", "POST"): Row(
         th_review, _statuses(201, 201, 401, 401, 201, 401)
     ),
-    (T + "categories/<int:category_id>/products", "GET"): Row(th_category, PUBLIC),
+    (T + "categories/<dbid:category_id>/products", "GET"): Row(th_category, PUBLIC),
     # Removing a product that is not in one's own wishlist is 404.
-    (T + "wishlist/<int:product_id>", "DELETE"): Row(th_wished, private(200)),
+    (T + "wishlist/<dbid:product_id>", "DELETE"): Row(th_wished, private(200)),
     (T + "shops/<str:shop_id>", "GET"): Row(th_shop, PUBLIC),
     (T + "shops/<str:shop_id>/products", "GET"): Row(th_shop, PUBLIC),
     (T + "cart/items/<str:item_id>", "PUT"): Row(th_cart_item, private(200)),

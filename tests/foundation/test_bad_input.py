@@ -217,3 +217,34 @@ def test_the_parsers_are_the_defaults_of_every_drf_view():
         "storefronts.parsers.MultiPartParser",
         "storefronts.parsers.FormParser",
     ]
+
+
+# the issue's hostile values, as they travel in a URL (a long run, unicode, a bare percent
+# sign, a climb out of the path, numbers a parser may choke on)
+HOSTILE = ("x" * 10_000, "%C3%BC%C3%B1%C3%AF%E2%9C%93", "%25", "..%2F..%2Fetc%2Fpasswd",
+           "%2E%2E", "-1", "0", "99999999999999999999999", "1e309", "null")  # fmt: skip
+
+
+@pytest.mark.parametrize("storefront", ["techaven", "cryptoshop"])
+def test_no_route_answers_500_to_hostile_path_or_query_values(signed_in, storefront):
+    """The hostile-values gate (issue 12): every operation of the served schema, signed in,
+    each path and each query parameter in turn given each hostile value: never a 500, and a
+    refusal is in the storefront's format."""
+    root, client = signed_in[storefront]
+    keys = TH_KEYS if storefront == "techaven" else CS_KEYS
+    for route, method, query in operations(storefront):
+        send = getattr(client, method)
+        for value in HOSTILE:
+            urls = []
+            if "{" in route:
+                urls.append(root + re.sub(r"\{[^}]+\}", value, route))
+            filled = root + re.sub(r"\{[^}]+\}", "x", route)
+            urls += [f"{filled}?{name}={value}" for name in query]
+            for url in urls:
+                response = (
+                    send(url) if method in ("get", "delete") else send(url, {}, format="json")
+                )
+                what = f"{method.upper()} {url[:120]}"
+                assert response.status_code < 500, (what, response.status_code)
+                if response.status_code >= 400 and response.status_code != 405:
+                    assert set(response.json()) == keys, what
