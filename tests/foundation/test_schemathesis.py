@@ -1,0 +1,303 @@
+"""Schemathesis against both served schemas (issue 12).
+
+A real uvicorn server on a migrated SQLite file with demo data and rate limits off; every
+operation of `/techaven/api/schema/` and `/cryptoshop/api/schema/` gets a bounded number of
+generated cases (deterministic, no shrinking), sent as a real user: the demo users for the
+main run, a fresh user per case for the operations that end a session or an account. Every
+answer must not be a server error and must match the schema (status, content type, headers,
+body). The per-operation tally is printed; every operation must answer 2xx at least once,
+except the few listed in NOT_REACHED with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.events.servers import BASE_DIR, migrated_sqlite_file, server_env, uvicorn_server
+
+pytestmark = pytest.mark.slow
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+MAX_EXAMPLES = 15
+# the same cases every run
+SEED_SETTINGS = dict(
+    derandomize=True,
+    database=None,
+    deadline=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
+TOTAL_BUDGET_SECONDS = 150
+
+# each case of these gets its own fresh user: they end the session or the account (or
+# change what signs in), so the rest of the run would otherwise test 401s
+SESSION_ENDING = {
+    ("techaven", "POST /api/auth/logout"),
+    ("techaven", "DELETE /api/user/account"),
+    ("techaven", "PUT /api/user/password"),
+    ("techaven", "POST /api/auth/reset-password"),
+    ("cryptoshop", "POST /auth/logout"),
+    ("cryptoshop", "POST /auth/2fa/setup"),
+    ("cryptoshop", "POST /auth/2fa/verify"),
+}
+FRESH_CASES = 8
+
+# operations this run does not bring to a 2xx (generated data plus the demo ids are not
+# enough), with the reason: the known gap of this gate, to shrink with explicit examples
+NOT_REACHED: dict[tuple[str, str], str] = {
+    ("techaven", "POST /api/addresses"): "needs a valid phone/country combination",
+    ("techaven", "POST /api/auth/forgot-password"): "needs a registered e-mail",
+    ("techaven", "POST /api/auth/login"): "needs the demo password",
+    ("techaven", "POST /api/auth/refresh-token"): "needs a real refresh token",
+    ("techaven", "POST /api/auth/reset-password"): "needs the e-mailed OTP",
+    ("techaven", "POST /api/auth/verify-otp"): "needs the e-mailed OTP",
+    ("techaven", "POST /api/orders"): "needs a filled cart and the user's address/payment ids",
+    ("techaven", "POST /api/payment-methods"): "needs a valid provider/phone combination",
+    ("techaven", "DELETE /api/user/account"): "needs the user's password",
+    ("techaven", "PUT /api/user/password"): "needs the user's current password",
+    ("techaven", "POST /api/wallet/topup"): "needs a real payment method id",
+    (
+        "techaven",
+        "GET /api/help/articles/{slug}",
+    ): "needs a help article slug (demo FAQs carry none)",
+    (
+        "techaven",
+        "GET /api/help/tickets/{ticket_id}",
+    ): "the demo user has no ticket before the run creates one",
+    ("techaven", "PUT /api/addresses/{address_id}"): "needs a valid phone/country combination",
+    (
+        "techaven",
+        "POST /api/addresses/{address_id}/default",
+    ): "address id harvested before the run; deleted by then",
+    (
+        "techaven",
+        "POST /api/help/tickets/{ticket_id}/messages",
+    ): "the demo user has no ticket before the run creates one",
+    ("cryptoshop", "POST /auth/2fa/verify"): "needs the TOTP code of the secret just set up",
+    ("cryptoshop", "POST /auth/login"): "needs a real access token in the body",
+    ("cryptoshop", "POST /escrow"): "needs a real order id",
+    ("cryptoshop", "POST /orders"): "needs a real product id",
+    ("cryptoshop", "POST /products"): "needs a seller account (the demo user is a buyer)",
+    ("cryptoshop", "POST /wallet"): "the demo user already has a wallet (409)",
+    ("cryptoshop", "PUT /wallet"): "needs a valid wallet address for the chain",
+    ("cryptoshop", "POST /wallet/withdrawals"): "needs balance and a valid address",
+    ("cryptoshop", "POST /escrow/{escrow_id}/dispute"): "needs an escrow in a disputable state",
+    ("cryptoshop", "POST /escrow/{escrow_id}/release"): "needs an escrow in a releasable state",
+    ("cryptoshop", "PUT /products/{product_id}"): "needs the product's seller",
+    ("cryptoshop", "DELETE /products/{product_id}"): "needs the product's seller",
+    ("cryptoshop", "PUT /sellers/{seller_id}"): "needs the seller's own account",
+}
+
+DEMO_CRYPTOSHOP_TOKEN = "cs_demo00000000_demo-access-token-for-local-development-only"
+
+# the path parameters given real ids (from the demo data) for half the cases:
+# parameter -> list operation whose answer holds such objects
+ID_SOURCES = {
+    "techaven": {
+        "address_id": "/techaven/api/addresses",
+        "item_id": "/techaven/api/cart",
+        "category_id": "/techaven/api/categories",
+        "ticket_id": "/techaven/api/help/tickets",
+        "notification_id": "/techaven/api/notifications",
+        "order_id": "/techaven/api/orders",
+        "payment_method_id": "/techaven/api/payment-methods",
+        "product_id": "/techaven/api/products",
+        "shop_id": "/techaven/api/shops",
+        "slug": "/techaven/api/help/faqs",
+    },
+    "cryptoshop": {
+        "escrow_id": "/cryptoshop/api/escrow",
+        "order_id": "/cryptoshop/api/orders",
+        "product_id": "/cryptoshop/api/products",
+        "seller_id": "/cryptoshop/api/sellers",
+        "ticket_id": "/cryptoshop/api/support",
+        "webhook_id": "/cryptoshop/api/webhooks",
+    },
+}
+
+MAKE_USERS = """
+import json, secrets
+from accounts.models import Storefront, User
+from accounts.services.sessions import techaven_session_start
+from accounts.tokens import token_hash
+from django.utils import timezone
+
+out = {"techaven": [], "cryptoshop": []}
+demo = User.objects.get(storefront=Storefront.TECHAVEN, email="demo@techaven.mw")
+out["demo"] = techaven_session_start(user=demo).access_token
+for i in range(%(n)d):
+    user = User.objects.create(
+        storefront=Storefront.TECHAVEN, username=f"st_th_{i}", email=f"st{i}@example.com",
+        full_name="Fresh User", email_verified_at=timezone.now(),
+    )
+    user.set_password("fresh-password-1234")
+    user.save()
+    out["techaven"].append(techaven_session_start(user=user).access_token)
+    token = "cs_st" + secrets.token_hex(6) + "_" + secrets.token_urlsafe(32)
+    User.objects.create(
+        storefront=Storefront.CRYPTOSHOP, username=f"st_cs_{i}", access_token_hash=token_hash(token)
+    )
+    out["cryptoshop"].append(token)
+print("USERS=" + json.dumps(out))
+"""
+
+
+@dataclass
+class Tally:
+    cases: int = 0
+    ok: int = 0
+    statuses: Counter = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)
+
+
+def _manage(database_url: str, *args: str, stdin: str | None = None) -> str:
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=server_env(database_url, DEBUG="true"),
+        input=stdin,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def _first_id(payload: Any, param: str) -> Any:
+    """The first object id in a list answer (`slug` for slugs; cart items for `item_id`)."""
+    key = "slug" if param == "slug" else "id"
+    stack = [payload]
+    while stack:
+        node = stack.pop(0)
+        if isinstance(node, dict):
+            if param == "item_id" and isinstance(node.get("items"), list) and node["items"]:
+                return node["items"][0].get("id")
+            if key in node and param != "item_id":
+                return node[key]
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return None
+
+
+def _real_ids(base_url: str, storefront: str, token: str) -> dict[str, Any]:
+    ids = {}
+    for param, path in ID_SOURCES[storefront].items():
+        answer = httpx.get(base_url + path, headers={"Authorization": f"Bearer {token}"})
+        if answer.status_code == 200:
+            value = _first_id(answer.json(), param)
+            if value is not None:
+                ids[param] = value
+    return ids
+
+
+@pytest.fixture(scope="module")
+def server():
+    database_url = migrated_sqlite_file()
+    _manage(database_url, "seed_demo")
+    with uvicorn_server(database_url, RATELIMIT_ENABLED="false") as srv:
+        out = _manage(database_url, "shell", stdin=MAKE_USERS % {"n": FRESH_CASES * 4})
+        users = json.loads(out.split("USERS=", 1)[1])
+        yield srv, users
+
+
+def _run_operation(operation, base_url, tally: Tally, tokens, path_parameters, deadline):
+    session = requests.Session()
+    fresh = iter(tokens) if isinstance(tokens, list) else None
+
+    strategy = operation.as_strategy(
+        **({"path_parameters": path_parameters} if path_parameters else {})
+    )
+    max_examples = FRESH_CASES if fresh else MAX_EXAMPLES
+
+    @settings(max_examples=max_examples, **SEED_SETTINGS)
+    @given(case=strategy)
+    def run(case):
+        if time.monotonic() > deadline:
+            return
+        token = next(fresh) if fresh else tokens
+        headers = {"Authorization": f"Bearer {token}"}
+        response = case.call(base_url=base_url, session=session, headers=headers)
+        tally.cases += 1
+        tally.statuses[response.status_code] += 1
+        if 200 <= response.status_code < 300:
+            tally.ok += 1
+        try:
+            case.validate_response(response, checks=CHECKS, headers=headers)
+        except (Exception, BaseExceptionGroup) as exc:  # every failure is collected, reported
+            curl = case.as_curl_command(headers=headers)
+            tally.failures.append(f"{type(exc).__name__}: {exc}\n    {curl}")
+
+    run()
+
+
+@pytest.mark.parametrize("storefront", ["techaven", "cryptoshop"])
+def test_schemathesis(server, storefront):
+    srv, users = server
+    # the schemas' `servers`: /techaven (paths /api/…) and /cryptoshop/api
+    base_url = srv.url + ("/techaven" if storefront == "techaven" else "/cryptoshop/api")
+    schema = schemathesis.openapi.from_url(f"{srv.url}/{storefront}/api/schema/?format=json")
+    main_token = users["demo"] if storefront == "techaven" else DEMO_CRYPTOSHOP_TOKEN
+    fresh_tokens = list(users[storefront])
+
+    operations = [result.ok() for result in schema.get_all_operations()]
+    # the operations without path parameters first: they create what the others address
+    operations.sort(key=lambda op: ("{" in op.path, op.method != "get"))
+    tallies: dict[str, Tally] = defaultdict(Tally)
+    deadline = time.monotonic() + TOTAL_BUDGET_SECONDS / 2
+    ids: dict[str, Any] | None = None
+    for operation in operations:
+        label = f"{operation.method.upper()} {operation.path}"
+        tally = tallies[label]
+        if (storefront, label) in SESSION_ENDING:
+            tokens: Any = [fresh_tokens.pop() for _ in range(FRESH_CASES)]
+        else:
+            tokens = main_token
+        params = [p.name for p in operation.path_parameters]
+        if params and ids is None:
+            ids = _real_ids(srv.url, storefront, main_token)
+        _run_operation(operation, base_url, tally, tokens, None, deadline)
+        if params:
+            fixed = {name: ids[name] for name in params if name in ids}
+            if fixed:
+                tokens = main_token if not isinstance(tokens, list) else tokens
+                _run_operation(operation, base_url, tally, tokens, fixed, deadline)
+
+    print(f"\n{storefront}: per-operation tally (cases, 2xx, statuses)")
+    for label, tally in tallies.items():
+        statuses = ", ".join(f"{s}×{n}" for s, n in sorted(tally.statuses.items()))
+        flag = "" if tally.ok else "  <- no 2xx"
+        print(f"  {label:50} {tally.cases:3} {tally.ok:3}  {statuses}{flag}")
+    failures = [f"{label}: {f}" for label, t in tallies.items() for f in t.failures]
+    for failure in failures:
+        print(failure)
+    assert not failures, f"{len(failures)} failing cases"
+    unreached = [
+        label for label, t in tallies.items() if not t.ok and (storefront, label) not in NOT_REACHED
+    ]
+    assert not unreached, f"never answered 2xx: {unreached}"
