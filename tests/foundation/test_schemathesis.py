@@ -70,47 +70,83 @@ FRESH_CASES = 8
 # operations this run does not bring to a 2xx (generated data plus the demo ids are not
 # enough), with the reason: the known gap of this gate, to shrink with explicit examples
 NOT_REACHED: dict[tuple[str, str], str] = {
-    ("techaven", "POST /api/addresses"): "needs a valid phone/country combination",
-    ("techaven", "POST /api/auth/forgot-password"): "needs a registered e-mail",
-    ("techaven", "POST /api/auth/login"): "needs the demo password",
-    ("techaven", "POST /api/auth/refresh-token"): "needs a real refresh token",
     ("techaven", "POST /api/auth/reset-password"): "needs the e-mailed OTP",
     ("techaven", "POST /api/auth/verify-otp"): "needs the e-mailed OTP",
-    ("techaven", "POST /api/orders"): "needs a filled cart and the user's address/payment ids",
-    ("techaven", "POST /api/payment-methods"): "needs a valid provider/phone combination",
-    ("techaven", "DELETE /api/user/account"): "needs the user's password",
-    ("techaven", "PUT /api/user/password"): "needs the user's current password",
-    ("techaven", "POST /api/wallet/topup"): "needs a real payment method id",
+    ("techaven", "POST /api/orders"): "needs a filled cart and the user's address and payment ids",
     (
         "techaven",
-        "GET /api/help/articles/{slug}",
-    ): "needs a help article slug (demo FAQs carry none)",
-    (
-        "techaven",
-        "GET /api/help/tickets/{ticket_id}",
-    ): "the demo user has no ticket before the run creates one",
-    ("techaven", "PUT /api/addresses/{address_id}"): "needs a valid phone/country combination",
-    (
-        "techaven",
-        "POST /api/addresses/{address_id}/default",
-    ): "address id harvested before the run; deleted by then",
-    (
-        "techaven",
-        "POST /api/help/tickets/{ticket_id}/messages",
-    ): "the demo user has no ticket before the run creates one",
+        "DELETE /api/user/account",
+    ): "its body (`password`, `reason`) is not in the schema, so nothing generates it",
+    ("techaven", "GET /api/help/articles/{slug}"): "no list answer gives an article slug",
     ("cryptoshop", "POST /auth/2fa/verify"): "needs the TOTP code of the secret just set up",
-    ("cryptoshop", "POST /auth/login"): "needs a real access token in the body",
-    ("cryptoshop", "POST /escrow"): "needs a real order id",
-    ("cryptoshop", "POST /orders"): "needs a real product id",
+    ("cryptoshop", "POST /escrow"): "needs a real order id and its release code",
+    ("cryptoshop", "POST /orders"): "needs real product ids in `items`",
     ("cryptoshop", "POST /products"): "needs a seller account (the demo user is a buyer)",
-    ("cryptoshop", "POST /wallet"): "the demo user already has a wallet (409)",
     ("cryptoshop", "PUT /wallet"): "needs a valid wallet address for the chain",
-    ("cryptoshop", "POST /wallet/withdrawals"): "needs balance and a valid address",
+    ("cryptoshop", "POST /wallet/withdrawals"): "needs a balance and a valid address",
     ("cryptoshop", "POST /escrow/{escrow_id}/dispute"): "needs an escrow in a disputable state",
     ("cryptoshop", "POST /escrow/{escrow_id}/release"): "needs an escrow in a releasable state",
     ("cryptoshop", "PUT /products/{product_id}"): "needs the product's seller",
     ("cryptoshop", "DELETE /products/{product_id}"): "needs the product's seller",
     ("cryptoshop", "PUT /sellers/{seller_id}"): "needs the seller's own account",
+}
+
+# explicit request bodies the generator does not find (real credentials, valid phones), one
+# case each after the generated ones; `fresh` ones are sent as a fresh user
+FRESH_PASSWORD = "fresh-password-1234"
+EXAMPLES: dict[tuple[str, str], list[dict[str, Any]]] = {
+    ("techaven", "POST /api/auth/login"): [
+        {"body": {"email": "demo@techaven.mw", "password": "demo1234"}}
+    ],
+    ("techaven", "POST /api/auth/forgot-password"): [{"body": {"email": "demo@techaven.mw"}}],
+    ("techaven", "POST /api/auth/refresh-token"): [{"body": {"refresh_token": "{refresh}"}}],
+    ("techaven", "PUT /api/user/password"): [
+        {
+            "body": {"current_password": FRESH_PASSWORD, "new_password": "An0ther-passw0rd!"},
+            "fresh": True,
+        }
+    ],
+    ("techaven", "POST /api/addresses"): [
+        {
+            "body": {
+                "full_name": "Test User",
+                "phone": "+265991234567",
+                "address_line_1": "1 Test Road",
+                "city": "Lilongwe",
+            }
+        }
+    ],
+    ("techaven", "POST /api/payment-methods"): [
+        {
+            "body": {
+                "type": "mobile_money",
+                "provider": "TNM Mpamba",
+                "phone_number": "+265881234567",
+            }
+        }
+    ],
+    ("techaven", "POST /api/wallet/topup"): [
+        {
+            "body": {
+                "amount": 1000,
+                "payment_method": "mobile_money",
+                "phone_number": "+265991234567",
+            }
+        }
+    ],
+    ("techaven", "PUT /api/addresses/{address_id}"): [
+        {
+            "path": ["address_id"],
+            "body": {
+                "full_name": "Test User",
+                "phone": "+265991234567",
+                "address_line_1": "2 Test Road",
+                "city": "Blantyre",
+            },
+        }
+    ],
+    ("cryptoshop", "POST /auth/login"): [{"body": {"accessToken": "{cryptoshop_demo}"}}],
+    ("cryptoshop", "POST /wallet"): [{"body": {}, "fresh": True}],
 }
 
 DEMO_CRYPTOSHOP_TOKEN = "cs_demo00000000_demo-access-token-for-local-development-only"
@@ -150,6 +186,7 @@ from django.utils import timezone
 out = {"techaven": [], "cryptoshop": []}
 demo = User.objects.get(storefront=Storefront.TECHAVEN, email="demo@techaven.mw")
 out["demo"] = techaven_session_start(user=demo).access_token
+out["refresh"] = techaven_session_start(user=demo).refresh_token
 for i in range(%(n)d):
     user = User.objects.create(
         storefront=Storefront.TECHAVEN, username=f"st_th_{i}", email=f"st{i}@example.com",
@@ -189,16 +226,15 @@ def _manage(database_url: str, *args: str, stdin: str | None = None) -> str:
 
 
 def _first_id(payload: Any, param: str) -> Any:
-    """The first object id in a list answer (`slug` for slugs; cart items for `item_id`)."""
-    key = "slug" if param == "slug" else "id"
-    stack = [payload]
+    """The first object id in a list answer: the key named as the parameter (`ticket_id`,
+    `slug`) or `id`; for cart items, the first item's."""
+    stack = [payload["data"]["items"] if param == "item_id" else payload]
     while stack:
         node = stack.pop(0)
         if isinstance(node, dict):
-            if param == "item_id" and isinstance(node.get("items"), list) and node["items"]:
-                return node["items"][0].get("id")
-            if key in node and param != "item_id":
-                return node[key]
+            for key in (param, "id"):
+                if node.get(key) is not None and not isinstance(node[key], dict | list):
+                    return node[key]
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)
@@ -221,7 +257,7 @@ def server():
     database_url = migrated_sqlite_file()
     _manage(database_url, "seed_demo")
     with uvicorn_server(database_url, RATELIMIT_ENABLED="false") as srv:
-        out = _manage(database_url, "shell", stdin=MAKE_USERS % {"n": FRESH_CASES * 4})
+        out = _manage(database_url, "shell", stdin=MAKE_USERS % {"n": FRESH_CASES * 5})
         users = json.loads(out.split("USERS=", 1)[1])
         yield srv, users
 
@@ -256,6 +292,25 @@ def _run_operation(operation, base_url, tally: Tally, tokens, path_parameters, d
     run()
 
 
+def _run_example(operation, base_url, tally, example, users, fresh_tokens, main_token, ids):
+    values = {"{refresh}": users["refresh"], "{cryptoshop_demo}": DEMO_CRYPTOSHOP_TOKEN}
+    body = {k: values.get(v, v) for k, v in example["body"].items()}
+    token = fresh_tokens.pop() if example.get("fresh") else main_token
+    headers = {"Authorization": f"Bearer {token}"}
+    path_parameters = {name: ids[name] for name in example.get("path", ()) if name in ids}
+    case = operation.Case(
+        body=body, media_type="application/json", path_parameters=path_parameters or None
+    )
+    response = case.call(base_url=base_url, headers=headers)
+    tally.cases += 1
+    tally.statuses[response.status_code] += 1
+    tally.ok += 200 <= response.status_code < 300
+    try:
+        case.validate_response(response, checks=CHECKS, headers=headers)
+    except (Exception, BaseExceptionGroup) as exc:  # every failure is collected, reported
+        tally.failures.append(f"{type(exc).__name__}: {exc}\n    {case.as_curl_command()}")
+
+
 @pytest.mark.parametrize("storefront", ["techaven", "cryptoshop"])
 def test_schemathesis(server, storefront):
     srv, users = server
@@ -279,7 +334,7 @@ def test_schemathesis(server, storefront):
         else:
             tokens = main_token
         params = [p.name for p in operation.path_parameters]
-        if params and ids is None:
+        if params:
             ids = _real_ids(srv.url, storefront, main_token)
         _run_operation(operation, base_url, tally, tokens, None, deadline)
         if params:
@@ -287,6 +342,11 @@ def test_schemathesis(server, storefront):
             if fixed:
                 tokens = main_token if not isinstance(tokens, list) else tokens
                 _run_operation(operation, base_url, tally, tokens, fixed, deadline)
+
+        for example in EXAMPLES.get((storefront, label), []):
+            _run_example(
+                operation, base_url, tally, example, users, fresh_tokens, main_token, ids or {}
+            )
 
     print(f"\n{storefront}: per-operation tally (cases, 2xx, statuses)")
     for label, tally in tallies.items():
@@ -301,3 +361,7 @@ def test_schemathesis(server, storefront):
         label for label, t in tallies.items() if not t.ok and (storefront, label) not in NOT_REACHED
     ]
     assert not unreached, f"never answered 2xx: {unreached}"
+    # the list stays honest: an operation that now answers 2xx leaves it
+    listed = [label for (sf, label) in NOT_REACHED if sf == storefront]
+    assert not [label for label in listed if tallies[label].ok], "reached, still in NOT_REACHED"
+    print(f"{storefront}: not reached with a 2xx (listed): {len(listed)} of {len(tallies)}")
