@@ -5,10 +5,7 @@ Headless Chromium from Debian's package, driven by Playwright (`executable_path`
 pytest-django's live server (WSGI, static files served) on the test database.
 """
 
-import importlib.util
 import json
-import os
-import shutil
 from decimal import Decimal
 
 import httpx
@@ -19,34 +16,15 @@ from accounts.factories import DEFAULT_PASSWORD, StaffUserFactory
 from accounts.services.cryptoshop_auth import cryptoshop_user_register
 from catalog.factories import CryptoShopProductFactory, CryptoShopSellerFactory
 from escrow.models import Escrow
+from tests.browser import BROWSER_TEST, launch
 
 from .conftest import create_escrow, dispute, fund_btc, place_order
 
-CHROMIUM = "/usr/bin/chromium"
 QUEUE_SCREENSHOT = "/tmp/escrow_admin_queue.png"
 SPLIT_SCREENSHOT = "/tmp/escrow_admin_split.png"
 SETTLED_SCREENSHOT = "/tmp/escrow_admin_settled.png"
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not (os.path.exists(CHROMIUM) or shutil.which("chromium")),
-        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)",
-    ),
-    pytest.mark.skipif(
-        importlib.util.find_spec("playwright") is None,
-        reason="needs the playwright Python package (pip install -r requirements.txt)",
-    ),
-]
-
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+pytestmark = BROWSER_TEST
 
 
 def api_client(account) -> APIClient:
@@ -81,7 +59,7 @@ def test_staff_split_a_disputed_escrow_and_both_wallets_show_it(live_server):
     base = live_server.url
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        browser = launch(pw)
         try:
             page = browser.new_page(viewport={"width": 1920, "height": 1000})
             page.goto(f"{base}/admin/")

@@ -6,38 +6,14 @@ Headless Chromium from Debian's package, driven by Playwright (`executable_path`
 pytest-django's live server (WSGI, static files served) on the test database.
 """
 
-import importlib.util
-import os
-import shutil
-
 import pytest
 
 from accounts.factories import DEFAULT_PASSWORD, StaffUserFactory, TechavenUserFactory
 from catalog.factories import ShopFactory
+from tests.browser import BROWSER_TEST, launch
 from tests.conftest import TECHAVEN, techaven_client
 
-CHROMIUM = "/usr/bin/chromium"
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not (os.path.exists(CHROMIUM) or shutil.which("chromium")),
-        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)",
-    ),
-    pytest.mark.skipif(
-        importlib.util.find_spec("playwright") is None,
-        reason="needs the playwright Python package (pip install -r requirements.txt)",
-    ),
-]
-
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+pytestmark = BROWSER_TEST
 
 
 @pytest.mark.django_db(transaction=True)
@@ -55,7 +31,7 @@ def test_no_page_breaks_the_policy_in_a_browser(live_server):
     violations: list[str] = []
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        browser = launch(pw)
         try:
 
             def open_page():

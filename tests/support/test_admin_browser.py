@@ -4,40 +4,17 @@ Headless Chromium from Debian's package, driven by Playwright (`executable_path`
 pytest-django's live server (WSGI, static files served) on the test database.
 """
 
-import importlib.util
-import os
-import shutil
-
 import httpx
 import pytest
 
 from accounts.factories import DEFAULT_PASSWORD
 from accounts.services.cryptoshop_auth import cryptoshop_user_register
 from support import services
+from tests.browser import BROWSER_TEST, launch
 
-CHROMIUM = "/usr/bin/chromium"
 SCREENSHOT = "/tmp/support_admin_ticket.png"
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not (os.path.exists(CHROMIUM) or shutil.which("chromium")),
-        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)",
-    ),
-    pytest.mark.skipif(
-        importlib.util.find_spec("playwright") is None,
-        reason="needs the playwright Python package (pip install -r requirements.txt)",
-    ),
-]
-
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+pytestmark = BROWSER_TEST
 
 
 @pytest.mark.django_db(transaction=True)
@@ -54,7 +31,7 @@ def test_agent_replies_and_resolves_in_the_admin_and_the_user_sees_it(live_serve
     base = live_server.url
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        browser = launch(pw)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
             page.goto(f"{base}/admin/")
