@@ -51,6 +51,17 @@ def test_every_reference_resolves_each_time_the_schema_is_served(api, url):
         assert refs and refs <= set(schema["components"]["schemas"])
 
 
+@pytest.mark.django_db
+def test_a_delete_that_reads_a_body_documents_it(api):
+    """Techaven's account deletion takes the password in its body; other DELETEs take none."""
+    paths = api.get("/techaven/api/schema/", {"format": "json"}).json()["paths"]
+    body = paths["/api/user/account"]["delete"]["requestBody"]
+    assert body["required"] is True
+    schema = body["content"]["application/json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/DeleteAccountInRequest"}
+    assert "requestBody" not in paths["/api/addresses/{address_id}"]["delete"]
+
+
 def _boot(env_overrides: dict[str, str], drop: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env.update(env_overrides)
