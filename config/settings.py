@@ -281,6 +281,8 @@ AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 # a success does not wipe the failures: one known password would reset an address's count
 AXES_RESET_ON_SUCCESS = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# how long the sign-in records (successes, failures) are kept; beat prunes older ones daily
+LOGIN_LOG_RETENTION_DAYS = env.int("LOGIN_LOG_RETENTION_DAYS", default=90)
 # what the attempt records never show staff (the password is always masked)
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken", "access_token"]
 

@@ -51,37 +51,42 @@ class StorefrontView(APIView):
     issues_credentials: ClassVar[bool] = False
 
     # --- to be supplied by each storefront ---------------------------------
-    def render_problem(self, problem: Problem) -> Response:
+    @classmethod
+    def problem_body(cls, problem: Problem) -> dict[str, Any]:
+        """The storefront's error body; also used where no view answers (storefronts.edge)."""
         raise NotImplementedError
 
     def rate_limit_rule(self, request) -> tuple[ratelimit.Rule, str]:
         raise NotImplementedError
 
-    # --- request lifecycle ---------------------------------------------------
+    def render_problem(self, problem: Problem) -> Response:
+        return Response(self.problem_body(problem), status=problem.status)
+
+    # --- request lifecycle (DRF's `initial` and the hooks it calls) -----------
     def initial(self, request, *args, **kwargs) -> None:
-        self.format_kwarg = self.get_format_suffix(**kwargs)
-        request.accepted_renderer, request.accepted_media_type = self.perform_content_negotiation(
-            request
-        )
-        request.version, request.versioning_scheme = self.determine_version(
-            request, *args, **kwargs
-        )
         self._check_body_size(request)
+        super().initial(request, *args, **kwargs)
         fingerprint = self._idempotency_fingerprint(request)
-        try:
-            self.perform_authentication(request)
-        except exceptions.APIException:
-            # a flood of bad tokens still spends the caller's (anonymous) budget
-            self.check_throttles(request)
-            raise
-        self.check_throttles(request)
-        self.check_permissions(request)
         if fingerprint:
             self._idempotency_record = idempotency.begin(
                 scope=self.idempotency_scope(request),
                 key=request.headers[idempotency.HEADER],
                 fp=fingerprint,
             )
+
+    def perform_authentication(self, request) -> None:
+        try:
+            super().perform_authentication(request)
+        except exceptions.APIException:
+            # a flood of bad tokens still spends the caller's (anonymous) budget
+            self.check_throttles(request)
+            raise
+
+    def check_permissions(self, request) -> None:
+        # counted before permissions are checked, so refused requests spend the budget too
+        # (DRF checks throttles after permissions; the second call is a no-op)
+        self.check_throttles(request)
+        super().check_permissions(request)
 
     def check_throttles(self, request) -> None:
         if not settings.RATELIMIT_ENABLED or hasattr(request, "_ratelimit"):

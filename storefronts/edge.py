@@ -11,18 +11,23 @@ from django.conf import settings
 STOREFRONTS = ("techaven", "cryptoshop")
 
 
+def host_storefront(host: str) -> str | None:
+    """The storefront a Host serves at `/api/…` (`TECHAVEN_HOSTS` / `CRYPTOSHOP_HOSTS`)."""
+    host = host.rsplit(":", 1)[0].lower() if not host.endswith("]") else host.lower()
+    if host in {h.lower() for h in settings.TECHAVEN_HOSTS}:
+        return "techaven"
+    if host in {h.lower() for h in settings.CRYPTOSHOP_HOSTS}:
+        return "cryptoshop"
+    return None
+
+
 def storefront_for(path: str, host: str) -> str | None:
-    """`/techaven/api/…` and `/cryptoshop/api/…`, or `/api/…` on a host of
-    `TECHAVEN_HOSTS` / `CRYPTOSHOP_HOSTS` (storefronts.middleware maps those hosts)."""
+    """`/techaven/api/…` and `/cryptoshop/api/…`, or `/api/…` on a storefront's own host."""
     for name in STOREFRONTS:
         if path.startswith(f"/{name}/api/"):
             return name
     if path.startswith("/api/"):
-        host = host.rsplit(":", 1)[0].lower() if not host.endswith("]") else host.lower()
-        if host in {h.lower() for h in settings.TECHAVEN_HOSTS}:
-            return "techaven"
-        if host in {h.lower() for h in settings.CRYPTOSHOP_HOSTS}:
-            return "cryptoshop"
+        return host_storefront(host)
     return None
 
 
@@ -33,10 +38,16 @@ def error_body(
     code: str,
     fields: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
-    """An error in the storefront's format (field errors in Techaven's `errors`, CryptoShop's
-    `details`); `{"detail"}` elsewhere (the seller back office's DRF default)."""
-    if storefront == "techaven":
-        return {"success": False, "message": message, "errors": dict(fields or {})}
-    if storefront == "cryptoshop":
-        return {"success": False, "error": message, "code": code, "details": dict(fields or {})}
-    return {"detail": message}
+    """An error in the storefront's own format (its view's `problem_body`); `{"detail"}`
+    elsewhere (the seller back office's DRF default)."""
+    if storefront is None:
+        return {"detail": message}
+    # imported here: the storefront views stand on DRF and the apps, which the edge does not
+    from storefronts.cryptoshop.base import CryptoShopView
+    from storefronts.errors import Problem
+    from storefronts.techaven.base import TechavenView
+
+    view = {"techaven": TechavenView, "cryptoshop": CryptoShopView}[storefront]
+    fields = dict(fields or {})
+    problem = Problem(status=0, code=code, message=message, field_errors=fields, details=fields)
+    return view.problem_body(problem)

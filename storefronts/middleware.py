@@ -4,24 +4,25 @@ no NUL characters in paths and queries."""
 from django.conf import settings
 from django.http import JsonResponse
 
-from .edge import error_body, storefront_for
+from .edge import error_body, host_storefront, storefront_for
 from .parsers import NUL_MESSAGE
+
+HOST_URLCONFS = {
+    "techaven": "config.urls_techaven_host",
+    "cryptoshop": "config.urls_cryptoshop_host",
+}
 
 
 class StorefrontHostMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
-        self.hosts = {h.lower(): "config.urls_techaven_host" for h in settings.TECHAVEN_HOSTS}
-        self.hosts.update(
-            {h.lower(): "config.urls_cryptoshop_host" for h in settings.CRYPTOSHOP_HOSTS}
-        )
+        self.enabled = bool(settings.TECHAVEN_HOSTS or settings.CRYPTOSHOP_HOSTS)
 
     def __call__(self, request):
-        if self.hosts:
-            host = request.get_host().rsplit(":", 1)[0].lower()
-            urlconf = self.hosts.get(host)
-            if urlconf:
-                request.urlconf = urlconf
+        if self.enabled:
+            storefront = host_storefront(request.get_host())
+            if storefront:
+                request.urlconf = HOST_URLCONFS[storefront]
         return self.get_response(request)
 
 

@@ -5,30 +5,13 @@ is scoped to the signed-in owner's shops: another shop's objects answer 404."""
 from __future__ import annotations
 
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.routers import SimpleRouter
 
 from catalog import services
 from catalog.models import Category, Product, ProductImage, Shop
-from core.errors import DomainError, ErrorKind
 from storefronts.fields import JSONField
 from storefronts.parsers import FormParser, JSONParser, MultiPartParser
 from storefronts.seller.base import SellerViewMixin, seller_shops
-
-
-class ServiceBusy(APIException):
-    status_code = 503
-    default_code = "service_unavailable"
-
-
-def _domain_to_validation(exc: DomainError) -> APIException:
-    """A refusal of the input is a 400 on its field; a decoder too busy stays a 503."""
-    if exc.kind == ErrorKind.UNAVAILABLE:
-        busy = ServiceBusy(exc.message, code=exc.code)
-        busy.wait = exc.retry_after  # DRF's handler sends it as Retry-After
-        return busy
-    return ValidationError({exc.field or "non_field_errors": [exc.message]})
-
 
 IMAGE_HELP = "JPEG/PNG/WebP, up to 5 MB and 36 megapixels"
 
@@ -77,12 +60,9 @@ class ShopViewSet(
             if upload is not None:
                 upload.seek(0)
                 images[field] = upload.read()
-        try:
-            serializer.instance = services.shop_update(
-                shop=serializer.instance, changes=changes, images=images
-            )
-        except DomainError as exc:
-            raise _domain_to_validation(exc) from exc
+        serializer.instance = services.shop_update(
+            shop=serializer.instance, changes=changes, images=images
+        )
 
 
 class ProductSerializer(serializers.ModelSerializer):
@@ -139,20 +119,14 @@ class ProductViewSet(SellerViewMixin, viewsets.ModelViewSet):
         )
 
     def perform_create(self, serializer):
-        try:
-            serializer.instance = services.product_create(
-                shop=self.get_shop(), fields=dict(serializer.validated_data)
-            )
-        except DomainError as exc:
-            raise _domain_to_validation(exc) from exc
+        serializer.instance = services.product_create(
+            shop=self.get_shop(), fields=dict(serializer.validated_data)
+        )
 
     def perform_update(self, serializer):
-        try:
-            serializer.instance = services.product_update(
-                product=serializer.instance, changes=dict(serializer.validated_data)
-            )
-        except DomainError as exc:
-            raise _domain_to_validation(exc) from exc
+        serializer.instance = services.product_update(
+            product=serializer.instance, changes=dict(serializer.validated_data)
+        )
 
     def perform_destroy(self, instance):
         services.product_soft_delete(product=instance)
@@ -205,14 +179,11 @@ class ProductImageViewSet(
         product = serializer.validated_data["product"]
         upload = serializer.validated_data["image"]
         upload.seek(0)
-        try:
-            serializer.instance = services.product_image_add(
-                product=product,
-                data=upload.read(),
-                position=serializer.validated_data.get("position"),
-            )
-        except DomainError as exc:
-            raise _domain_to_validation(exc) from exc
+        serializer.instance = services.product_image_add(
+            product=product,
+            data=upload.read(),
+            position=serializer.validated_data.get("position"),
+        )
 
 
 router = SimpleRouter()

@@ -7,28 +7,13 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.errors import DomainError
 from orders import selectors
 from orders.models import Order, OrderItem, OrderStatusHistory
 from orders.services.status import order_status_change
 from orders.state import Actor, Status
-from storefronts.errors import problem_from
 from storefronts.seller.base import SellerViewMixin, seller_shops
 
 SELLER_MOVES = [Status.PROCESSING, Status.SHIPPED, Status.DELIVERED, Status.CANCELLED]
-
-
-class DomainErrorsMixin:
-    """Domain errors in the back office's plain DRF shape: {detail, code, errors}."""
-
-    def handle_exception(self, exc):
-        if isinstance(exc, DomainError):
-            problem = problem_from(exc)
-            return Response(
-                {"detail": problem.message, "code": problem.code, "errors": problem.field_errors},
-                status=problem.status,
-            )
-        return super().handle_exception(exc)
 
 
 class ItemOut(serializers.ModelSerializer):
@@ -72,7 +57,7 @@ class StatusIn(serializers.Serializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
-class SellerOrderList(DomainErrorsMixin, SellerViewMixin, generics.ListAPIView):
+class SellerOrderList(SellerViewMixin, generics.ListAPIView):
     """Orders of my shops, newest first; `?status=` filters by the internal status."""
 
     serializer_class = SellerOrderOut
@@ -83,7 +68,7 @@ class SellerOrderList(DomainErrorsMixin, SellerViewMixin, generics.ListAPIView):
         return selectors.shop_orders(shops=seller_shops(self.request.user), statuses=statuses)
 
 
-class SellerOrderDetail(DomainErrorsMixin, SellerViewMixin, generics.RetrieveAPIView):
+class SellerOrderDetail(SellerViewMixin, generics.RetrieveAPIView):
     serializer_class = SellerOrderDetailOut
     lookup_field = "uid"
     lookup_url_kwarg = "order_id"
@@ -94,7 +79,7 @@ class SellerOrderDetail(DomainErrorsMixin, SellerViewMixin, generics.RetrieveAPI
         )
 
 
-class SellerOrderStatus(DomainErrorsMixin, SellerViewMixin, APIView):
+class SellerOrderStatus(SellerViewMixin, APIView):
     """Move my shop's order: processing, shipped (tracking number and URL), delivered."""
 
     serializer_class = StatusIn

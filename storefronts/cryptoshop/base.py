@@ -63,16 +63,14 @@ class CryptoShopView(StorefrontView):
     def page_params(self, default_limit: int = DEFAULT_LIMIT) -> tuple[int, int]:
         return page_params(self.request.query_params, default_limit=default_limit)
 
-    def render_problem(self, problem: Problem) -> Response:
-        return Response(
-            {
-                "success": False,
-                "error": problem.message,
-                "code": problem.code,
-                "details": problem.details,
-            },
-            status=problem.status,
-        )
+    @classmethod
+    def problem_body(cls, problem: Problem) -> dict[str, Any]:
+        return {
+            "success": False,
+            "error": problem.message,
+            "code": problem.code,
+            "details": problem.details,
+        }
 
     def rate_limit_rule(self, request) -> tuple[ratelimit.Rule, str]:
         user = getattr(request, "user", None)

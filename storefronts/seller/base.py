@@ -15,9 +15,13 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import exception_handler, set_rollback
 
 from catalog.models import Shop
+from core.errors import DomainError
 from storefronts.cryptoshop.auth import CryptoShopTokenAuthentication, TwoFactorRequired
+from storefronts.errors import problem_from
 from storefronts.techaven.auth import TechavenJWTAuthentication
 
 # DRF's browsable API, which the back office is, lays its pages out with style attributes
@@ -76,6 +80,18 @@ class StorefrontBearerAuthentication(BaseAuthentication):
         return 'Bearer realm="seller"'
 
 
+def seller_exception_handler(exc, context):
+    """The back office answers as DRF does: `{"detail"}`, or a form's field errors (which
+    the browsable pages show beside their fields). A refusal of the domain adds its code
+    and field errors, with the status of its kind: `{"detail", "code", "errors"}`."""
+    if not isinstance(exc, DomainError):
+        return exception_handler(exc, context)
+    set_rollback()
+    problem = problem_from(exc)
+    body = {"detail": problem.message, "code": problem.code, "errors": problem.field_errors}
+    return Response(body, status=problem.status, headers=problem.headers)
+
+
 class SellerViewMixin:
     """Mix into DRF generic views/viewsets of the back office."""
 
@@ -92,6 +108,9 @@ class SellerViewMixin:
     @classmethod
     def as_view(cls, *args, **kwargs):
         return browsable_api_csp(super().as_view(*args, **kwargs))
+
+    def get_exception_handler(self):
+        return seller_exception_handler
 
     def get_shop(self) -> Shop:
         shop = seller_shops(self.request.user).order_by("pk").first()

@@ -57,11 +57,9 @@ class TechavenView(StorefrontView):
     def page_params(self, default_limit: int = DEFAULT_LIMIT) -> tuple[int, int]:
         return page_params(self.request.query_params, default_limit=default_limit)
 
-    def render_problem(self, problem: Problem) -> Response:
-        return Response(
-            {"success": False, "message": problem.message, "errors": problem.field_errors},
-            status=problem.status,
-        )
+    @classmethod
+    def problem_body(cls, problem: Problem) -> dict[str, Any]:
+        return {"success": False, "message": problem.message, "errors": problem.field_errors}
 
     def rate_limit_rule(self, request) -> tuple[ratelimit.Rule, str]:
         rule = RULES[self.rate_limit_scope]

@@ -20,6 +20,13 @@ pytestmark = pytest.mark.django_db
 SELLER = "/seller/api"
 
 
+def refused_fields(response) -> set[str]:
+    """The fields a back office 400 names: a form's errors are DRF's `{field: [...]}`, a
+    refusal of the domain's `{"detail", "code", "errors": {field: [...]}}`."""
+    body = response.json()
+    return set(body["errors"]) if "code" in body else set(body)
+
+
 @pytest.fixture
 def seller():
     owner = TechavenUserFactory()
@@ -106,7 +113,7 @@ def test_seller_cannot_use_the_other_storefronts_categories(seller):
     response = client.post(
         f"{SELLER}/products/", {"name": "x", "price_minor": 1, "category": crypto.pk}
     )
-    assert response.status_code == 400 and "category" in response.json()
+    assert response.status_code == 400 and "category" in refused_fields(response)
 
 
 def test_image_upload_checked_by_content_and_own_products_only(seller):
@@ -132,7 +139,7 @@ def test_image_upload_checked_by_content_and_own_products_only(seller):
     refused = client.post(
         f"{SELLER}/product-images/", {"product": other.pk, "image": upload}, format="multipart"
     )
-    assert refused.status_code == 400 and "product" in refused.json()
+    assert refused.status_code == 400 and "product" in refused_fields(refused)
     assert not ProductImage.objects.filter(product=other).exists()
 
 
@@ -266,11 +273,11 @@ def test_specifications_and_tags_keep_the_documented_shape(seller, api, change, 
     client, _, shop = seller
     product = ProductFactory(shop=shop, specifications={"ram": "8GB"}, tags=["tecno"])
     response = client.patch(f"{SELLER}/products/{product.pk}/", change, format="json")
-    assert response.status_code == 400 and field in response.json()
+    assert response.status_code == 400 and field in refused_fields(response)
     created = client.post(
         f"{SELLER}/products/", {"name": "x", "price_minor": 1, **change}, format="json"
     )
-    assert created.status_code == 400 and field in created.json()
+    assert created.status_code == 400 and field in refused_fields(created)
     product.refresh_from_db()
     assert product.specifications == {"ram": "8GB"} and product.tags == ["tecno"]
     assert api.get(f"{TECHAVEN}/products").status_code == 200
@@ -297,7 +304,7 @@ def test_back_office_product_fields_are_capped(seller, change, field):
     client, _, shop = seller
     product = ProductFactory(shop=shop, specifications={"ram": "8GB"})
     response = client.patch(f"{SELLER}/products/{product.pk}/", change, format="json")
-    assert response.status_code == 400 and field in response.json()
+    assert response.status_code == 400 and field in refused_fields(response)
     product.refresh_from_db()
     assert product.specifications == {"ram": "8GB"}
 
@@ -322,7 +329,7 @@ def test_back_office_json_sent_as_a_form_field_is_checked_like_a_json_body(selle
 def test_back_office_shop_description_is_capped(seller):
     client, _, shop = seller
     response = client.patch(f"{SELLER}/shop/{shop.pk}/", {"description": "d" * 5001}, format="json")
-    assert response.status_code == 400 and "description" in response.json()
+    assert response.status_code == 400 and "description" in refused_fields(response)
 
 
 @pytest.mark.parametrize(
@@ -339,7 +346,7 @@ def test_business_hours_map_weekdays_to_text(seller, api, hours):
     client, _, shop = seller
     url = f"{SELLER}/shop/{shop.pk}/"
     refused = client.patch(url, {"business_hours": hours}, format="json")
-    assert refused.status_code == 400 and "business_hours" in refused.json()
+    assert refused.status_code == 400 and "business_hours" in refused_fields(refused)
     assert api.get(f"{TECHAVEN}/shops/vnd_{shop.uid}").status_code == 200
 
     good = {"monday": "08:00 - 17:00", "saturday": "09:00 - 15:00", "sunday": "Closed"}
@@ -480,7 +487,7 @@ def test_seller_sets_the_shop_logo_and_cover_checked_by_content(
 
     fake = SimpleUploadedFile("logo.png", b"\x89PNG not really", content_type="image/png")
     refused = client.patch(url, {"logo": fake}, format="multipart")
-    assert refused.status_code == 400 and "logo" in refused.json()
+    assert refused.status_code == 400 and "logo" in refused_fields(refused)
 
     with django_capture_on_commit_callbacks(execute=True):
         replaced = client.patch(
