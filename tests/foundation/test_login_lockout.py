@@ -130,6 +130,29 @@ def test_every_attempt_is_recorded_for_staff(login):
     assert AccessLog.objects.filter(username=user.username, ip_address=OWNER).count() == 1
 
 
+def test_beat_forgets_sign_in_records_older_than_the_retention(settings):
+    from axes.models import AccessFailureLog, AccessLog
+
+    from accounts.tasks import sign_in_logs_prune
+
+    assert settings.CELERY_BEAT_SCHEDULE["prune-sign-in-logs"]["task"] == (
+        "accounts.tasks.sign_in_logs_prune"
+    )
+    user = StaffUserFactory()
+    fail(ADMIN_LOGIN, user.username, ATTACKER, 2)
+    sign_in(ADMIN_LOGIN, user.username, DEFAULT_PASSWORD, OWNER)
+    sign_in(ADMIN_LOGIN, user.username, DEFAULT_PASSWORD, OTHER)
+    aged = timedelta(days=settings.LOGIN_LOG_RETENTION_DAYS, minutes=1)
+    AccessFailureLog.objects.filter(pk=AccessFailureLog.objects.first().pk).update(
+        attempt_time=F("attempt_time") - aged
+    )
+    AccessLog.objects.filter(ip_address=OWNER).update(attempt_time=F("attempt_time") - aged)
+
+    assert sign_in_logs_prune.delay().get() == 2
+    assert AccessFailureLog.objects.count() == 1
+    assert list(AccessLog.objects.values_list("ip_address", flat=True)) == [OTHER]
+
+
 def test_the_lock_ends_after_the_cool_off(login):
     from axes.models import AccessAttempt
 
