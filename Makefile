@@ -9,7 +9,7 @@ PORT ?= 8000
 FORWARDED_ALLOW_IPS ?=
 UVICORN_PROXY = $(if $(strip $(FORWARDED_ALLOW_IPS)),--proxy-headers --forwarded-allow-ips "$(FORWARDED_ALLOW_IPS)",--no-proxy-headers)
 
-.PHONY: install run serve test lint format seed bench bench-data worker beat
+.PHONY: install run serve test lint format seed bench bench-data worker beat probe
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -62,3 +62,10 @@ bench: install
 bench-data: install
 	$(PY) manage.py migrate --noinput
 	$(PY) bench/generate.py
+
+## Attack a running server again for each of issue 12's 15 security findings (README,
+## "Security probe"): one line per finding, closed or OPEN. PROBE_URL is the server;
+## PROBE_ARGS passes options, e.g. PROBE_ARGS="--mail-dir DIR --setup --server-checks".
+PROBE_URL ?= http://$(HOST):$(PORT)
+probe: install
+	$(PY) scripts/security_probe.py --base-url $(PROBE_URL) $(PROBE_ARGS)
