@@ -55,7 +55,10 @@ def _pins(name: str) -> dict[str, str]:
             continue
         match = PIN.match(line)
         assert match, f"{name}: {raw!r} is not an exact pin (name==version)"
-        pins[match["name"].lower().replace("_", "-")] = line
+        package = match["name"].lower().replace("_", "-")
+        # both files merge as a union of lines: two branches pinning one package twice
+        assert package not in pins, f"{name}: {package} is pinned twice"
+        pins[package] = line
     return pins
 
 
