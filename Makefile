@@ -9,9 +9,20 @@ PORT ?= 8000
 FORWARDED_ALLOW_IPS ?=
 UVICORN_PROXY = $(if $(strip $(FORWARDED_ALLOW_IPS)),--proxy-headers --forwarded-allow-ips "$(FORWARDED_ALLOW_IPS)",--no-proxy-headers)
 
-.PHONY: install run serve test lint format seed bench bench-data worker beat probe
+.PHONY: install install-prod run serve test lint format seed bench bench-data worker beat probe
 
-$(VENV)/.installed: requirements.txt
+## Development and CI (`make install`): what runs Duka plus the tests and tooling,
+## requirements-dev.txt (which starts with `-r requirements.txt`). It also counts as the
+## production install, which it contains.
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.installed-prod
+
+## Production (`make install-prod`): requirements.txt only. `serve`, `worker` and `beat`
+## need no more, so on a server they install nothing for tests.
+$(VENV)/.installed-prod: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -r requirements.txt
@@ -19,17 +30,19 @@ $(VENV)/.installed: requirements.txt
 
 install: $(VENV)/.installed
 
+install-prod: $(VENV)/.installed-prod
+
 ## Run Duka with demo data on the embedded default (SQLite, no services needed).
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(MAKE) serve
 
-serve: install
+serve: install-prod
 	$(PY) manage.py collectstatic --noinput -v0  # the admin's CSS and JS when DEBUG=false
 	$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) $(UVICORN_PROXY)
 
-seed: install
+seed: install-prod
 	$(PY) manage.py seed_demo
 
 ## Run the test suite (SQLite by default; PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set).
@@ -44,10 +57,10 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-worker: install
+worker: install-prod
 	$(VENV)/bin/celery -A config worker -l info
 
-beat: install
+beat: install-prod
 	$(VENV)/bin/celery -A config beat -l info
 
 ## Load-test the catalog endpoints (README "Speed", docs/bench.md). Needs DATABASE_URL

@@ -1,7 +1,7 @@
 """The CryptoShop flow, over HTTP against a running server, that causes real order events:
 a seller opens a shop and lists a product, a buyer orders it and pays
-(the CryptoShop document's "Basic Usage Examples" 1 and 2, "Browse and Purchase Products":
-products → order → escrow, as docs/brief.md states it).
+(docs/contracts/cryptoshop-api.md, "Basic Usage Examples" 1 and 2, "Browse and Purchase
+Products": products → order → escrow).
 """
 
 from __future__ import annotations
