@@ -15,9 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from accounts.models import Storefront, User
+from accounts.models import User
 from catalog import search, services
 from catalog.models import Category, Product, ProductImage, Review, Shop
+from core.storefront import Storefront
 
 TH, CS = Storefront.TECHAVEN, Storefront.CRYPTOSHOP
 SELLER_PASSWORD = "demo1234"

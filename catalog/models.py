@@ -7,8 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Storefront
 from core.ids import UidField
+from core.storefront import Storefront
 
 
 class Category(models.Model):

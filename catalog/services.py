@@ -16,7 +16,7 @@ from django.db.models import Avg, Count, Max
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.models import Storefront, User
+from accounts.models import User
 from catalog import conf, search, selectors, viewcounts
 from catalog.errors import CatalogErrorCode, conflict, forbidden, invalid, not_found
 from catalog.locks import products_lock, shops_lock
@@ -31,6 +31,7 @@ from catalog.models import (
 )
 from core.ids import new_uid
 from core.images import clean_image, decode_base64_image
+from core.storefront import Storefront
 
 # fields a shop owner may set on a product (is_featured is an editorial choice: staff only)
 SELLER_PRODUCT_FIELDS = {

@@ -20,10 +20,11 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.errors import AccountError, AccountErrorCode
-from accounts.models import LoginSession, Storefront, User
+from accounts.models import LoginSession, User
 from accounts.services.sessions import cryptoshop_session_start, session_revoke
 from accounts.tokens import new_access_token, token_hash
 from core.errors import ErrorKind
+from core.storefront import Storefront
 from notifications.realtime import sockets_revoke
 
 TOTP_DEVICE_NAME = "CryptoShop"

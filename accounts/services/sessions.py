@@ -16,8 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts.models import LoginSession, Storefront, User
+from accounts.models import LoginSession, User
 from accounts.tokens import SESSION_TOKEN_PREFIX, new_secret, token_hash
+from core.storefront import Storefront
 from notifications.realtime import sockets_revoke
 
 

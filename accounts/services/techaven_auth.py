@@ -21,7 +21,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts.conf import otp_resend_window, password_min_length
 from accounts.errors import AccountError, AccountErrorCode
 from accounts.locks import user_lock
-from accounts.models import EmailOTP, LoginSession, PasswordResetToken, Storefront, User
+from accounts.models import EmailOTP, LoginSession, PasswordResetToken, User
 from accounts.selectors import techaven_user_by_email
 from accounts.services.otp import (
     otp_check,
@@ -41,6 +41,7 @@ from accounts.tokens import RESET_TOKEN_PREFIX, new_secret, token_hash
 from core.errors import ErrorKind
 from core.ids import new_uid
 from core.money import Currency
+from core.storefront import Storefront
 from wallet.services.ledger import wallet_account
 
 Purpose = EmailOTP.Purpose

@@ -15,7 +15,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 
-from accounts.models import Storefront
 from catalog import selectors, services
 from catalog.api import schema_auth  # noqa: F401 - registers the auth schemes
 from catalog.api.common import parse_decimal, product_image_urls, raise_if, rating_field
@@ -24,6 +23,7 @@ from catalog.models import Product, Shop
 from catalog.pagecache import cached_page
 from core.ids import strip_prefix
 from core.money import Currency, Money, MoneyError, minor_to_decimal
+from core.storefront import Storefront
 from storefronts.cryptoshop.auth import IsCryptoShopUser
 from storefronts.cryptoshop.base import CryptoShopView
 from storefronts.fields import BoundedListField, ItemsField

@@ -12,7 +12,6 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission
 
 import storefronts.converters  # noqa: F401 (registers <dbid:…>)
-from accounts.models import Storefront
 from catalog import conf, search, selectors, services
 from catalog.api import schema_auth  # noqa: F401 - registers the auth schemes
 from catalog.api.common import (
@@ -28,6 +27,7 @@ from catalog.models import Category, Product, Shop
 from catalog.pagecache import cached_page
 from core.ids import strip_prefix
 from core.images import base64_max_length
+from core.storefront import Storefront
 from storefronts.fields import BoundedListField
 from storefronts.pagination import paginate
 from storefronts.techaven.base import TechavenView, pagination_block

@@ -32,7 +32,7 @@ NEW_PRODUCT = {
 
 
 def services_category(name="Services"):
-    from accounts.models import Storefront
+    from core.storefront import Storefront
 
     return CategoryFactory(name=name, storefront=Storefront.CRYPTOSHOP)
 

@@ -99,7 +99,7 @@ def test_seller_manages_own_products_only(seller):
 
 
 def test_seller_cannot_use_the_other_storefronts_categories(seller):
-    from accounts.models import Storefront
+    from core.storefront import Storefront
 
     client, _, _ = seller
     crypto = CategoryFactory(storefront=Storefront.CRYPTOSHOP)

@@ -178,7 +178,8 @@ ID_SOURCES = {
 
 MAKE_USERS = """
 import json, secrets
-from accounts.models import Storefront, User
+from accounts.models import User
+from core.storefront import Storefront
 from accounts.services.sessions import techaven_session_start
 from accounts.tokens import token_hash
 from django.utils import timezone
