@@ -22,8 +22,8 @@ from django.utils import timezone
 from catalog import conf, search
 from catalog.models import Category, Product, ProductImage, Review, Shop, WishlistItem
 from core.cache import quiet_get, quiet_set
+from core.paging import Page
 from orders.selectors import buyer_received_product
-from storefronts.pagination import Page
 
 
 def products_listed(storefront: str) -> QuerySet[Product]:
