@@ -1,6 +1,6 @@
 """The list endpoints build product cards directly (`product_cards` in
-catalog/api/techaven/products.py and catalog/api/cryptoshop.py) for speed; the card
-serializers stay the schema. Both must give the same JSON, key order included."""
+catalog/api/{techaven,cryptoshop}/products.py) for speed; the card serializers stay the
+schema. Both must give the same JSON, key order included."""
 
 import json
 from datetime import timedelta
@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from catalog import selectors
-from catalog.api import cryptoshop
+from catalog.api.cryptoshop import products as cryptoshop
 from catalog.api.techaven import products as techaven
 from catalog.factories import (
     CategoryFactory,
