@@ -8,8 +8,15 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.routers import SimpleRouter
 
-from catalog import services
 from catalog.models import Category, Product, ProductImage, Shop
+from catalog.services.products import (
+    PRODUCT_DESCRIPTION_MAX,
+    product_create,
+    product_image_add,
+    product_soft_delete,
+    product_update,
+)
+from catalog.services.shops import SHOP_DESCRIPTION_MAX, SHOP_IMAGE_FIELDS, shop_update
 from core.errors import DomainError, ErrorKind
 from storefronts.fields import JSONField
 from storefronts.parsers import FormParser, JSONParser, MultiPartParser
@@ -50,7 +57,7 @@ class ShopSerializer(serializers.ModelSerializer):
             "id", "uid", "storefront", "slug", "is_verified", "rating", "review_count",
             "product_count", "sales_count", "joined_at",
         ]  # fmt: skip
-        extra_kwargs = {"description": {"max_length": services.SHOP_DESCRIPTION_MAX}}
+        extra_kwargs = {"description": {"max_length": SHOP_DESCRIPTION_MAX}}
 
 
 class ShopViewSet(
@@ -72,13 +79,13 @@ class ShopViewSet(
     def perform_update(self, serializer):
         changes = dict(serializer.validated_data)
         images = {}
-        for field in services.SHOP_IMAGE_FIELDS:
+        for field in SHOP_IMAGE_FIELDS:
             upload = changes.pop(field, None)
             if upload is not None:
                 upload.seek(0)
                 images[field] = upload.read()
         try:
-            serializer.instance = services.shop_update(
+            serializer.instance = shop_update(
                 shop=serializer.instance, changes=changes, images=images
             )
         except DomainError as exc:
@@ -106,7 +113,7 @@ class ProductSerializer(serializers.ModelSerializer):
             "id", "uid", "storefront", "currency", "slug", "is_featured", "rating",
             "review_count", "view_count", "sales_count", "created_at", "updated_at",
         ]  # fmt: skip
-        extra_kwargs = {"description": {"max_length": services.PRODUCT_DESCRIPTION_MAX}}
+        extra_kwargs = {"description": {"max_length": PRODUCT_DESCRIPTION_MAX}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -140,7 +147,7 @@ class ProductViewSet(SellerViewMixin, viewsets.ModelViewSet):
 
     def perform_create(self, serializer):
         try:
-            serializer.instance = services.product_create(
+            serializer.instance = product_create(
                 shop=self.get_shop(), fields=dict(serializer.validated_data)
             )
         except DomainError as exc:
@@ -148,14 +155,14 @@ class ProductViewSet(SellerViewMixin, viewsets.ModelViewSet):
 
     def perform_update(self, serializer):
         try:
-            serializer.instance = services.product_update(
+            serializer.instance = product_update(
                 product=serializer.instance, changes=dict(serializer.validated_data)
             )
         except DomainError as exc:
             raise _domain_to_validation(exc) from exc
 
     def perform_destroy(self, instance):
-        services.product_soft_delete(product=instance)
+        product_soft_delete(product=instance)
 
 
 class ProductImageSerializer(serializers.ModelSerializer):
@@ -206,7 +213,7 @@ class ProductImageViewSet(
         upload = serializer.validated_data["image"]
         upload.seek(0)
         try:
-            serializer.instance = services.product_image_add(
+            serializer.instance = product_image_add(
                 product=product,
                 data=upload.read(),
                 position=serializer.validated_data.get("position"),

@@ -176,7 +176,7 @@ def test_admin_hides_and_shows_reviews_and_the_rating_follows(staff_client):
     bad = ReviewFactory(product=product, rating=1)
     from django.db import transaction
 
-    from catalog.services import ratings_refresh
+    from catalog.services.reviews import ratings_refresh
 
     with transaction.atomic():
         ratings_refresh(product_id=product.pk)

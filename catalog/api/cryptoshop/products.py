@@ -12,11 +12,26 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 
-from catalog import selectors, services
+from catalog import selectors
 from catalog.api.common import parse_decimal, product_image_urls, raise_if, rating_field
 from catalog.errors import not_found
 from catalog.models import Product, Shop
 from catalog.pagecache import cached_page
+from catalog.services.products import (
+    MAX_SPEC_KEY_LENGTH,
+    MAX_SPEC_VALUE_LENGTH,
+    MAX_SPECIFICATIONS,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
+    PRODUCT_DESCRIPTION_MAX,
+    product_record_view,
+)
+from catalog.services.sellers import (
+    cryptoshop_product_create,
+    cryptoshop_product_delete,
+    cryptoshop_product_update,
+    seller_shop_of,
+)
 from core.ids import strip_prefix
 from core.money import Currency, Money, MoneyError
 from storefronts.cryptoshop.base import CryptoShopView
@@ -137,8 +152,8 @@ def product_cards(products, request) -> list[dict]:
 
 
 class SpecSerializer(serializers.Serializer):
-    key = serializers.CharField(max_length=services.MAX_SPEC_KEY_LENGTH)
-    value = serializers.CharField(max_length=services.MAX_SPEC_VALUE_LENGTH, allow_blank=True)
+    key = serializers.CharField(max_length=MAX_SPEC_KEY_LENGTH)
+    value = serializers.CharField(max_length=MAX_SPEC_VALUE_LENGTH, allow_blank=True)
 
 
 class ProductDetailSerializer(ProductCardSerializer):
@@ -199,7 +214,7 @@ class ProductUpdatedSerializer(ChangedFieldsAnswer):
 class ProductInSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(
-        required=False, allow_blank=True, max_length=services.PRODUCT_DESCRIPTION_MAX
+        required=False, allow_blank=True, max_length=PRODUCT_DESCRIPTION_MAX
     )
     priceBtc = serializers.DecimalField(max_digits=16, decimal_places=8, min_value=Decimal(0))
     priceEur = serializers.DecimalField(
@@ -210,9 +225,9 @@ class ProductInSerializer(serializers.Serializer):
         child=serializers.URLField(max_length=500), required=False, max_length=10
     )
     tags = BoundedListField(
-        child=serializers.CharField(max_length=services.MAX_TAG_LENGTH),
+        child=serializers.CharField(max_length=MAX_TAG_LENGTH),
         required=False,
-        max_length=services.MAX_TAGS,
+        max_length=MAX_TAGS,
     )
     inStock = serializers.BooleanField(required=False)
     stockQuantity = serializers.IntegerField(min_value=0, max_value=10**9, required=False)
@@ -220,9 +235,7 @@ class ProductInSerializer(serializers.Serializer):
     digitalProduct = serializers.BooleanField(required=False)
     downloadUrl = serializers.URLField(required=False, allow_blank=True, max_length=200)
     # each entry whole, also in a PUT: DRF would hand `partial` down to a nested serializer
-    specifications = ItemsField(
-        SpecSerializer, max_length=services.MAX_SPECIFICATIONS, required=False
-    )
+    specifications = ItemsField(SpecSerializer, max_length=MAX_SPECIFICATIONS, required=False)
 
 
 FIELD_MAP = {
@@ -338,11 +351,11 @@ class ProductsView(CryptoShopView):
 
     @extend_schema(request=ProductInSerializer, responses={201: ProductWrittenSerializer})
     def post(self, request):
-        services.seller_shop_of(request.user)  # 403 before validating a non-seller's body
+        seller_shop_of(request.user)  # 403 before validating a non-seller's body
         body = ProductInSerializer(data=self.payload)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        product = services.cryptoshop_product_create(
+        product = cryptoshop_product_create(
             user=request.user,
             fields=product_changes(data),
             category_name=data.get("category"),
@@ -359,7 +372,7 @@ class ProductView(CryptoShopView):
     @extend_schema(responses={200: ProductDetailSerializer})
     def get(self, request, product_id: str):
         product = _product_or_404(product_id)
-        services.product_record_view(product_id=product.pk)
+        product_record_view(product_id=product.pk)
         product.view_count += 1
         return self.ok(ProductDetailSerializer(product, context={"request": request}).data)
 
@@ -368,7 +381,7 @@ class ProductView(CryptoShopView):
         body = ProductInSerializer(data=self.payload, partial=True)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        product = services.cryptoshop_product_update(
+        product = cryptoshop_product_update(
             user=request.user,
             product_uid=strip_prefix(product_id, "product") or "",
             changes=product_changes(data),
@@ -381,7 +394,7 @@ class ProductView(CryptoShopView):
 
     @extend_schema(responses={200: DeletedSerializer})
     def delete(self, request, product_id: str):
-        services.cryptoshop_product_delete(
+        cryptoshop_product_delete(
             user=request.user, product_uid=strip_prefix(product_id, "product") or ""
         )
         return self.ok(message="Product deleted successfully")

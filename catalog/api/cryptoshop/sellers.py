@@ -9,9 +9,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 
-from catalog import selectors, services
+from catalog import selectors
 from catalog.api.common import raise_if, rating_field
 from catalog.errors import not_found
+from catalog.services.sellers import seller_profile_create, seller_profile_update
+from catalog.services.shops import SHOP_DESCRIPTION_MAX
 from core.ids import strip_prefix
 from storefronts.cryptoshop.base import CryptoShopView
 from storefronts.pagination import paginate
@@ -107,7 +109,7 @@ class SellerUpdatedSerializer(ChangedFieldsAnswer):
 class SellerInSerializer(serializers.Serializer):
     storeName = serializers.CharField(max_length=150)
     description = serializers.CharField(
-        required=False, allow_blank=True, max_length=services.SHOP_DESCRIPTION_MAX
+        required=False, allow_blank=True, max_length=SHOP_DESCRIPTION_MAX
     )
     category = serializers.CharField(required=False, allow_blank=True, max_length=100)
     responseTime = serializers.CharField(required=False, allow_blank=True, max_length=50)
@@ -183,7 +185,7 @@ class SellersView(CryptoShopView):
         body = SellerInSerializer(data=self.payload)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        shop = services.seller_profile_create(
+        shop = seller_profile_create(
             user=request.user,
             store_name=data["storeName"],
             description=data.get("description", ""),
@@ -218,7 +220,7 @@ class SellerView(CryptoShopView):
         body = SellerUpdateSerializer(data=self.payload, partial=True)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        shop = services.seller_profile_update(
+        shop = seller_profile_update(
             user=request.user,
             shop_uid=strip_prefix(seller_id, "seller") or "",
             changes={SELLER_FIELD_MAP[k]: v for k, v in data.items() if k in SELLER_FIELD_MAP},

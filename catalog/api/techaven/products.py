@@ -8,11 +8,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 
-from catalog import selectors, services
+from catalog import selectors
 from catalog.api.common import image_url, product_image_urls, product_images, raise_if, rating_field
 from catalog.errors import not_found
 from catalog.models import Shop
 from catalog.pagecache import cached_page
+from catalog.services.products import product_record_view
 from core.ids import strip_prefix
 from storefronts.techaven.base import pagination_block
 
@@ -288,7 +289,7 @@ NewArrivalsView = _special_list(selectors.new_arrivals, "New arrivals retrieved"
 
 
 def _count_view(request, product_id: int) -> None:
-    services.product_record_view(product_id=product_id)
+    product_record_view(product_id=product_id)
 
 
 class ProductDetailView(PublicView):

@@ -8,9 +8,10 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from catalog import conf, selectors, services
+from catalog import conf, selectors
 from catalog.api.common import rating_field
 from catalog.errors import not_found
+from catalog.services.reviews import ReviewInput, review_add
 from core.images import base64_max_length
 from storefronts.fields import BoundedListField
 from storefronts.pagination import paginate
@@ -130,11 +131,11 @@ class ProductReviewsView(TechavenView):
         body = ReviewInSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        review = services.review_add(
+        review = review_add(
             user=request.user,
             product_id=product_id,
             storefront=TH,
-            data=services.ReviewInput(
+            data=ReviewInput(
                 rating=data["rating"],
                 title=data["title"],
                 comment=data["comment"],

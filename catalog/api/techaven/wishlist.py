@@ -6,8 +6,9 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
-from catalog import selectors, services
+from catalog import selectors
 from catalog.api.common import rating_field
+from catalog.services.wishlist import wishlist_add, wishlist_remove
 from storefronts.techaven.base import TechavenView
 
 from .common import TH
@@ -67,7 +68,7 @@ class WishlistView(TechavenView):
     def post(self, request):
         body = WishlistInSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        item, total = services.wishlist_add(
+        item, total = wishlist_add(
             user=request.user, product_id=body.validated_data["product_id"], storefront=TH
         )
         return self.ok(
@@ -80,5 +81,5 @@ class WishlistView(TechavenView):
 class WishlistItemView(TechavenView):
     @extend_schema(responses={200: WishlistCountSerializer})
     def delete(self, request, product_id: int):
-        total = services.wishlist_remove(user=request.user, product_id=product_id)
+        total = wishlist_remove(user=request.user, product_id=product_id)
         return self.ok({"total_items": total}, message="Removed from wishlist")
