@@ -19,6 +19,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db.models import Count, F, Max, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from accounts.models import User
 from catalog import conf, search
 from catalog.models import Category, Product, ProductImage, Review, Shop, WishlistItem
 from core.cache import quiet_get, quiet_set
@@ -303,6 +304,11 @@ def product_get_listed(storefront: str, pk=None, *, uid: str | None = None) -> P
 
 def shops_listed(storefront: str) -> QuerySet[Shop]:
     return Shop.objects.filter(storefront=storefront, is_active=True)
+
+
+def seller_shops(user: User) -> QuerySet[Shop]:
+    """The active shops `user` owns: what the seller back office lets them manage."""
+    return Shop.objects.filter(owner=user, is_active=True)
 
 
 def shop_category_names(shop_ids: list[int]) -> dict[int, list[tuple[int, str]]]:

@@ -9,6 +9,7 @@ from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.routers import SimpleRouter
 
 from catalog.models import Category, Product, ProductImage, Shop
+from catalog.selectors import seller_shops
 from catalog.services.products import (
     PRODUCT_DESCRIPTION_MAX,
     product_create,
@@ -20,7 +21,7 @@ from catalog.services.shops import SHOP_DESCRIPTION_MAX, SHOP_IMAGE_FIELDS, shop
 from core.errors import DomainError, ErrorKind
 from storefronts.fields import JSONField
 from storefronts.parsers import FormParser, JSONParser, MultiPartParser
-from storefronts.seller.base import SellerViewMixin, seller_shops
+from storefronts.seller.base import SellerViewMixin
 
 
 class ServiceBusy(APIException):

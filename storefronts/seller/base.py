@@ -17,6 +17,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 
 from catalog.models import Shop
+from catalog.selectors import seller_shops
 from storefronts.cryptoshop.auth import CryptoShopTokenAuthentication, TwoFactorRequired
 from storefronts.techaven.auth import TechavenJWTAuthentication
 
@@ -49,10 +50,6 @@ class IsSeller(BasePermission):
     def has_permission(self, request, view) -> bool:
         user = request.user
         return bool(user and user.is_authenticated and seller_shops(user).exists())
-
-
-def seller_shops(user):
-    return Shop.objects.filter(owner=user, is_active=True)
 
 
 class StorefrontBearerAuthentication(BaseAuthentication):
