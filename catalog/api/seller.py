@@ -9,7 +9,12 @@ from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.routers import SimpleRouter
 
 from catalog.models import Category, Product, ProductImage, Shop
-from catalog.selectors import seller_shops
+from catalog.selectors import (
+    seller_categories,
+    seller_product_images,
+    seller_products,
+    seller_shops,
+)
 from catalog.services.products import (
     PRODUCT_DESCRIPTION_MAX,
     product_create,
@@ -120,8 +125,7 @@ class ProductSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None and request.user.is_authenticated:
-            storefronts = seller_shops(request.user).values("storefront")
-            self.fields["category"].queryset = Category.objects.filter(storefront__in=storefronts)
+            self.fields["category"].queryset = seller_categories(request.user)
 
     def get_images(self, product) -> list[dict]:
         request = self.context.get("request")
@@ -138,9 +142,7 @@ class ProductViewSet(SellerViewMixin, viewsets.ModelViewSet):
 
     def get_queryset(self):
         return (
-            Product.objects.filter(
-                shop__in=seller_shops(self.request.user), deleted_at__isnull=True
-            )
+            seller_products(self.request.user)
             .select_related("category")
             .prefetch_related("images")
             .order_by("-created_at", "-id")
@@ -180,9 +182,7 @@ class ProductImageSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None and request.user.is_authenticated and "product" in self.fields:
-            self.fields["product"].queryset = Product.objects.filter(
-                shop__in=seller_shops(request.user), deleted_at__isnull=True
-            )
+            self.fields["product"].queryset = seller_products(request.user)
 
     def get_url(self, image) -> str:
         if image.image:
@@ -205,9 +205,7 @@ class ProductImageViewSet(
     parser_classes = [MultiPartParser, FormParser]
 
     def get_queryset(self):
-        return ProductImage.objects.filter(
-            product__shop__in=seller_shops(self.request.user), product__deleted_at__isnull=True
-        ).order_by("product_id", "position", "id")
+        return seller_product_images(self.request.user)
 
     def perform_create(self, serializer):
         product = serializer.validated_data["product"]

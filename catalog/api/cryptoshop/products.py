@@ -7,7 +7,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -15,7 +14,7 @@ from rest_framework import serializers
 from catalog import selectors
 from catalog.api.common import parse_decimal, product_image_urls, raise_if, rating_field
 from catalog.errors import not_found
-from catalog.models import Product, Shop
+from catalog.models import Product
 from catalog.pagecache import cached_page
 from catalog.services.products import (
     MAX_SPEC_KEY_LENGTH,
@@ -324,10 +323,8 @@ class ProductsView(CryptoShopView):
             if uid is None:
                 errors["sellerId"] = ["sellerId looks like seller_<id>."]
             else:
-                shop_id = (
-                    Shop.objects.filter(uid=uid, storefront=CS).values_list("pk", flat=True).first()
-                    or 0
-                )  # an unknown seller simply has no products
+                # an unknown seller simply has no products
+                shop_id = selectors.shop_pk_of(CS, uid) or 0
         raise_if(errors)
         page_no, limit = self.page_params()
         qs, _ = selectors.product_queryset(
@@ -343,9 +340,7 @@ class ProductsView(CryptoShopView):
         )
         category = category_filter(params)
         if category:
-            qs = qs.filter(
-                Q(category__name__iexact=category) | Q(category__parent__name__iexact=category)
-            )
+            qs = selectors.products_in_category_named(qs, category)
         page = selectors.product_page(qs, page=page_no, limit=limit, fields=CARD_FIELDS)
         return self.ok(product_cards(page.items, request), page=page)
 
@@ -361,7 +356,7 @@ class ProductsView(CryptoShopView):
             category_name=data.get("category"),
             images=data.get("images", []),
         )
-        product = selectors.product_with_card_data(Product.objects.filter(pk=product.pk))
+        product = selectors.product_get_with_card_data(product.pk)
         out = ProductWrittenSerializer(product, context={"request": request}).data
         return self.ok(out, status=201)
 
@@ -388,7 +383,7 @@ class ProductView(CryptoShopView):
             category_name=data.get("category"),
             images=data.get("images"),
         )
-        product = selectors.product_with_card_data(Product.objects.filter(pk=product.pk))
+        product = selectors.product_get_with_card_data(product.pk)
         out = ProductWrittenSerializer(product, context={"request": request}).data
         return self.ok(update_answer(out, set(data)))
 

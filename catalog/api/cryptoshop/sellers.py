@@ -4,7 +4,6 @@ profile created and updated. Sellers are `seller_<uid>`."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -80,11 +79,7 @@ class SellerDetailSerializer(SellerCardSerializer):
 
     @extend_schema_field(SellerProductSerializer(many=True))
     def get_products(self, shop) -> list[dict]:
-        products = (
-            selectors.products_listed(CS)
-            .filter(shop=shop)
-            .order_by("-sales_count", "-id")[:DETAIL_PRODUCTS]
-        )
+        products = selectors.shop_best_sellers(shop, DETAIL_PRODUCTS)
         return SellerProductSerializer(products, many=True).data
 
     @extend_schema_field(ReviewSerializer(many=True))
@@ -130,19 +125,6 @@ def _parse_bool(params, name: str, errors: dict) -> bool:
     return False
 
 
-def sellers_listed():
-    return (
-        selectors.shops_listed(CS)
-        .select_related("owner", "category")
-        .annotate(
-            listed_products=Count(
-                "products",
-                filter=Q(products__is_active=True, products__deleted_at__isnull=True),
-            )
-        )
-    )
-
-
 class SellersView(CryptoShopView):
     permission_classes = [ReadPublic]
 
@@ -165,17 +147,14 @@ class SellersView(CryptoShopView):
         verified_only = _parse_bool(params, "verifiedOnly", errors)
         raise_if(errors)
         page_no, limit = self.page_params()
-        qs = sellers_listed()
-        if verified_only:
-            qs = qs.filter(is_verified=True)
-        category = category_filter(params)
-        if category:
-            qs = qs.filter(category__name__iexact=category)
-        text = (params.get("search") or "").strip()
-        if text:
-            qs = qs.filter(Q(name__icontains=text) | Q(description__icontains=text))
-        sign = "-" if descending else ""
-        qs = qs.order_by(f"{sign}{field}", f"{sign}id")
+        qs = selectors.seller_list(
+            CS,
+            sort=field,
+            descending=descending,
+            verified_only=verified_only,
+            category_name=category_filter(params),
+            text=(params.get("search") or "").strip(),
+        )
         page = paginate(qs, page=page_no, limit=limit, total=qs.order_by().count())
         data = SellerCardSerializer(page.items, many=True, context={"request": request}).data
         return self.ok(data, page=page)
@@ -210,7 +189,7 @@ class SellerView(CryptoShopView):
     @extend_schema(responses={200: SellerDetailSerializer})
     def get(self, request, seller_id: str):
         uid = strip_prefix(seller_id, "seller")
-        shop = sellers_listed().filter(uid=uid).first() if uid else None
+        shop = selectors.seller_get(CS, uid) if uid else None
         if shop is None:
             raise not_found("Seller")
         return self.ok(SellerDetailSerializer(shop, context={"request": request}).data)

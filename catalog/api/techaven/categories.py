@@ -8,7 +8,6 @@ from rest_framework import serializers
 
 from catalog import selectors
 from catalog.errors import not_found
-from catalog.models import Category
 from catalog.pagecache import cached_page
 
 from .common import TH, PublicView, file_url
@@ -50,17 +49,12 @@ class CategoryListView(PublicView):
     @extend_schema(responses={200: CategoryListSerializer})
     @cached_page()
     def get(self, request):
-        categories = selectors.categories_of(TH)
-        children: dict[int, list[Category]] = {}
-        for c in categories:
-            if c.parent_id:
-                children.setdefault(c.parent_id, []).append(c)
+        roots, children = selectors.category_tree(TH)
         ctx = {
             "request": request,
             "counts": selectors.category_product_counts(TH),
             "children": children,
         }
-        roots = [c for c in categories if c.parent_id is None]
         data = {"categories": CategorySerializer(roots, many=True, context=ctx).data}
         return self.ok(data, message="Categories retrieved")
 
@@ -69,10 +63,8 @@ class CategoryProductsView(ProductListingView):
     @extend_schema(parameters=PRODUCT_LIST_PARAMS, responses={200: ProductListSerializer})
     @cached_page()
     def get(self, request, category_id: int):
-        categories = selectors.categories_of(TH)
-        category = next((c for c in categories if c.pk == category_id), None)
-        if category is None:
+        ids = selectors.category_subtree(TH, category_id)
+        if ids is None:
             raise not_found("Category")
-        ids = tuple(selectors.category_subtree_ids(category, categories))
         qs, _ = selectors.product_queryset(product_query(request.query_params, category_ids=ids))
         return self.product_list_response(qs, "Products retrieved")

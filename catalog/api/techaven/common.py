@@ -58,12 +58,10 @@ def parse_category_id(raw, errors: dict, name: str = "category_id") -> tuple[int
     except ValueError:
         errors[name] = [f"{name} must be a whole number."]
         return None
-    categories = selectors.categories_of(TH)
-    category = next((c for c in categories if c.pk == pk), None)
-    if category is None:
+    ids = selectors.category_subtree(TH, pk)
+    if ids is None:
         errors[name] = ["No category has this id."]
-        return None
-    return tuple(selectors.category_subtree_ids(category, categories))
+    return ids
 
 
 def parse_price_bounds(params, errors: dict) -> tuple[int | None, int | None]:

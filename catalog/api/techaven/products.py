@@ -11,7 +11,6 @@ from rest_framework import serializers
 from catalog import selectors
 from catalog.api.common import image_url, product_image_urls, product_images, raise_if, rating_field
 from catalog.errors import not_found
-from catalog.models import Shop
 from catalog.pagecache import cached_page
 from catalog.services.products import product_record_view
 from core.ids import strip_prefix
@@ -209,11 +208,9 @@ def product_query(params, **fixed) -> selectors.ProductQuery:
     vendor = params.get("vendor_id")
     if shop_id is None and vendor:
         uid = strip_prefix(vendor, "vnd")
-        shop = Shop.objects.filter(uid=uid, storefront=TH).first() if uid else None
-        if shop is None:
+        shop_id = selectors.shop_pk_of(TH, uid) if uid else None
+        if shop_id is None:
             errors["vendor_id"] = ["No shop has this id."]
-        else:
-            shop_id = shop.pk
     raise_if(errors)
     # no sort is newest first, so `order` alone orders by created_at too
     field = SORTS[sort] if sort else "created_at"

@@ -10,7 +10,7 @@ from rest_framework import serializers
 from catalog import selectors
 from catalog.api.common import raise_if, rating_field
 from catalog.errors import not_found
-from catalog.models import Product, Shop
+from catalog.models import Shop
 from catalog.pagecache import cached_page
 from core.ids import strip_prefix
 from storefronts.pagination import paginate
@@ -73,7 +73,7 @@ class ShopDetailSerializer(ShopCardSerializer):
 
 def _shop_or_404(shop_id: str) -> Shop:
     uid = strip_prefix(shop_id, "vnd")
-    shop = selectors.shops_listed(TH).filter(uid=uid).first() if uid else None
+    shop = selectors.shop_get_listed(TH, uid) if uid else None
     if shop is None:
         raise not_found("Shop")
     return shop
@@ -95,16 +95,11 @@ class ShopListView(PublicView):
         errors: dict[str, list[str]] = {}
         category_ids = parse_category_id(request.query_params.get("category_id"), errors)
         raise_if(errors)
-        qs = selectors.shops_listed(TH)
-        location = (request.query_params.get("location") or "").strip()
-        if location:
-            qs = qs.filter(location__iexact=location)
-        if category_ids is not None:
-            sells_there = Product.objects.filter(
-                category_id__in=category_ids, is_active=True, deleted_at__isnull=True
-            ).values("shop_id")
-            qs = qs.filter(pk__in=sells_there) | qs.filter(category_id__in=category_ids)
-        qs = qs.order_by("-is_verified", "-rating", "name", "id")
+        qs = selectors.shop_list(
+            TH,
+            location=(request.query_params.get("location") or "").strip(),
+            category_ids=category_ids,
+        )
         page = paginate(qs, page=page_no, limit=limit)
         ctx = {
             "request": request,
