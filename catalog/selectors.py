@@ -20,11 +20,10 @@ from django.db.models import Count, F, Max, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from catalog import conf, search
+from catalog import conf, purchases, search
 from catalog.models import Category, Product, ProductImage, Review, Shop, WishlistItem
 from core.cache import quiet_get, quiet_set
 from core.paging import Page
-from orders.selectors import buyer_received_product
 
 
 def products_listed(storefront: str) -> QuerySet[Product]:
@@ -507,12 +506,13 @@ def wishlist_of(user) -> QuerySet[WishlistItem]:
     )
 
 
-# --- orders ------------------------------------------------------------------------
+# --- purchases -----------------------------------------------------------------------
 
 
-def user_has_delivered_purchase(user, product: Product) -> bool:
-    """True when the user has an order with this product that reached them."""
-    return buyer_received_product(user=user, product_id=product.pk)
+def user_has_delivered_purchase(user: User, product: Product) -> bool:
+    """True when the user has an order with this product that reached them (the orders
+    app answers: catalog/purchases.py)."""
+    return purchases.buyer_received_product(user=user, product_id=product.pk)
 
 
 def shop_for_owner(user, storefront: str) -> Shop | None:
