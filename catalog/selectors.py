@@ -327,7 +327,9 @@ def related_product_ids(product: Product, limit: int | None = None) -> list[int]
     return list(qs.order_by("-sales_count", "-id").values_list("id", flat=True)[:limit])
 
 
-def product_get_listed(storefront: str, pk=None, *, uid: str | None = None) -> Product | None:
+def product_get_listed(
+    storefront: str, pk: int | None = None, *, uid: str | None = None
+) -> Product | None:
     """One listed product (by pk or uid) with its card data. The card joins the shop
     anyway, so whether it is open is checked in the same query."""
     lookup = {"uid": uid} if uid is not None else {"pk": pk}
@@ -495,7 +497,7 @@ def shop_reviews(shop: Shop, limit: int = 10) -> list[Review]:
 # --- wishlist ------------------------------------------------------------------------
 
 
-def wishlist_of(user) -> QuerySet[WishlistItem]:
+def wishlist_of(user: User) -> QuerySet[WishlistItem]:
     return (
         WishlistItem.objects.filter(user=user, product__deleted_at__isnull=True)
         .select_related("product")
@@ -515,7 +517,7 @@ def user_has_delivered_purchase(user: User, product: Product) -> bool:
     return purchases.buyer_received_product(user=user, product_id=product.pk)
 
 
-def shop_for_owner(user, storefront: str) -> Shop | None:
+def shop_for_owner(user: User, storefront: str) -> Shop | None:
     return Shop.objects.filter(owner=user, storefront=storefront).order_by("pk").first()
 
 

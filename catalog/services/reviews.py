@@ -21,7 +21,7 @@ from catalog.models import Product, Review, ReviewImage, Shop
 from core.images import decode_base64_image
 
 
-def _rating(avg) -> Decimal:
+def _rating(avg: float | Decimal | None) -> Decimal:
     if avg is None:
         return Decimal("0")
     return Decimal(avg).quantize(Decimal("0.01"), ROUND_HALF_UP)

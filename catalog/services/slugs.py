@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from django.utils.text import slugify
 
+from catalog.models import Category, Product, Shop
 from core.ids import new_uid
 
 
-def unique_slug(model, storefront: str, name: str, exclude_pk: int | None = None) -> str:
+def unique_slug(
+    model: type[Product | Category | Shop],
+    storefront: str,
+    name: str,
+    exclude_pk: int | None = None,
+) -> str:
     base = slugify(name)[:150] or "item"
     slug = base
     qs = model.objects.filter(storefront=storefront)
