@@ -9,8 +9,9 @@ from django.utils.html import format_html
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Address, LoginSession, PaymentMethod, Storefront, User
+from accounts.models import Address, LoginSession, PaymentMethod, User
 from accounts.services.moderation import user_suspend, user_unsuspend
+from core.storefront import Storefront
 
 # django-otp's own screens show TOTP keys and backup codes; staff never need to see them.
 for _model in (TOTPDevice, StaticDevice):

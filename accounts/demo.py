@@ -2,8 +2,9 @@
 
 from django.utils import timezone
 
-from accounts.models import Address, PaymentMethod, Storefront, User
+from accounts.models import Address, PaymentMethod, User
 from accounts.tokens import token_hash
+from core.storefront import Storefront
 
 DEMO_ADMIN = ("admin", "admin")
 DEMO_TECHAVEN = ("demo@techaven.mw", "demo1234")

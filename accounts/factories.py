@@ -1,7 +1,8 @@
 import factory
 from django.utils import timezone
 
-from accounts.models import Address, PaymentMethod, Storefront, User
+from accounts.models import Address, PaymentMethod, User
+from core.storefront import Storefront
 
 DEFAULT_PASSWORD = "secret123"
 

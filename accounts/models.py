@@ -4,11 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.ids import UidField
-
-
-class Storefront(models.TextChoices):
-    TECHAVEN = "techaven", "Techaven"
-    CRYPTOSHOP = "cryptoshop", "CryptoShop"
+from core.storefront import Storefront
 
 
 class UserManager(BaseUserManager):

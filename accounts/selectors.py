@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from accounts.models import Address, PaymentMethod, Storefront, User
+from accounts.models import Address, PaymentMethod, User
+from core.storefront import Storefront
 
 
 def techaven_user_by_email(email: str) -> User | None:

@@ -4,8 +4,10 @@ search document) go through catalog.services."""
 from django import forms
 from django.contrib import admin, messages
 
-from catalog import services
 from catalog.models import Category, Product, ProductImage, Review, ReviewImage, Shop
+from catalog.services.products import check_specifications, check_tags, product_saved_by_staff
+from catalog.services.reviews import review_set_hidden
+from catalog.services.shops import check_business_hours
 from core.admin import HTTPS_URL_FIELDS
 from core.errors import DomainError
 
@@ -22,15 +24,15 @@ def _checked(form: forms.ModelForm, field: str, check) -> object:
 
 class ShopAdminForm(forms.ModelForm):
     def clean_business_hours(self):
-        return _checked(self, "business_hours", services.check_business_hours)
+        return _checked(self, "business_hours", check_business_hours)
 
 
 class ProductAdminForm(forms.ModelForm):
     def clean_specifications(self):
-        return _checked(self, "specifications", services.check_specifications)
+        return _checked(self, "specifications", check_specifications)
 
     def clean_tags(self):
-        return _checked(self, "tags", services.check_tags)
+        return _checked(self, "tags", check_tags)
 
 
 @admin.register(Category)
@@ -85,7 +87,7 @@ class ProductAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         previous = Product.objects.filter(pk=obj.pk).values_list("shop_id", flat=True).first()
         super().save_model(request, obj, form, change)
-        services.product_saved_by_staff(product=obj, previous_shop_id=previous)
+        product_saved_by_staff(product=obj, previous_shop_id=previous)
 
 
 class ReviewImageInline(admin.TabularInline):
@@ -114,11 +116,11 @@ class ReviewAdmin(admin.ModelAdmin):
     @admin.action(description="Hide selected reviews (their rating stops counting)")
     def hide_reviews(self, request, queryset):
         for review in queryset:
-            services.review_set_hidden(review=review, hidden=True, reason="moderation")
+            review_set_hidden(review=review, hidden=True, reason="moderation")
         messages.success(request, f"{queryset.count()} review(s) hidden.")
 
     @admin.action(description="Show selected reviews again")
     def unhide_reviews(self, request, queryset):
         for review in queryset:
-            services.review_set_hidden(review=review, hidden=False)
+            review_set_hidden(review=review, hidden=False)
         messages.success(request, f"{queryset.count()} review(s) shown.")

@@ -15,9 +15,12 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from accounts.models import Storefront, User
-from catalog import search, services
+from accounts.models import User
+from catalog import search
 from catalog.models import Category, Product, ProductImage, Review, Shop
+from catalog.services.products import product_create
+from catalog.services.reviews import ratings_refresh
+from core.storefront import Storefront
 
 TH, CS = Storefront.TECHAVEN, Storefront.CRYPTOSHOP
 SELLER_PASSWORD = "demo1234"
@@ -189,7 +192,7 @@ def _reviews(product: Product, reviewers: list[User], count: int) -> int:
         )  # fmt: skip
         made += created
     with transaction.atomic():  # the refresh locks the product and its shop
-        services.ratings_refresh(product_id=product.pk)
+        ratings_refresh(product_id=product.pk)
     return made
 
 
@@ -234,7 +237,7 @@ def _seed_techaven() -> list[str]:
          colour) in TH_PRODUCTS:  # fmt: skip
         product = Product.objects.filter(storefront=TH, shop=shops[shop_i], name=name).first()
         if product is None:
-            product = services.product_create(
+            product = product_create(
                 shop=shops[shop_i],
                 staff=True,
                 fields={
@@ -287,7 +290,7 @@ def _seed_cryptoshop() -> list[str]:
     for seller_i, cat, name, description, sats, cents, sales, tags, specs, age in CS_PRODUCTS:
         product = Product.objects.filter(storefront=CS, shop=sellers[seller_i], name=name).first()
         if product is None:
-            product = services.product_create(
+            product = product_create(
                 shop=sellers[seller_i],
                 fields={
                     "name": name, "description": description, "category": categories[cat],

@@ -2,8 +2,8 @@ import factory
 from django.utils.text import slugify
 
 from accounts.factories import CryptoShopUserFactory, TechavenUserFactory
-from accounts.models import Storefront
 from catalog.models import Category, Product, ProductImage, Review, Shop
+from core.storefront import Storefront
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):

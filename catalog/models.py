@@ -7,8 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Storefront
 from core.ids import UidField
+from core.storefront import Storefront
 
 
 class Category(models.Model):
@@ -120,7 +120,7 @@ class Product(models.Model):
     rating = models.DecimalField(max_digits=3, decimal_places=2, default=0)
     review_count = models.PositiveIntegerField(default=0)
     # PostgreSQL full-text document (weighted A name, B tags/brand, C specifications,
-    # D description); written by catalog.services.product_index_search, unused on SQLite
+    # D description); written by catalog.search.reindex_products, unused on SQLite
     search_vector = SearchVectorField(null=True, blank=True, editable=False)
     view_count = models.PositiveIntegerField(default=0)
     sales_count = models.PositiveIntegerField(default=0)

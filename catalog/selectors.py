@@ -19,11 +19,11 @@ from django.core.exceptions import EmptyResultSet
 from django.db.models import Count, F, Max, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from catalog import conf, search
+from accounts.models import User
+from catalog import conf, purchases, search
 from catalog.models import Category, Product, ProductImage, Review, Shop, WishlistItem
 from core.cache import quiet_get, quiet_set
-from orders.selectors import buyer_received_product
-from storefronts.pagination import Page
+from core.paging import Page
 
 
 def products_listed(storefront: str) -> QuerySet[Product]:
@@ -106,6 +106,31 @@ def category_subtree_ids(category: Category, categories: list[Category]) -> list
     return out
 
 
+def category_subtree(storefront: str, pk: int) -> tuple[int, ...] | None:
+    """The ids of the storefront's category `pk` and all its descendants (what a category
+    filter covers); None when the storefront has no such category."""
+    categories = categories_of(storefront)
+    category = next((c for c in categories if c.pk == pk), None)
+    if category is None:
+        return None
+    return tuple(category_subtree_ids(category, categories))
+
+
+def category_tree(storefront: str) -> tuple[list[Category], dict[int, list[Category]]]:
+    """The storefront's top categories, and each category's children (by parent id)."""
+    categories = categories_of(storefront)
+    children: dict[int, list[Category]] = {}
+    for c in categories:
+        if c.parent_id:
+            children.setdefault(c.parent_id, []).append(c)
+    return [c for c in categories if c.parent_id is None], children
+
+
+def seller_categories(user: User) -> QuerySet[Category]:
+    """The categories a seller may file products under: those of their shops' storefronts."""
+    return Category.objects.filter(storefront__in=seller_shops(user).values("storefront"))
+
+
 def category_product_counts(storefront: str) -> dict[int, int]:
     """Listed products per category, each parent counting its subcategories' products too."""
     direct = dict(
@@ -171,6 +196,12 @@ def product_queryset(
     return qs, understood
 
 
+def products_in_category_named(qs: QuerySet[Product], name: str) -> QuerySet[Product]:
+    """The products of `qs` in the category of that name (any case) or in a direct
+    subcategory of it (CryptoShop names its categories, it does not number them)."""
+    return qs.filter(Q(category__name__iexact=name) | Q(category__parent__name__iexact=name))
+
+
 def _card_related(sellers: bool) -> tuple[str, ...]:
     return ("shop", "shop__owner", "category") if sellers else ("shop", "category")
 
@@ -183,6 +214,11 @@ def product_with_card_data(qs: QuerySet[Product], *, sellers: bool = True) -> Pr
     if product is not None:
         _attach_card_images([product])
     return product
+
+
+def product_get_with_card_data(pk: int) -> Product | None:
+    """The product (listed or not: its seller has just written it) with its card data."""
+    return product_with_card_data(Product.objects.filter(pk=pk))
 
 
 def _attach_card_images(products: list[Product]) -> None:
@@ -291,7 +327,9 @@ def related_product_ids(product: Product, limit: int | None = None) -> list[int]
     return list(qs.order_by("-sales_count", "-id").values_list("id", flat=True)[:limit])
 
 
-def product_get_listed(storefront: str, pk=None, *, uid: str | None = None) -> Product | None:
+def product_get_listed(
+    storefront: str, pk: int | None = None, *, uid: str | None = None
+) -> Product | None:
     """One listed product (by pk or uid) with its card data. The card joins the shop
     anyway, so whether it is open is checked in the same query."""
     lookup = {"uid": uid} if uid is not None else {"pk": pk}
@@ -303,6 +341,97 @@ def product_get_listed(storefront: str, pk=None, *, uid: str | None = None) -> P
 
 def shops_listed(storefront: str) -> QuerySet[Shop]:
     return Shop.objects.filter(storefront=storefront, is_active=True)
+
+
+def seller_shops(user: User) -> QuerySet[Shop]:
+    """The active shops `user` owns: what the seller back office lets them manage."""
+    return Shop.objects.filter(owner=user, is_active=True)
+
+
+def seller_products(user: User) -> QuerySet[Product]:
+    """The products of the shops `user` manages, soft-deleted ones left out."""
+    return Product.objects.filter(shop__in=seller_shops(user), deleted_at__isnull=True)
+
+
+def seller_product_images(user: User) -> QuerySet[ProductImage]:
+    """The images of seller_products, by product and position."""
+    return ProductImage.objects.filter(
+        product__shop__in=seller_shops(user), product__deleted_at__isnull=True
+    ).order_by("product_id", "position", "id")
+
+
+def shop_get_listed(storefront: str, uid: str) -> Shop | None:
+    return shops_listed(storefront).filter(uid=uid).first()
+
+
+def shop_pk_of(storefront: str, uid: str) -> int | None:
+    """The pk of the storefront's shop with this uid, open or closed; None for no shop."""
+    return Shop.objects.filter(uid=uid, storefront=storefront).values_list("pk", flat=True).first()
+
+
+def shop_list(
+    storefront: str, *, location: str = "", category_ids: tuple[int, ...] | None = None
+) -> QuerySet[Shop]:
+    """Listed shops, verified and best rated first. `location`: the whole location, any
+    case; `category_ids`: shops that sell in one of these categories or are filed under
+    one."""
+    qs = shops_listed(storefront)
+    if location:
+        qs = qs.filter(location__iexact=location)
+    if category_ids is not None:
+        sells_there = Product.objects.filter(
+            category_id__in=category_ids, is_active=True, deleted_at__isnull=True
+        ).values("shop_id")
+        qs = qs.filter(pk__in=sells_there) | qs.filter(category_id__in=category_ids)
+    return qs.order_by("-is_verified", "-rating", "name", "id")
+
+
+def sellers_listed(storefront: str) -> QuerySet[Shop]:
+    """Listed shops as sellers are shown: with their owner, category and the number of
+    products they list (`listed_products`)."""
+    return (
+        shops_listed(storefront)
+        .select_related("owner", "category")
+        .annotate(
+            listed_products=Count(
+                "products",
+                filter=Q(products__is_active=True, products__deleted_at__isnull=True),
+            )
+        )
+    )
+
+
+def seller_list(
+    storefront: str,
+    *,
+    sort: str,
+    descending: bool = True,
+    verified_only: bool = False,
+    category_name: str | None = None,
+    text: str = "",
+) -> QuerySet[Shop]:
+    """Sellers ordered by `sort` (a field of sellers_listed's rows, ids breaking ties);
+    `category_name`: their category's name, any case; `text`: in their name or description."""
+    qs = sellers_listed(storefront)
+    if verified_only:
+        qs = qs.filter(is_verified=True)
+    if category_name:
+        qs = qs.filter(category__name__iexact=category_name)
+    if text:
+        qs = qs.filter(Q(name__icontains=text) | Q(description__icontains=text))
+    sign = "-" if descending else ""
+    return qs.order_by(f"{sign}{sort}", f"{sign}id")
+
+
+def seller_get(storefront: str, uid: str) -> Shop | None:
+    return sellers_listed(storefront).filter(uid=uid).first()
+
+
+def shop_best_sellers(shop: Shop, limit: int) -> QuerySet[Product]:
+    """The shop's listed products, most sold first."""
+    return (
+        products_listed(shop.storefront).filter(shop=shop).order_by("-sales_count", "-id")[:limit]
+    )
 
 
 def shop_category_names(shop_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
@@ -368,7 +497,7 @@ def shop_reviews(shop: Shop, limit: int = 10) -> list[Review]:
 # --- wishlist ------------------------------------------------------------------------
 
 
-def wishlist_of(user) -> QuerySet[WishlistItem]:
+def wishlist_of(user: User) -> QuerySet[WishlistItem]:
     return (
         WishlistItem.objects.filter(user=user, product__deleted_at__isnull=True)
         .select_related("product")
@@ -379,15 +508,16 @@ def wishlist_of(user) -> QuerySet[WishlistItem]:
     )
 
 
-# --- orders ------------------------------------------------------------------------
+# --- purchases -----------------------------------------------------------------------
 
 
-def user_has_delivered_purchase(user, product: Product) -> bool:
-    """True when the user has an order with this product that reached them."""
-    return buyer_received_product(user=user, product_id=product.pk)
+def user_has_delivered_purchase(user: User, product: Product) -> bool:
+    """True when the user has an order with this product that reached them (the orders
+    app answers: catalog/purchases.py)."""
+    return purchases.buyer_received_product(user=user, product_id=product.pk)
 
 
-def shop_for_owner(user, storefront: str) -> Shop | None:
+def shop_for_owner(user: User, storefront: str) -> Shop | None:
     return Shop.objects.filter(owner=user, storefront=storefront).order_by("pk").first()
 
 

@@ -2,6 +2,11 @@ import warnings
 
 from django.apps import AppConfig
 
+# The domain apps, in dependency order: each storefront's URL root gathers their `api/`
+# modules (storefronts.routing) and seed_demo runs their demo data in it (wallets before
+# escrows).
+DOMAIN_APPS = ("accounts", "catalog", "orders", "wallet", "escrow", "support", "notifications")
+
 
 class CoreConfig(AppConfig):
     name = "core"

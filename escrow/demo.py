@@ -3,8 +3,9 @@ document's states, bought from the demo sellers and paid from the demo BTC walle
 
 from __future__ import annotations
 
-from accounts.models import Storefront, User
+from accounts.models import User
 from catalog.models import Product
+from core.storefront import Storefront
 from orders.services.checkout import order_create_from_items
 from orders.services.status import order_status_change
 from orders.state import Actor, Status

@@ -1,7 +1,8 @@
 """Demo orders for the demo users, when the catalog has products (idempotent)."""
 
-from accounts.models import Address, PaymentMethod, Storefront, User
+from accounts.models import Address, PaymentMethod, User
 from catalog.models import Product
+from core.storefront import Storefront
 
 from .models import CartItem, Order
 from .services.cart import cart_get_or_create

@@ -1,8 +1,8 @@
 import factory
 
 from accounts.factories import TechavenUserFactory
-from accounts.models import Storefront
 from catalog.factories import ProductFactory
+from core.storefront import Storefront
 from orders.models import Order, OrderItem
 
 

@@ -5,8 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Storefront
 from core.ids import UidField
+from core.storefront import Storefront
 
 from .state import Actor, Status
 

@@ -2,35 +2,12 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
-
 from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 
+from core.paging import Page
+
 MAX_LIMIT = 100
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    items: Sequence[Any]
-    number: int
-    size: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return math.ceil(self.total / self.size) if self.total else 0
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
 
 
 def _positive_int(params, name: str, default: int, errors: dict) -> int:

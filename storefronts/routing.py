@@ -7,8 +7,7 @@ import importlib.util
 
 from django.urls import URLPattern, URLResolver, include, path
 
-# in dependency order (seed_demo runs their demo data in it: wallets before escrows)
-DOMAIN_APPS = ("accounts", "catalog", "orders", "wallet", "escrow", "support", "notifications")
+from core.apps import DOMAIN_APPS
 
 
 def gather(storefront: str) -> list[URLPattern | URLResolver]:

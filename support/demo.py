@@ -11,7 +11,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Storefront, User
+from accounts.models import User
+from core.storefront import Storefront
 from support.models import (
     AppInfo,
     Faq,

@@ -13,7 +13,8 @@ from typing import Any
 
 from django.conf import settings
 
-from accounts.models import Storefront, User
+from accounts.models import User
+from core.storefront import Storefront
 from core.timefmt import api_datetime
 from notifications.outbox import publish
 from support.models import Message, Ticket, TicketStatus

@@ -1,6 +1,6 @@
 import factory
 
-from accounts.models import Storefront
+from core.storefront import Storefront
 from support.models import AppInfo, Faq, HelpArticle, HelpTopic
 
 

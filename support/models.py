@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from accounts.models import Storefront
 from core.ids import UidField
+from core.storefront import Storefront
 
 
 class TicketStatus(models.TextChoices):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from accounts.models import Storefront, User
+from accounts.models import User
 from core.ids import strip_prefix
+from core.storefront import Storefront
 from orders.selectors import order_of_buyer_exists
 from support.errors import ticket_not_found
 from support.models import AppInfo, Attachment, Faq, HelpArticle, HelpTopic, Message, Ticket

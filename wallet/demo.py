@@ -4,9 +4,10 @@ by a sandbox-chain deposit. Nothing happens where the sandboxes are switched off
 
 from __future__ import annotations
 
-from accounts.models import Address, Storefront, User
+from accounts.models import Address, User
 from catalog.models import Product
 from core.money import format_mwk, minor_to_decimal
+from core.storefront import Storefront
 from orders.models import CartItem
 from orders.services.cart import cart_get_or_create
 from orders.services.checkout import order_checkout

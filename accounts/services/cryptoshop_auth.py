@@ -20,11 +20,12 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.errors import AccountError, AccountErrorCode
-from accounts.models import LoginSession, Storefront, User
+from accounts.hooks import sessions_ended
+from accounts.models import LoginSession, User
 from accounts.services.sessions import cryptoshop_session_start, session_revoke
 from accounts.tokens import new_access_token, token_hash
 from core.errors import ErrorKind
-from notifications.realtime import sockets_revoke
+from core.storefront import Storefront
 
 TOTP_DEVICE_NAME = "CryptoShop"
 BACKUP_DEVICE_NAME = "CryptoShop backup codes"
@@ -277,7 +278,7 @@ def _verify_in_transaction(
         backup_codes = _new_backup_codes(user)
         if not user.two_factor_enabled:
             # the bare access token stops opening the storefront, its sockets included
-            sockets_revoke(user_id=user.pk)
+            sessions_ended(user_id=user.pk)
         user.two_factor_enabled = True
     if remember is not None:
         user.remember_next_session = remember

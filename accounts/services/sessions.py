@@ -4,7 +4,7 @@ Techaven: a session per device; every JWT carries the session uid (`sid`) and th
 storefront (`sf`), so revoking the session kills its access and refresh tokens.
 CryptoShop: the session token handed out after the second factor.
 Revoking also closes the sockets signed in with the session, once the revocation commits
-(`notifications.realtime.sockets_revoke`).
+(`accounts.hooks.sessions_ended`, which the notifications app answers).
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts.models import LoginSession, Storefront, User
+from accounts.hooks import sessions_ended
+from accounts.models import LoginSession, User
 from accounts.tokens import SESSION_TOKEN_PREFIX, new_secret, token_hash
-from notifications.realtime import sockets_revoke
+from core.storefront import Storefront
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +81,7 @@ def session_revoke(*, session: LoginSession) -> None:
     LoginSession.objects.filter(pk=session.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
-    sockets_revoke(user_id=session.user_id, session_uids=[session.uid])
+    sessions_ended(user_id=session.user_id, session_uids=[session.uid])
 
 
 def sessions_revoke_all(*, user: User, keep: LoginSession | None = None) -> int:
@@ -90,5 +91,5 @@ def sessions_revoke_all(*, user: User, keep: LoginSession | None = None) -> int:
     if keep is not None:
         live = live.exclude(pk=keep.pk)
     revoked = live.update(revoked_at=timezone.now())
-    sockets_revoke(user_id=user.pk)
+    sessions_ended(user_id=user.pk)
     return revoked

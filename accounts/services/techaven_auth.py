@@ -20,8 +20,9 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.conf import otp_resend_window, password_min_length
 from accounts.errors import AccountError, AccountErrorCode
+from accounts.hooks import techaven_account_opened
 from accounts.locks import user_lock
-from accounts.models import EmailOTP, LoginSession, PasswordResetToken, Storefront, User
+from accounts.models import EmailOTP, LoginSession, PasswordResetToken, User
 from accounts.selectors import techaven_user_by_email
 from accounts.services.otp import (
     otp_check,
@@ -40,8 +41,7 @@ from accounts.services.sessions import (
 from accounts.tokens import RESET_TOKEN_PREFIX, new_secret, token_hash
 from core.errors import ErrorKind
 from core.ids import new_uid
-from core.money import Currency
-from wallet.services.ledger import wallet_account
+from core.storefront import Storefront
 
 Purpose = EmailOTP.Purpose
 
@@ -115,7 +115,7 @@ def techaven_user_register(*, full_name: str, email: str, password: str) -> User
             user.save()
     except IntegrityError:  # a concurrent sign-up with the same address won the race
         raise _email_taken() from None
-    wallet_account(user=user, currency=Currency.MWK)  # a Techaven wallet exists from sign-up
+    techaven_account_opened(user=user)  # the wallet app opens its MWK wallet
     otp_issue(user=user, purpose=Purpose.SIGNUP)
     return user
 

@@ -7,11 +7,25 @@ from __future__ import annotations
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.routers import SimpleRouter
 
-from catalog import services
 from catalog.models import Category, Product, ProductImage, Shop
+from catalog.selectors import (
+    seller_categories,
+    seller_product_images,
+    seller_products,
+    seller_shops,
+)
+from catalog.services.products import (
+    PRODUCT_DESCRIPTION_MAX,
+    product_create,
+    product_image_add,
+    product_soft_delete,
+    product_update,
+)
+from catalog.services.shops import SHOP_DESCRIPTION_MAX, SHOP_IMAGE_FIELDS, shop_update
 from storefronts.fields import JSONField
 from storefronts.parsers import FormParser, JSONParser, MultiPartParser
-from storefronts.seller.base import SellerViewMixin, seller_shops
+from storefronts.seller.base import SellerViewMixin
+
 
 IMAGE_HELP = "JPEG/PNG/WebP, up to 5 MB and 36 megapixels"
 
@@ -33,7 +47,7 @@ class ShopSerializer(serializers.ModelSerializer):
             "id", "uid", "storefront", "slug", "is_verified", "rating", "review_count",
             "product_count", "sales_count", "joined_at",
         ]  # fmt: skip
-        extra_kwargs = {"description": {"max_length": services.SHOP_DESCRIPTION_MAX}}
+        extra_kwargs = {"description": {"max_length": SHOP_DESCRIPTION_MAX}}
 
 
 class ShopViewSet(
@@ -55,12 +69,12 @@ class ShopViewSet(
     def perform_update(self, serializer):
         changes = dict(serializer.validated_data)
         images = {}
-        for field in services.SHOP_IMAGE_FIELDS:
+        for field in SHOP_IMAGE_FIELDS:
             upload = changes.pop(field, None)
             if upload is not None:
                 upload.seek(0)
                 images[field] = upload.read()
-        serializer.instance = services.shop_update(
+        serializer.instance = shop_update(
             shop=serializer.instance, changes=changes, images=images
         )
 
@@ -86,14 +100,13 @@ class ProductSerializer(serializers.ModelSerializer):
             "id", "uid", "storefront", "currency", "slug", "is_featured", "rating",
             "review_count", "view_count", "sales_count", "created_at", "updated_at",
         ]  # fmt: skip
-        extra_kwargs = {"description": {"max_length": services.PRODUCT_DESCRIPTION_MAX}}
+        extra_kwargs = {"description": {"max_length": PRODUCT_DESCRIPTION_MAX}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None and request.user.is_authenticated:
-            storefronts = seller_shops(request.user).values("storefront")
-            self.fields["category"].queryset = Category.objects.filter(storefront__in=storefronts)
+            self.fields["category"].queryset = seller_categories(request.user)
 
     def get_images(self, product) -> list[dict]:
         request = self.context.get("request")
@@ -110,26 +123,24 @@ class ProductViewSet(SellerViewMixin, viewsets.ModelViewSet):
 
     def get_queryset(self):
         return (
-            Product.objects.filter(
-                shop__in=seller_shops(self.request.user), deleted_at__isnull=True
-            )
+            seller_products(self.request.user)
             .select_related("category")
             .prefetch_related("images")
             .order_by("-created_at", "-id")
         )
 
     def perform_create(self, serializer):
-        serializer.instance = services.product_create(
+        serializer.instance = product_create(
             shop=self.get_shop(), fields=dict(serializer.validated_data)
         )
 
     def perform_update(self, serializer):
-        serializer.instance = services.product_update(
+        serializer.instance = product_update(
             product=serializer.instance, changes=dict(serializer.validated_data)
         )
 
     def perform_destroy(self, instance):
-        services.product_soft_delete(product=instance)
+        product_soft_delete(product=instance)
 
 
 class ProductImageSerializer(serializers.ModelSerializer):
@@ -146,9 +157,7 @@ class ProductImageSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None and request.user.is_authenticated and "product" in self.fields:
-            self.fields["product"].queryset = Product.objects.filter(
-                shop__in=seller_shops(request.user), deleted_at__isnull=True
-            )
+            self.fields["product"].queryset = seller_products(request.user)
 
     def get_url(self, image) -> str:
         if image.image:
@@ -171,15 +180,13 @@ class ProductImageViewSet(
     parser_classes = [MultiPartParser, FormParser]
 
     def get_queryset(self):
-        return ProductImage.objects.filter(
-            product__shop__in=seller_shops(self.request.user), product__deleted_at__isnull=True
-        ).order_by("product_id", "position", "id")
+        return seller_product_images(self.request.user)
 
     def perform_create(self, serializer):
         product = serializer.validated_data["product"]
         upload = serializer.validated_data["image"]
         upload.seek(0)
-        serializer.instance = services.product_image_add(
+        serializer.instance = product_image_add(
             product=product,
             data=upload.read(),
             position=serializer.validated_data.get("position"),

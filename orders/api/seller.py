@@ -7,11 +7,12 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.selectors import seller_shops
 from orders import selectors
 from orders.models import Order, OrderItem, OrderStatusHistory
 from orders.services.status import order_status_change
 from orders.state import Actor, Status
-from storefronts.seller.base import SellerViewMixin, seller_shops
+from storefronts.seller.base import SellerViewMixin
 
 SELLER_MOVES = [Status.PROCESSING, Status.SHIPPED, Status.DELIVERED, Status.CANCELLED]
 

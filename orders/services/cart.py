@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
-from accounts.models import Storefront
 from catalog.models import Product
 from core.errors import ErrorKind
+from core.storefront import Storefront
 
 from ..errors import OrderError, OrderErrorCode, not_found
 from ..models import Cart, CartItem

@@ -10,10 +10,11 @@ from django.db.models import Count, F, Sum
 from django.utils import timezone
 
 from accounts.locks import user_lock
-from accounts.models import Address, PaymentMethod, Storefront
+from accounts.models import Address, PaymentMethod
 from catalog.locks import products_lock
 from catalog.models import Product
 from core.errors import ErrorKind
+from core.storefront import Storefront
 from wallet.services import WALLET_LABEL, WALLET_PROVIDER, order_pay_from_wallet, payment_open
 
 from .. import conf

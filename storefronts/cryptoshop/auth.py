@@ -16,8 +16,9 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
 
-from accounts.models import LoginSession, Storefront, User
+from accounts.models import LoginSession, User
 from accounts.tokens import SESSION_TOKEN_PREFIX, token_hash
+from core.storefront import Storefront
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,11 @@ from typing import Any
 
 from rest_framework.response import Response
 
+from core.paging import Page
 from storefronts import ratelimit
 from storefronts.base import StorefrontView, UnknownEndpointMixin, client_ip
 from storefronts.errors import Problem
-from storefronts.pagination import Page, page_params
+from storefronts.pagination import page_params
 from storefronts.schema import CryptoShopAutoSchema
 
 from .auth import CryptoShopTokenAuthentication, IsCryptoShopUser

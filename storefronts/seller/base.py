@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
 from catalog.models import Shop
+from catalog.selectors import seller_shops
 from core.errors import DomainError
 from storefronts.cryptoshop.auth import CryptoShopTokenAuthentication, TwoFactorRequired
 from storefronts.errors import problem_from
@@ -53,10 +54,6 @@ class IsSeller(BasePermission):
     def has_permission(self, request, view) -> bool:
         user = request.user
         return bool(user and user.is_authenticated and seller_shops(user).exists())
-
-
-def seller_shops(user):
-    return Shop.objects.filter(owner=user, is_active=True)
 
 
 class StorefrontBearerAuthentication(BaseAuthentication):

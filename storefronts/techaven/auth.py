@@ -8,7 +8,8 @@ from rest_framework import exceptions
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
-from accounts.models import LoginSession, Storefront
+from accounts.models import LoginSession
+from core.storefront import Storefront
 
 STOREFRONT_CLAIM = "sf"
 SESSION_CLAIM = "sid"

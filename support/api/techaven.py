@@ -9,9 +9,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
-from accounts.models import Storefront
 from core.errors import NotFound
 from core.images import base64_max_length
+from core.storefront import Storefront
 from storefronts.fields import BoundedListField
 from storefronts.pagination import paginate
 from storefronts.techaven.base import TechavenPaginationSerializer, TechavenView, pagination_block

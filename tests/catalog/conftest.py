@@ -25,7 +25,8 @@ def th_client(user) -> APIClient:
     from django.utils import timezone
     from rest_framework_simplejwt.tokens import AccessToken
 
-    from accounts.models import LoginSession, Storefront
+    from accounts.models import LoginSession
+    from core.storefront import Storefront
 
     pair = techaven_session_start(user=user)
     token = AccessToken(pair.access_token)

@@ -32,7 +32,7 @@ NEW_PRODUCT = {
 
 
 def services_category(name="Services"):
-    from accounts.models import Storefront
+    from core.storefront import Storefront
 
     return CategoryFactory(name=name, storefront=Storefront.CRYPTOSHOP)
 
@@ -395,12 +395,12 @@ def test_a_deleted_product_stays_in_the_orders_that_bought_it(cs_seller):
 
 
 def test_hidden_reviews_leave_product_and_seller_pages(api):
-    from catalog import services
+    from catalog.services.reviews import review_set_hidden
 
     product = CryptoShopProductFactory()
     ReviewFactory(product=product, comment="fine")
     hidden = ReviewFactory(product=product, comment="spam")
-    services.review_set_hidden(review=hidden, hidden=True)
+    review_set_hidden(review=hidden, hidden=True)
     detail = api.get(f"{CRYPTOSHOP}/products/product_{product.uid}").json()["data"]
     seller = api.get(f"{CRYPTOSHOP}/sellers/seller_{product.shop.uid}").json()["data"]
     assert [r["content"] for r in detail["reviews"]] == ["fine"]

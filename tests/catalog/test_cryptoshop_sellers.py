@@ -6,7 +6,6 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.factories import TechavenUserFactory
-from accounts.models import Storefront
 from accounts.tokens import token_hash
 from catalog.factories import (
     CategoryFactory,
@@ -15,6 +14,7 @@ from catalog.factories import (
     ReviewFactory,
 )
 from catalog.models import Shop
+from core.storefront import Storefront
 from tests.catalog.conftest import cs_client
 from tests.conftest import CRYPTOSHOP
 

@@ -47,15 +47,16 @@ def test_seed_is_idempotent_and_every_list_shows_something(api):
 def test_demo_vendors_keep_the_documented_shapes_and_can_open_the_back_office(api):
     from rest_framework.test import APIClient
 
-    from catalog import services
+    from catalog.services.products import check_specifications, check_tags
+    from catalog.services.shops import check_business_hours
 
     demo.seed()
     for shop in Shop.objects.filter(storefront="techaven"):
-        services.check_business_hours(shop.business_hours)
+        check_business_hours(shop.business_hours)
         assert shop.business_hours["sunday"] == "Closed"
     for product in Product.objects.all():
-        services.check_specifications(product.specifications)
-        services.check_tags(product.tags)
+        check_specifications(product.specifications)
+        check_tags(product.tags)
     client = APIClient()
     # through the back office's sign-in form (Client.login calls authenticate() without a
     # request, which the sign-in lockout refuses)

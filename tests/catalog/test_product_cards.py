@@ -1,5 +1,6 @@
-"""The list endpoints build product cards directly (catalog.api.*.product_cards) for speed;
-the card serializers stay the schema. Both must give the same JSON, key order included."""
+"""The list endpoints build product cards directly (`product_cards` in
+catalog/api/{techaven,cryptoshop}/products.py) for speed; the card serializers stay the
+schema. Both must give the same JSON, key order included."""
 
 import json
 from datetime import timedelta
@@ -12,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from catalog import selectors
-from catalog.api import cryptoshop, techaven
+from catalog.api.cryptoshop import products as cryptoshop
+from catalog.api.techaven import products as techaven
 from catalog.factories import (
     CategoryFactory,
     CryptoShopProductFactory,

@@ -106,7 +106,7 @@ def test_seller_manages_own_products_only(seller):
 
 
 def test_seller_cannot_use_the_other_storefronts_categories(seller):
-    from accounts.models import Storefront
+    from core.storefront import Storefront
 
     client, _, _ = seller
     crypto = CategoryFactory(storefront=Storefront.CRYPTOSHOP)
@@ -183,7 +183,7 @@ def test_admin_hides_and_shows_reviews_and_the_rating_follows(staff_client):
     bad = ReviewFactory(product=product, rating=1)
     from django.db import transaction
 
-    from catalog.services import ratings_refresh
+    from catalog.services.reviews import ratings_refresh
 
     with transaction.atomic():
         ratings_refresh(product_id=product.pk)

@@ -378,13 +378,13 @@ def test_search_reads_the_first_eight_words(api):
 
 @needs_postgres
 def test_words_of_renamed_and_deleted_products_are_forgotten(api):
-    from catalog import services
     from catalog.models import SearchTerm
+    from catalog.services.products import product_soft_delete, product_update
     from catalog.tasks import search_words_forget_unused
 
     _, _, _, case, samsung = _catalog()
-    services.product_update(product=samsung, changes={"name": "Pixel 8"})
-    services.product_soft_delete(product=case)
+    product_update(product=samsung, changes={"name": "Pixel 8"})
+    product_soft_delete(product=case)
     words = set(SearchTerm.objects.values_list("word", flat=True))
     assert {"samsung", "galaxy", "leather", "pixel"} <= words
 

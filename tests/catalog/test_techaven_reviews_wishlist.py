@@ -4,9 +4,11 @@ from decimal import Decimal
 import pytest
 
 from accounts.factories import TechavenUserFactory
-from catalog import selectors, services
+from catalog import selectors
 from catalog.factories import ProductFactory, ReviewFactory, ShopFactory
 from catalog.models import Review, ReviewImage, WishlistItem
+from catalog.services.products import product_soft_delete, product_update
+from catalog.services.reviews import ratings_refresh, review_set_hidden
 from orders.factories import OrderFactory, OrderItemFactory
 from tests.catalog.conftest import png_base64, png_bytes, th_client
 from tests.conftest import TECHAVEN
@@ -165,10 +167,10 @@ def test_hiding_a_review_moves_the_rating(th_user):
     product = ProductFactory()
     keep = ReviewFactory(product=product, rating=5)
     bad = ReviewFactory(product=product, rating=1)
-    services.review_set_hidden(review=bad, hidden=True)
+    review_set_hidden(review=bad, hidden=True)
     product.refresh_from_db()
     assert product.rating == Decimal("5.00") and product.review_count == 1
-    services.review_set_hidden(review=bad, hidden=False)
+    review_set_hidden(review=bad, hidden=False)
     product.refresh_from_db()
     assert product.rating == Decimal("3.00") and product.review_count == 2
     assert keep.pk
@@ -305,7 +307,7 @@ def test_summary_rounds_like_the_stored_rating(api):
     for rating in [5] * 13 + [4] * 40:  # 225 / 53 = 4.2453: stored 4.25, shown 4.3
         ReviewFactory(product=product, rating=rating)
     with transaction.atomic():
-        services.ratings_refresh(product_id=product.pk)
+        ratings_refresh(product_id=product.pk)
     product.refresh_from_db()
     assert product.rating == Decimal("4.25")
     card = api.get(f"{TECHAVEN}/products").json()["data"]["products"][0]
@@ -317,7 +319,7 @@ def test_a_hidden_review_still_counts_as_the_users_one_review(th_api, th_user):
     product = ProductFactory()
     url = f"{TECHAVEN}/products/{product.pk}/reviews"
     assert th_api.post(url, {"rating": 1}, format="json").status_code == 201
-    services.review_set_hidden(review=Review.objects.get(user=th_user), hidden=True)
+    review_set_hidden(review=Review.objects.get(user=th_user), hidden=True)
 
     again = th_api.post(url, {"rating": 5}, format="json")
 
@@ -373,8 +375,8 @@ def test_wishlist_keeps_a_switched_off_product_and_drops_a_deleted_one(th_api, t
     gone = ProductFactory(name="gone")
     for product in (off, gone):
         th_api.post(f"{TECHAVEN}/wishlist", {"product_id": product.pk}, format="json")
-    services.product_update(product=off, changes={"is_active": False})
-    services.product_soft_delete(product=gone)
+    product_update(product=off, changes={"is_active": False})
+    product_soft_delete(product=gone)
 
     data = th_api.get(f"{TECHAVEN}/wishlist").json()["data"]
 

@@ -10,9 +10,10 @@ from django.conf import settings
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import LoginSession, Storefront
+from accounts.models import LoginSession
 from accounts.services.moderation import user_suspend
 from accounts.tokens import token_hash
+from core.storefront import Storefront
 from tests.conftest import CRYPTOSHOP
 
 from .conftest import client_with, totp_code

@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import Storefront
+from core.storefront import Storefront
 from notifications.models import OutboxEvent
 from orders.models import Coupon, Order
 from tests.orders.conftest import TECHAVEN, add_to_cart, checkout, page_path

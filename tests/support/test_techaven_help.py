@@ -2,7 +2,7 @@
 
 import pytest
 
-from accounts.models import Storefront
+from core.storefront import Storefront
 from notifications.models import OutboxEvent
 from orders.factories import OrderFactory
 from support import services

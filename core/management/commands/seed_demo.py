@@ -6,7 +6,7 @@ import importlib.util
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from storefronts.routing import DOMAIN_APPS
+from core.apps import DOMAIN_APPS
 
 
 class Command(BaseCommand):

@@ -1,0 +1,154 @@
+"""Techaven contract, section 13 (Search): product search with its facets and
+suggestions, and autocomplete."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+
+from catalog import search, selectors
+from catalog.api.common import raise_if
+from catalog.pagecache import cached_page
+from storefronts.techaven.base import pagination_block
+
+from .common import (
+    PAGE_PARAMS,
+    TH,
+    PaginationSerializer,
+    PublicView,
+    parse_category_id,
+    parse_price_bounds,
+)
+from .products import CARD_FIELDS, ProductCardSerializer, product_cards
+
+SEARCH_SORTS = {
+    "relevance": ("relevance", True),
+    "price_asc": ("price_minor", False),
+    "price_desc": ("price_minor", True),
+    "rating": ("rating", True),
+    "newest": ("created_at", True),
+}
+
+
+class PriceRangeSerializer(serializers.Serializer):
+    min = serializers.IntegerField()
+    max = serializers.IntegerField()
+
+
+class FacetCategorySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class FacetsSerializer(serializers.Serializer):
+    categories = FacetCategorySerializer(many=True)
+    price_range = PriceRangeSerializer()
+
+
+class SearchResultSerializer(serializers.Serializer):
+    query = serializers.CharField()
+    products = ProductCardSerializer(many=True)
+    suggestions = serializers.ListField(child=serializers.CharField())
+    filters = FacetsSerializer()
+    pagination = PaginationSerializer()
+
+
+class SuggestionSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    type = serializers.ChoiceField(choices=["product", "category"])
+
+
+class SuggestionListSerializer(serializers.Serializer):
+    suggestions = SuggestionSerializer(many=True)
+
+
+class SearchView(PublicView):
+    rate_limit_scope = "search"
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", OpenApiTypes.STR, required=True),
+            *PAGE_PARAMS,
+            OpenApiParameter("category_id", OpenApiTypes.INT),
+            OpenApiParameter("min_price", OpenApiTypes.NUMBER),
+            OpenApiParameter("max_price", OpenApiTypes.NUMBER),
+            OpenApiParameter("sort", OpenApiTypes.STR, enum=list(SEARCH_SORTS)),
+        ],
+        responses={200: SearchResultSerializer},
+    )
+    @cached_page()
+    def get(self, request):
+        params = request.query_params
+        errors: dict[str, list[str]] = {}
+        text = (params.get("q") or "").strip()
+        if not text:
+            errors["q"] = ["q is required."]
+        sort = params.get("sort") or "relevance"
+        if sort not in SEARCH_SORTS:
+            errors["sort"] = [f"sort must be one of {', '.join(SEARCH_SORTS)}."]
+            sort = "relevance"
+        lo, hi = parse_price_bounds(params, errors)
+        category_ids = parse_category_id(params.get("category_id"), errors)
+        raise_if(errors)
+        page_no, limit = self.page_params()
+        field, descending = SEARCH_SORTS[sort]
+        matched, understood = selectors.product_search(TH, text)
+        # the facets describe everything the words matched; with no filter on top they
+        # count the page's list too
+        facets, matched_total = selectors.product_facets(matched)
+        unfiltered = category_ids is None and lo is None and hi is None
+        query = selectors.ProductQuery(
+            storefront=TH,
+            text=text,
+            category_ids=category_ids,
+            min_price_minor=lo,
+            max_price_minor=hi,
+            sort=field,
+            descending=descending,
+        )
+        qs, _ = selectors.product_queryset(query, matched=(matched, understood))
+        page = selectors.product_page(
+            qs,
+            page=page_no,
+            limit=limit,
+            total=matched_total if unfiltered else None,
+            sellers=False,
+            fields=CARD_FIELDS,
+        )
+        suggestions = []
+        if understood and understood != " ".join(text.lower().split()):
+            suggestions.append(understood)
+        for name in (p.name for p in page.items[:5]):
+            if name.lower() not in (s.lower() for s in suggestions):
+                suggestions.append(name)
+        data = {
+            "query": text,
+            "products": product_cards(page.items, request),
+            "suggestions": suggestions[:5],
+            "filters": facets,
+            "pagination": pagination_block(page),
+        }
+        return self.ok(data, message="Search results")
+
+
+class SearchSuggestionsView(PublicView):
+    rate_limit_scope = "search"
+
+    @extend_schema(
+        parameters=[OpenApiParameter("q", OpenApiTypes.STR, required=True)],
+        responses={200: SuggestionListSerializer},
+    )
+    @cached_page()
+    def get(self, request):
+        text = (request.query_params.get("q") or "").strip()
+        if len(text) < 2:
+            raise ValidationError({"q": ["q must be at least 2 characters."]})
+        products = search.product_suggestions(selectors.products_listed(TH), text, 5)
+        categories = search.category_suggestions(TH, text, 3)
+        suggestions = [{"text": t, "type": "product"} for t in products] + [
+            {"text": t, "type": "category"} for t in categories
+        ]
+        return self.ok({"suggestions": suggestions}, message="Suggestions retrieved")

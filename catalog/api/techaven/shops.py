@@ -1,0 +1,130 @@
+"""Techaven contract, section 12 (Shops / Vendors): the shop list, one shop, and its
+products. Shops are `vnd_<uid>`."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers
+
+from catalog import selectors
+from catalog.api.common import raise_if, rating_field
+from catalog.errors import not_found
+from catalog.models import Shop
+from catalog.pagecache import cached_page
+from core.ids import strip_prefix
+from storefronts.pagination import paginate
+from storefronts.techaven.base import pagination_block
+
+from .common import PAGE_PARAMS, TH, PaginationSerializer, PublicView, file_url, parse_category_id
+from .products import PRODUCT_LIST_PARAMS, ProductListingView, ProductListSerializer, product_query
+
+
+class ShopCardSerializer(serializers.Serializer):
+    id = serializers.SerializerMethodField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+    description = serializers.CharField()
+    logo_url = serializers.SerializerMethodField()
+    cover_image_url = serializers.SerializerMethodField()
+    rating = rating_field()
+    review_count = serializers.IntegerField()
+    product_count = serializers.IntegerField()
+    location = serializers.CharField()
+    is_verified = serializers.BooleanField()
+    is_open = serializers.BooleanField()
+    categories = serializers.SerializerMethodField()
+
+    def get_id(self, shop) -> str:
+        return f"vnd_{shop.uid}"
+
+    def get_logo_url(self, shop) -> str | None:
+        return file_url(self.context.get("request"), shop.logo)
+
+    def get_cover_image_url(self, shop) -> str | None:
+        return file_url(self.context.get("request"), shop.cover_image)
+
+    def get_categories(self, shop) -> list[str]:
+        return [name for _, name in self.context["categories"].get(shop.pk, [])]
+
+
+class ShopListSerializer(serializers.Serializer):
+    shops = ShopCardSerializer(many=True)
+    pagination = PaginationSerializer()
+
+
+class ShopCategorySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ShopDetailSerializer(ShopCardSerializer):
+    address = serializers.CharField()
+    phone = serializers.CharField()
+    email = serializers.CharField()
+    website = serializers.CharField()
+    business_hours = serializers.DictField(child=serializers.CharField())
+    joined_at = serializers.DateTimeField()
+
+    @extend_schema_field(ShopCategorySerializer(many=True))
+    def get_categories(self, shop) -> list[dict]:
+        return [{"id": i, "name": n} for i, n in self.context["categories"].get(shop.pk, [])]
+
+
+def _shop_or_404(shop_id: str) -> Shop:
+    uid = strip_prefix(shop_id, "vnd")
+    shop = selectors.shop_get_listed(TH, uid) if uid else None
+    if shop is None:
+        raise not_found("Shop")
+    return shop
+
+
+class ShopListView(PublicView):
+    @extend_schema(
+        operation_id="shops_list",
+        parameters=[
+            *PAGE_PARAMS,
+            OpenApiParameter("location", OpenApiTypes.STR),
+            OpenApiParameter("category_id", OpenApiTypes.INT),
+        ],
+        responses={200: ShopListSerializer},
+    )
+    @cached_page()
+    def get(self, request):
+        page_no, limit = self.page_params()
+        errors: dict[str, list[str]] = {}
+        category_ids = parse_category_id(request.query_params.get("category_id"), errors)
+        raise_if(errors)
+        qs = selectors.shop_list(
+            TH,
+            location=(request.query_params.get("location") or "").strip(),
+            category_ids=category_ids,
+        )
+        page = paginate(qs, page=page_no, limit=limit)
+        ctx = {
+            "request": request,
+            "categories": selectors.shop_category_names([s.pk for s in page.items]),
+        }
+        data = {
+            "shops": ShopCardSerializer(page.items, many=True, context=ctx).data,
+            "pagination": pagination_block(page),
+        }
+        return self.ok(data, message="Shops retrieved")
+
+
+class ShopDetailView(PublicView):
+    @extend_schema(responses={200: ShopDetailSerializer})
+    @cached_page()
+    def get(self, request, shop_id: str):
+        shop = _shop_or_404(shop_id)
+        ctx = {"request": request, "categories": selectors.shop_category_names([shop.pk])}
+        return self.ok(ShopDetailSerializer(shop, context=ctx).data, message="Shop retrieved")
+
+
+class ShopProductsView(ProductListingView):
+    @extend_schema(parameters=PRODUCT_LIST_PARAMS, responses={200: ProductListSerializer})
+    @cached_page()
+    def get(self, request, shop_id: str):
+        shop = _shop_or_404(shop_id)
+        qs, _ = selectors.product_queryset(product_query(request.query_params, shop_id=shop.pk))
+        return self.product_list_response(qs, "Products retrieved")
