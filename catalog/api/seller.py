@@ -26,7 +26,6 @@ from storefronts.fields import JSONField
 from storefronts.parsers import FormParser, JSONParser, MultiPartParser
 from storefronts.seller.base import SellerViewMixin
 
-
 IMAGE_HELP = "JPEG/PNG/WebP, up to 5 MB and 36 megapixels"
 
 
@@ -74,9 +73,7 @@ class ShopViewSet(
             if upload is not None:
                 upload.seek(0)
                 images[field] = upload.read()
-        serializer.instance = shop_update(
-            shop=serializer.instance, changes=changes, images=images
-        )
+        serializer.instance = shop_update(shop=serializer.instance, changes=changes, images=images)
 
 
 class ProductSerializer(serializers.ModelSerializer):
