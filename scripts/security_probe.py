@@ -339,8 +339,9 @@ class Server:
 SETUP_CODE = """
 import secrets
 from django.utils import timezone
-from accounts.models import Storefront, User
-from catalog import services
+from accounts.models import User
+from core.storefront import Storefront
+from catalog.services.products import product_create
 from catalog.models import Category, Shop
 
 tag = secrets.token_hex(4)
@@ -365,7 +366,7 @@ def seller(role):
         storefront=Storefront.TECHAVEN, owner=user, name=f"Probe {role} {tag}",
         slug=f"probe-{role}-{tag}", location="Lilongwe",
     )
-    product = services.product_create(shop=shop, staff=True, fields={
+    product = product_create(shop=shop, staff=True, fields={
         "name": f"Probe product {tag}", "description": "Made by the security probe.",
         "category": Category.objects.filter(storefront=Storefront.TECHAVEN).first(),
         "price_minor": 100_000, "stock_quantity": 10,

@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.factories import AddressFactory
-from accounts.models import EmailOTP, Storefront, User
+from accounts.models import EmailOTP, User
 from accounts.services.cryptoshop_auth import cryptoshop_2fa_setup, cryptoshop_user_register
 from accounts.services.otp import otp_issue
 from accounts.services.sessions import techaven_session_start
@@ -24,6 +24,7 @@ from accounts.services.techaven_auth import ResetGrant, techaven_otp_verify
 from accounts.tokens import otp_hash
 from catalog.factories import CryptoShopProductFactory, CryptoShopSellerFactory
 from catalog.models import Product
+from core.storefront import Storefront
 from escrow.services import escrow_create
 from orders.services.cart import cart_add_item
 from orders.services.checkout import order_create_from_items
