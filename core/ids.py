@@ -6,6 +6,7 @@ Authorization never relies on the id being hard to guess.
 """
 
 import secrets
+from dataclasses import dataclass
 
 from django.db import models
 
@@ -34,3 +35,58 @@ def strip_prefix(value: object, prefix: str) -> str | None:
     if not value.startswith(head) or len(value) <= len(head) or len(value) > len(head) + 24:
         return None
     return value[len(head) :]
+
+
+@dataclass(frozen=True, slots=True)
+class PublicId:
+    """One kind of public id, `<prefix>_<uid>`: how it is written and read, in one place."""
+
+    prefix: str
+
+    def __call__(self, uid: str) -> str:
+        return f"{self.prefix}_{uid}"
+
+    def parse(self, value: object) -> str | None:
+        """The uid in `value`; None when it is not an id of this kind."""
+        return strip_prefix(value, self.prefix)
+
+
+MESSAGE = PublicId("msg")  # a ticket's message, on both storefronts
+STAFF = PublicId("staff")  # a support agent, who belongs to no storefront
+
+
+class TechavenIds:
+    """The ids of the Techaven contract (docs/contracts/techaven-api.md)."""
+
+    ADDRESS = PublicId("addr")
+    CART = PublicId("cart")
+    CART_ITEM = PublicId("item")
+    MESSAGE = MESSAGE
+    NOTIFICATION = PublicId("notif")
+    ORDER = PublicId("ord")
+    PAYMENT_METHOD = PublicId("pm")
+    REVIEW = PublicId("rev")
+    SHOP = PublicId("vnd")
+    TICKET = PublicId("tkt")
+    TRANSACTION = PublicId("txn")
+    USER = PublicId("usr")
+    WISHLIST_ITEM = PublicId("wish")
+
+
+class CryptoShopIds:
+    """The ids of the CryptoShop contract (docs/contracts/cryptoshop-api.md)."""
+
+    ESCROW = PublicId("escrow")
+    MESSAGE = MESSAGE
+    ORDER = PublicId("order")
+    ORDER_ITEM = PublicId("item")
+    PARTICIPANT = PublicId("participant")
+    PRODUCT = PublicId("product")
+    REVIEW = PublicId("review")
+    SELLER = PublicId("seller")
+    TICKET = PublicId("ticket")
+    TRANSACTION = PublicId("tx")
+    USER = PublicId("user")
+    WALLET = PublicId("wallet")
+    WEBHOOK = PublicId("webhook")
+    WITHDRAWAL = PublicId("wd")

@@ -28,6 +28,7 @@ from django.utils.text import Truncator
 from django.utils.timesince import timesince
 
 from core.errors import DomainError
+from core.ids import CryptoShopIds
 from core.money import Currency, Money, MoneyError, minor_to_decimal
 from support.models import Message
 from wallet.models import Entry, LedgerTransaction
@@ -174,7 +175,7 @@ class ParticipantInline(admin.TabularInline):
 
     @admin.display(description="id")
     def participant_id(self, participant):
-        return f"participant_{participant.uid}"
+        return CryptoShopIds.PARTICIPANT(participant.uid)
 
 
 @admin.register(Escrow)
@@ -248,7 +249,7 @@ class EscrowAdmin(admin.ModelAdmin):
     # --- columns and fields ------------------------------------------------------------------
     @admin.display(description="escrow", ordering="uid")
     def escrow_id(self, escrow):
-        return f"escrow_{escrow.uid}"
+        return CryptoShopIds.ESCROW(escrow.uid)
 
     @admin.display(description="order", ordering="order__uid")
     def order_link(self, escrow):
@@ -329,7 +330,7 @@ class EscrowAdmin(admin.ModelAdmin):
     def ledger(self, escrow):
         entries = Entry.objects.select_related("account__user").order_by("id")
         transactions = (
-            LedgerTransaction.objects.filter(reference=f"escrow_{escrow.uid}")
+            LedgerTransaction.objects.filter(reference=CryptoShopIds.ESCROW(escrow.uid))
             .select_related("created_by")
             .prefetch_related(Prefetch("entries", queryset=entries))
             .order_by("id")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.ids import CryptoShopIds
 from core.money import minor_to_decimal
 from core.timefmt import api_datetime
 from notifications.outbox import publish
@@ -20,8 +21,8 @@ def _number(amount_minor: int | None, currency: str) -> float | None:
 
 def escrow_snapshot(escrow: Escrow, *, message: str) -> dict[str, Any]:
     return {
-        "id": f"escrow_{escrow.uid}",
-        "orderId": f"order_{escrow.order.uid}",
+        "id": CryptoShopIds.ESCROW(escrow.uid),
+        "orderId": CryptoShopIds.ORDER(escrow.order.uid),
         "amountBtc": _number(escrow.amount_minor, "BTC"),
         "amountEur": _number(escrow.amount_eur_minor, "EUR"),
         "status": escrow.status,
@@ -52,6 +53,6 @@ def escrow_announce(
                 "type": "ESCROW_UPDATE",
                 "title": title,
                 "body": message,
-                "data": {"escrowId": f"escrow_{escrow.uid}", "status": escrow.status},
+                "data": {"escrowId": CryptoShopIds.ESCROW(escrow.uid), "status": escrow.status},
             },
         )

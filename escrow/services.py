@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import ErrorKind
-from core.ids import new_uid
+from core.ids import CryptoShopIds, new_uid
 from orders.locks import order_lock
 from orders.models import Order
 from orders.services.status import (
@@ -149,7 +149,7 @@ def _fund_if_covered(escrow: Escrow, order: Order) -> bool:
     txn_uid = new_uid()  # the funding movement's id, which the paid order shows
     try:
         with transaction.atomic():  # savepoint: the order's move and the money, or neither
-            order_paid_by_escrow(order_id=order.pk, reference=f"tx_{txn_uid}")
+            order_paid_by_escrow(order_id=order.pk, reference=CryptoShopIds.TRANSACTION(txn_uid))
             ledger_post(
                 key=f"escrow-fund:{escrow.uid}",
                 kind=LedgerTransaction.Kind.ESCROW_FUND,
@@ -158,7 +158,7 @@ def _fund_if_covered(escrow: Escrow, order: Order) -> bool:
                     Leg(system_account(Account.Kind.ESCROW, BTC), escrow.amount_minor),
                 ],
                 description=f"Escrow for order order_{order.uid}",
-                reference=f"escrow_{escrow.uid}",
+                reference=CryptoShopIds.ESCROW(escrow.uid),
                 uid=txn_uid,
             )
     except InsufficientFunds:  # spent meanwhile: it waits for the next deposit
@@ -365,14 +365,14 @@ def _pay_out(escrow: Escrow, *, seller_gross: int, staff=None, reason: str = "")
     # last while holding the escrow holding account, and the buyer funding another escrow
     # (wallet, then holding) would wait on it crosswise — a deadlock.
     accounts_lock(a.pk for a in (holding, seller_wallet, fees, buyer_wallet) if a is not None)
-    order_ref = f"order_{escrow.order.uid}"
+    order_ref = CryptoShopIds.ORDER(escrow.order.uid)
     if seller_wallet is not None:
         ledger_post(
             key=f"escrow-release:{escrow.uid}",
             kind=LedgerTransaction.Kind.ESCROW_RELEASE,
             legs=[Leg(holding, -seller_gross), Leg(seller_wallet, seller_gross)],
             description=f"Escrow released for order {order_ref}",
-            reference=f"escrow_{escrow.uid}",
+            reference=CryptoShopIds.ESCROW(escrow.uid),
             created_by=staff,
             reason=reason,
         )
@@ -382,7 +382,7 @@ def _pay_out(escrow: Escrow, *, seller_gross: int, staff=None, reason: str = "")
                 kind=LedgerTransaction.Kind.FEE,
                 legs=[Leg(seller_wallet, -fee), Leg(fees, fee)],
                 description=f"Platform fee ({conf.fee_percent()}%) for order {order_ref}",
-                reference=f"escrow_{escrow.uid}",
+                reference=CryptoShopIds.ESCROW(escrow.uid),
             )
         escrow.seller_amount_minor = seller_gross - fee
     if buyer_wallet is not None:
@@ -391,7 +391,7 @@ def _pay_out(escrow: Escrow, *, seller_gross: int, staff=None, reason: str = "")
             kind=LedgerTransaction.Kind.ESCROW_REFUND,
             legs=[Leg(holding, -buyer_share), Leg(buyer_wallet, buyer_share)],
             description=f"Escrow refunded for order {order_ref}",
-            reference=f"escrow_{escrow.uid}",
+            reference=CryptoShopIds.ESCROW(escrow.uid),
             created_by=staff,
             reason=reason,
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.ids import TechavenIds
 from core.timefmt import api_datetime
 from notifications.models import Notification, OutboxEvent
 
@@ -45,7 +46,7 @@ iso = api_datetime
 
 
 def notification_id(notification: Notification) -> str:
-    return f"notif_{notification.uid}"
+    return TechavenIds.NOTIFICATION(notification.uid)
 
 
 def notification_payload(notification: Notification) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.ids import CryptoShopIds
 from core.money import minor_to_decimal
 from core.timefmt import api_datetime
 from notifications.outbox import publish
@@ -69,7 +70,7 @@ def order_snapshot(order: Order, *, message: str | None = None) -> dict[str, Any
         return {
             "id": oid,
             "orderId": oid,
-            "buyerId": f"user_{order.buyer.uid}",
+            "buyerId": CryptoShopIds.USER(order.buyer.uid),
             "status": CRYPTOSHOP_STATUS[status],
             "totalBtc": _number(order.total_minor, order.currency),
             "totalEur": _number(order.total_eur_minor, "EUR"),

@@ -38,6 +38,14 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR") or "unknown"
 
 
+def media_url(request, field) -> str | None:
+    """An uploaded file's absolute URL; None when there is none (and its path, without a
+    request to build the address from)."""
+    if not field:
+        return None
+    return request.build_absolute_uri(field.url) if request is not None else field.url
+
+
 class StorefrontView(APIView):
     storefront: ClassVar[str]
     renderer_classes = [JSONRenderer]

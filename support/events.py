@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 
 from accounts.models import User
+from core.ids import MESSAGE, STAFF, CryptoShopIds, TechavenIds
 from core.storefront import Storefront
 from core.timefmt import api_datetime
 from notifications.outbox import publish
@@ -23,18 +24,18 @@ TICKET_CREATED = "support.ticket_created"
 MESSAGE_CREATED = "support.message_created"
 TICKET_UPDATED = "support.ticket_updated"
 
-TICKET_PREFIX = {Storefront.TECHAVEN: "tkt", Storefront.CRYPTOSHOP: "ticket"}
-USER_PREFIX = {Storefront.TECHAVEN: "usr", Storefront.CRYPTOSHOP: "user"}
+TICKET_ID = {Storefront.TECHAVEN: TechavenIds.TICKET, Storefront.CRYPTOSHOP: CryptoShopIds.TICKET}
+USER_ID = {Storefront.TECHAVEN: TechavenIds.USER, Storefront.CRYPTOSHOP: CryptoShopIds.USER}
 
 
 def ticket_public_id(ticket: Ticket) -> str:
-    return f"{TICKET_PREFIX.get(ticket.storefront, 'ticket')}_{ticket.uid}"
+    return TICKET_ID.get(ticket.storefront, CryptoShopIds.TICKET)(ticket.uid)
 
 
 def user_public_id(user: User) -> str:
     if user.storefront is None:  # staff belong to no storefront (BRIEF 1)
-        return f"staff_{user.uid}"
-    return f"{USER_PREFIX.get(user.storefront, 'user')}_{user.uid}"
+        return STAFF(user.uid)
+    return USER_ID.get(user.storefront, CryptoShopIds.USER)(user.uid)
 
 
 def avatar_url(user: User, base: str | None = None) -> str | None:
@@ -66,7 +67,7 @@ def message_data(message: Message) -> dict[str, Any]:
     return {
         "ticketId": ticket_public_id(message.ticket),
         "message": {
-            "id": f"msg_{message.uid}",
+            "id": MESSAGE(message.uid),
             "content": message.content,
             "isStaff": message.is_staff,
             "user": {

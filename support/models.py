@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from core.ids import UidField
+from core.ids import MESSAGE, UidField
 from core.storefront import Storefront
 
 
@@ -95,7 +95,7 @@ class Message(models.Model):
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
-        return f"msg_{self.uid}"
+        return MESSAGE(self.uid)
 
 
 class Attachment(models.Model):

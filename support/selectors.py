@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import User
-from core.ids import strip_prefix
+from core.ids import TechavenIds
 from core.storefront import Storefront
 from orders.selectors import order_of_buyer_exists
 from support.errors import ticket_not_found
@@ -38,9 +38,8 @@ def ticket_list_for_user(
     return qs
 
 
-def ticket_get_for_user(*, user: User, ticket_ref: str, prefix: str) -> Ticket:
+def ticket_get_for_user(*, user: User, uid: str | None) -> Ticket:
     """Only the owner sees a ticket: someone else's answers exactly like a missing one."""
-    uid = strip_prefix(ticket_ref, prefix)
     ticket = ticket_list_for_user(user=user).filter(uid=uid).first() if uid else None
     if ticket is None:
         raise ticket_not_found()
@@ -73,7 +72,7 @@ def app_info_get(*, storefront: str) -> AppInfo | None:
 
 def user_owns_order(user: User, order_ref: str) -> bool:
     """Is `order_ref` (Techaven `ord_<uid>`) one of `user`'s own orders?"""
-    uid = strip_prefix(order_ref, "ord")
+    uid = TechavenIds.ORDER.parse(order_ref)
     if uid is None:
         return False
     return order_of_buyer_exists(user=user, storefront=Storefront.TECHAVEN, order_uid=uid)

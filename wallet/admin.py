@@ -26,6 +26,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from core.errors import DomainError
+from core.ids import CryptoShopIds
 from core.money import Currency, Money, MoneyError, minor_to_decimal
 
 from .models import (
@@ -355,7 +356,7 @@ class WithdrawalAdmin(_Ledger):
 
     @admin.display(description="id", ordering="uid")
     def wd_id(self, withdrawal):
-        return f"wd_{withdrawal.uid}"
+        return CryptoShopIds.WITHDRAWAL(withdrawal.uid)
 
     @admin.display(description="user", ordering="account__user__username")
     def user(self, withdrawal):

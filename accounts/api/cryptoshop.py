@@ -12,12 +12,13 @@ from accounts.services.cryptoshop_auth import (
     cryptoshop_logout,
     cryptoshop_user_register,
 )
+from core.ids import CryptoShopIds
 from storefronts.cryptoshop.auth import CryptoShopAuth
 from storefronts.cryptoshop.base import CryptoShopView
 
 
 def user_id(user) -> str:
-    return f"user_{user.uid}"
+    return CryptoShopIds.USER(user.uid)
 
 
 class RegisteredUserSerializer(serializers.Serializer):

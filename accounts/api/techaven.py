@@ -11,7 +11,8 @@ from rest_framework.permissions import AllowAny
 from accounts.models import Address, EmailOTP, PaymentMethod, User
 from accounts.selectors import address_list, payment_method_list
 from accounts.services import addresses, payment_methods, profile, techaven_auth
-from core.ids import strip_prefix
+from core.ids import TechavenIds
+from storefronts.base import media_url
 from storefronts.techaven.base import TechavenView
 from wallet.services import WALLET_LABEL
 
@@ -37,12 +38,6 @@ def _otp_body(*extra: str) -> dict:
 
 
 # --- rendering ---------------------------------------------------------------
-def _absolute_media(request, field) -> str | None:
-    if not field:
-        return None
-    return request.build_absolute_uri(field.url)
-
-
 class UserSerializer(serializers.Serializer):
     id = serializers.SerializerMethodField()
     full_name = serializers.CharField()
@@ -52,13 +47,13 @@ class UserSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
     def get_id(self, user: User) -> str:
-        return f"usr_{user.uid}"
+        return TechavenIds.USER(user.uid)
 
     def get_phone(self, user: User) -> str | None:
         return user.phone or None
 
     def get_avatar_url(self, user: User) -> str | None:
-        return _absolute_media(self.context["request"], user.avatar)
+        return media_url(self.context["request"], user.avatar)
 
 
 class ProfileSerializer(UserSerializer):
@@ -237,7 +232,7 @@ class AddressSerializer(serializers.ModelSerializer):
         ]
 
     def get_id(self, address: Address) -> str:
-        return f"addr_{address.uid}"
+        return TechavenIds.ADDRESS(address.uid)
 
 
 class AddressListSerializer(serializers.Serializer):
@@ -279,7 +274,7 @@ class PaymentMethodSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
     def get_id(self, method: PaymentMethod) -> str:
-        return f"pm_{method.uid}"
+        return TechavenIds.PAYMENT_METHOD(method.uid)
 
     def to_representation(self, method: PaymentMethod) -> dict:
         data = super().to_representation(method)
@@ -322,7 +317,9 @@ class RegisterView(AuthView):
     def post(self, request):
         data = _parse(RegisterIn, request.data)
         user = techaven_auth.techaven_user_register(**data)
-        return self.ok({"user_id": f"usr_{user.uid}", "email": user.email}, message=OTP_SENT)
+        return self.ok(
+            {"user_id": TechavenIds.USER(user.uid), "email": user.email}, message=OTP_SENT
+        )
 
 
 class LoginView(AuthView):
@@ -330,7 +327,9 @@ class LoginView(AuthView):
     def post(self, request):
         data = _parse(LoginIn, request.data)
         user = techaven_auth.techaven_login_start(**data)
-        return self.ok({"user_id": f"usr_{user.uid}", "email": user.email}, message=OTP_SENT)
+        return self.ok(
+            {"user_id": TechavenIds.USER(user.uid), "email": user.email}, message=OTP_SENT
+        )
 
 
 class VerifyOtpView(AuthView):
@@ -423,7 +422,7 @@ class AvatarView(TechavenView):
         upload = _parse(AvatarIn, request.data)["avatar"]
         user = profile.profile_avatar_set(user=request.user, data=upload.read())
         return self.ok(
-            {"avatar_url": _absolute_media(request, user.avatar)},
+            {"avatar_url": media_url(request, user.avatar)},
             message="Avatar uploaded successfully",
         )
 
@@ -448,7 +447,7 @@ class AccountView(TechavenView):
 
 # --- 9. Shipping addresses ---------------------------------------------------
 def _address_uid(address_id: str) -> str | None:
-    return strip_prefix(address_id, "addr")
+    return TechavenIds.ADDRESS.parse(address_id)
 
 
 class AddressesView(TechavenView):
@@ -462,7 +461,7 @@ class AddressesView(TechavenView):
         data = _parse(AddressIn, request.data)
         address = addresses.address_create(user=request.user, data=addresses.AddressInput(**data))
         body = {
-            "id": f"addr_{address.uid}",
+            "id": TechavenIds.ADDRESS(address.uid),
             "label": address.label,
             "full_name": address.full_name,
             "is_default": address.is_default,
@@ -477,7 +476,9 @@ class AddressView(TechavenView):
         address = addresses.address_update(
             user=request.user, uid=_address_uid(address_id), data=addresses.AddressInput(**data)
         )
-        return self.ok({"id": f"addr_{address.uid}"}, message="Address updated successfully")
+        return self.ok(
+            {"id": TechavenIds.ADDRESS(address.uid)}, message="Address updated successfully"
+        )
 
     @extend_schema(request=None, responses={200: None})
     def delete(self, request, address_id: str):
@@ -489,7 +490,7 @@ class AddressDefaultView(TechavenView):
     @extend_schema(request=None, responses={200: IdSerializer})
     def post(self, request, address_id: str):
         address = addresses.address_set_default(user=request.user, uid=_address_uid(address_id))
-        return self.ok({"id": f"addr_{address.uid}"}, message="Default address updated")
+        return self.ok({"id": TechavenIds.ADDRESS(address.uid)}, message="Default address updated")
 
 
 # --- 10. Payment methods -----------------------------------------------------
@@ -516,14 +517,18 @@ class PaymentMethodsView(TechavenView):
         method = payment_methods.payment_method_create(
             user=request.user, data=payment_methods.PaymentMethodInput(**data)
         )
-        return self.ok({"id": f"pm_{method.uid}"}, message="Payment method added", status=201)
+        return self.ok(
+            {"id": TechavenIds.PAYMENT_METHOD(method.uid)},
+            message="Payment method added",
+            status=201,
+        )
 
 
 class PaymentMethodView(TechavenView):
     @extend_schema(request=None, responses={200: None})
     def delete(self, request, payment_method_id: str):
         payment_methods.payment_method_delete(
-            user=request.user, uid=strip_prefix(payment_method_id, "pm")
+            user=request.user, uid=TechavenIds.PAYMENT_METHOD.parse(payment_method_id)
         )
         return self.ok(None, message="Payment method deleted")
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.urls import path
@@ -12,24 +10,15 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 
 from core.errors import DomainError, ErrorKind, NotFound
-from core.ids import strip_prefix
-from core.money import minor_to_decimal
+from core.ids import CryptoShopIds
 from core.timefmt import api_datetime
 from escrow.models import Escrow, EscrowStatus, Participant
 from escrow.services import escrow_create, escrow_dispute, escrow_release
 from orders.models import OrderItem
-from storefronts.cryptoshop.base import CryptoShopView
+from storefronts.cryptoshop.base import CryptoShopView, btc, eur
 from storefronts.pagination import paginate
 
 STATUSES = [s.value for s in EscrowStatus]
-
-
-def _btc(minor: int | None) -> Decimal | None:
-    return None if minor is None else minor_to_decimal(minor, "BTC")
-
-
-def _eur(minor: int | None) -> Decimal | None:
-    return None if minor is None else minor_to_decimal(minor, "EUR")
 
 
 def _avatar(user) -> str | None:
@@ -158,8 +147,8 @@ class DisputedOut(serializers.Serializer):
 # --- rendering -----------------------------------------------------------------------------
 def _participant(p: Participant, *, with_user: bool = True) -> dict:
     data = {
-        "id": f"participant_{p.uid}",
-        "userId": f"user_{p.user.uid}",
+        "id": CryptoShopIds.PARTICIPANT(p.uid),
+        "userId": CryptoShopIds.USER(p.user.uid),
         "role": p.role,
         "agreedAt": api_datetime(p.agreed_at),
     }
@@ -172,16 +161,20 @@ def _item(item: OrderItem) -> dict:
     product = item.product
     shop = product.shop if product is not None else None
     return {
-        "id": f"item_{item.uid}",
+        "id": CryptoShopIds.ORDER_ITEM(item.uid),
         "quantity": item.quantity,
         "product": None
         if product is None
         else {
-            "id": f"product_{product.uid}",
+            "id": CryptoShopIds.PRODUCT(product.uid),
             "name": item.product_name,
             "seller": None
             if shop is None
-            else {"id": f"seller_{shop.uid}", "name": shop.name, "user": _user(shop.owner)},
+            else {
+                "id": CryptoShopIds.SELLER(shop.uid),
+                "name": shop.name,
+                "user": _user(shop.owner),
+            },
         },
     }
 
@@ -189,10 +182,10 @@ def _item(item: OrderItem) -> dict:
 def escrow_data(escrow: Escrow, *, detail: bool = False) -> dict:
     order = escrow.order
     data = {
-        "id": f"escrow_{escrow.uid}",
-        "orderId": f"order_{order.uid}",
-        "amountBtc": _btc(escrow.amount_minor),
-        "amountEur": _eur(escrow.amount_eur_minor),
+        "id": CryptoShopIds.ESCROW(escrow.uid),
+        "orderId": CryptoShopIds.ORDER(order.uid),
+        "amountBtc": btc(escrow.amount_minor),
+        "amountEur": eur(escrow.amount_eur_minor),
         "status": escrow.status,
         "releaseCode": None,
         "disputeRaised": escrow.dispute_raised,
@@ -210,7 +203,7 @@ def escrow_data(escrow: Escrow, *, detail: bool = False) -> dict:
         "createdAt": api_datetime(escrow.created_at),
         "updatedAt": api_datetime(escrow.updated_at),
         "order": {
-            "id": f"order_{order.uid}",
+            "id": CryptoShopIds.ORDER(order.uid),
             "buyer": _user(order.buyer),
             "orderItems": [_item(i) for i in order.items.all()],
         },
@@ -234,7 +227,7 @@ def escrows_for(user) -> QuerySet[Escrow]:
 
 
 def _mine(request, escrow_id: str) -> Escrow:
-    uid = strip_prefix(escrow_id, "escrow")
+    uid = CryptoShopIds.ESCROW.parse(escrow_id)
     escrow = escrows_for(request.user).filter(uid=uid or "").first()
     if escrow is None:
         raise NotFound("Escrow transaction", code="ESCROW_NOT_FOUND")
@@ -260,7 +253,7 @@ class EscrowListView(CryptoShopView):
                 {"status": [f"status must be one of: {', '.join(STATUSES)}."]}
             )
         user_id = request.query_params.get("userId")
-        if user_id and user_id != f"user_{request.user.uid}":
+        if user_id and user_id != CryptoShopIds.USER(request.user.uid):
             raise DomainError(
                 "INSUFFICIENT_PERMISSIONS",
                 "userId can only be your own",
@@ -277,7 +270,7 @@ class EscrowListView(CryptoShopView):
     def post(self, request):
         body = EscrowCreateIn(data=self.payload)
         body.is_valid(raise_exception=True)
-        order_uid = strip_prefix(body.validated_data["orderId"], "order")
+        order_uid = CryptoShopIds.ORDER.parse(body.validated_data["orderId"])
         if order_uid is None:
             raise NotFound("Order", code="ORDER_NOT_FOUND")
         escrow = escrow_create(
@@ -288,11 +281,11 @@ class EscrowListView(CryptoShopView):
         participants = escrow.participants.select_related("user")
         return self.ok(
             {
-                "id": f"escrow_{escrow.uid}",
-                "orderId": f"order_{escrow.order.uid}",
-                "userId": f"user_{request.user.uid}",
-                "amountBtc": _btc(escrow.amount_minor),
-                "amountEur": _eur(escrow.amount_eur_minor),
+                "id": CryptoShopIds.ESCROW(escrow.uid),
+                "orderId": CryptoShopIds.ORDER(escrow.order.uid),
+                "userId": CryptoShopIds.USER(request.user.uid),
+                "amountBtc": btc(escrow.amount_minor),
+                "amountEur": eur(escrow.amount_eur_minor),
                 "status": escrow.status,
                 "releaseCode": escrow.release_code_hash,
                 "disputeRaised": escrow.dispute_raised,
@@ -317,12 +310,12 @@ class EscrowReleaseView(CryptoShopView):
         body.is_valid(raise_exception=True)
         escrow = escrow_release(
             user=request.user,
-            escrow_uid=strip_prefix(escrow_id, "escrow") or "",
+            escrow_uid=CryptoShopIds.ESCROW.parse(escrow_id) or "",
             release_code=body.validated_data["releaseCode"],
         )
         return self.ok(
             {
-                "id": f"escrow_{escrow.uid}",
+                "id": CryptoShopIds.ESCROW(escrow.uid),
                 "status": escrow.status,
                 "releasedAt": api_datetime(escrow.released_at),
                 "updatedAt": api_datetime(escrow.updated_at),
@@ -337,12 +330,12 @@ class EscrowDisputeView(CryptoShopView):
         body.is_valid(raise_exception=True)
         escrow = escrow_dispute(
             user=request.user,
-            escrow_uid=strip_prefix(escrow_id, "escrow") or "",
+            escrow_uid=CryptoShopIds.ESCROW.parse(escrow_id) or "",
             reason=body.validated_data["reason"],
         )
         return self.ok(
             {
-                "id": f"escrow_{escrow.uid}",
+                "id": CryptoShopIds.ESCROW(escrow.uid),
                 "status": escrow.status,
                 "disputeRaised": escrow.dispute_raised,
                 "disputeReason": escrow.dispute_reason,

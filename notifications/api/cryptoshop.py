@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 
 from core.errors import NotFound
-from core.ids import strip_prefix
+from core.ids import CryptoShopIds
 from notifications import selectors, services
 from notifications.mapping import WEBHOOK_EVENT_ALIASES, WEBHOOK_EVENTS
 from storefronts.cryptoshop.base import CryptoShopView
@@ -32,7 +32,7 @@ class WebhookSerializer(serializers.Serializer):
     createdAt = serializers.DateTimeField(source="created_at")
 
     def get_id(self, obj) -> str:
-        return f"webhook_{obj.uid}"
+        return CryptoShopIds.WEBHOOK(obj.uid)
 
 
 class WebhookListView(CryptoShopView):
@@ -61,7 +61,7 @@ class WebhookListView(CryptoShopView):
 class WebhookDetailView(CryptoShopView):
     @extend_schema(request=None, responses={200: None})
     def delete(self, request, webhook_id: str):
-        uid = strip_prefix(webhook_id, "webhook")
+        uid = CryptoShopIds.WEBHOOK.parse(webhook_id)
         if uid is None:
             raise NotFound("Webhook")
         services.webhook_endpoint_delete(user=request.user, uid=uid)

@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 
 from core.errors import NotFound
-from core.ids import strip_prefix
+from core.ids import TechavenIds
 from notifications import selectors, services
 from notifications.mapping import notification_id
 from notifications.models import PushDevice
@@ -76,7 +76,7 @@ class NotificationListView(TechavenView):
 class NotificationReadView(TechavenView):
     @extend_schema(request=None, responses={200: UnreadCountSerializer})
     def post(self, request, notification_id: str):
-        uid = strip_prefix(notification_id, "notif")
+        uid = TechavenIds.NOTIFICATION.parse(notification_id)
         if uid is None:
             raise NotFound("Notification")
         count = services.notification_mark_read(user=request.user, uid=uid)

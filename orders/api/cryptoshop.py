@@ -11,8 +11,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers
 
 from core.errors import NotFound
-from core.ids import strip_prefix
-from core.money import minor_to_decimal
+from core.ids import CryptoShopIds
 from orders import selectors
 from orders.errors import OrderErrorCode
 from orders.models import Order, OrderItem
@@ -20,17 +19,9 @@ from orders.services.checkout import order_create_from_items
 from orders.services.status import actor_for, order_status_change
 from orders.state import Status
 from orders.words import CRYPTOSHOP_FROM_WORD, CRYPTOSHOP_STATUS, CRYPTOSHOP_STATUS_WORDS
-from storefronts.cryptoshop.base import CryptoShopView
+from storefronts.cryptoshop.base import CryptoShopView, btc, eur
 from storefronts.fields import ItemsField
 from storefronts.pagination import paginate
-
-
-def _btc(minor: int | None) -> Decimal | None:
-    return None if minor is None else minor_to_decimal(minor, "BTC")
-
-
-def _eur(minor: int | None) -> Decimal | None:
-    return None if minor is None else minor_to_decimal(minor, "EUR")
 
 
 def _media(url: str) -> str:
@@ -61,7 +52,7 @@ class SellerOut(serializers.Serializer):
     user = SellerUserOut(source="owner", allow_null=True)
 
     def get_id(self, shop) -> str:
-        return f"seller_{shop.uid}"
+        return CryptoShopIds.SELLER(shop.uid)
 
 
 class ProductShortOut(serializers.Serializer):
@@ -70,7 +61,7 @@ class ProductShortOut(serializers.Serializer):
     images = serializers.SerializerMethodField()
 
     def get_id(self, product) -> str:
-        return f"product_{product.uid}"
+        return CryptoShopIds.PRODUCT(product.uid)
 
     def get_images(self, product) -> list[str]:
         return _images(product)
@@ -83,10 +74,10 @@ class ProductDetailOut(ProductShortOut):
     seller = SellerOut(source="shop")
 
     def get_priceBtc(self, product) -> Decimal | None:
-        return _btc(product.price_minor)
+        return btc(product.price_minor)
 
     def get_priceEur(self, product) -> Decimal | None:
-        return _eur(product.price_eur_minor)
+        return eur(product.price_eur_minor)
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -102,16 +93,16 @@ class OrderItemShortOut(serializers.Serializer):
     priceEur = serializers.SerializerMethodField()
 
     def get_id(self, item: OrderItem) -> str:
-        return f"item_{item.uid}"
+        return CryptoShopIds.ORDER_ITEM(item.uid)
 
     def get_productId(self, item: OrderItem) -> str | None:
-        return f"product_{item.product.uid}" if item.product_id else None
+        return CryptoShopIds.PRODUCT(item.product.uid) if item.product_id else None
 
     def get_priceBtc(self, item: OrderItem) -> Decimal | None:
-        return _btc(item.unit_price_minor)
+        return btc(item.unit_price_minor)
 
     def get_priceEur(self, item: OrderItem) -> Decimal | None:
-        return _eur(item.unit_price_eur_minor)
+        return eur(item.unit_price_eur_minor)
 
 
 class OrderItemListOut(OrderItemShortOut):
@@ -130,19 +121,19 @@ class _OrderCore(serializers.Serializer):
     totalEur = serializers.SerializerMethodField()
 
     def get_id(self, order: Order) -> str:
-        return f"order_{order.uid}"
+        return CryptoShopIds.ORDER(order.uid)
 
     def get_buyerId(self, order: Order) -> str:
-        return f"user_{order.buyer.uid}"
+        return CryptoShopIds.USER(order.buyer.uid)
 
     def get_status(self, order: Order) -> str:
         return CRYPTOSHOP_STATUS[Status(order.status)]
 
     def get_totalBtc(self, order: Order) -> Decimal | None:
-        return _btc(order.total_minor)
+        return btc(order.total_minor)
 
     def get_totalEur(self, order: Order) -> Decimal | None:
-        return _eur(order.total_eur_minor)
+        return eur(order.total_eur_minor)
 
 
 class OrderCreatedOut(_OrderCore):
@@ -175,9 +166,9 @@ class OrderOut(_OrderCore):
         if escrow is None:
             return None
         return {
-            "id": f"escrow_{escrow.uid}",
+            "id": CryptoShopIds.ESCROW(escrow.uid),
             "status": escrow.status,
-            "amountBtc": _btc(escrow.amount_minor),
+            "amountBtc": btc(escrow.amount_minor),
         }
 
 
@@ -193,7 +184,7 @@ class OrderUpdatedOut(serializers.Serializer):
     updatedAt = serializers.DateTimeField(source="updated_at")
 
     def get_id(self, order: Order) -> str:
-        return f"order_{order.uid}"
+        return CryptoShopIds.ORDER(order.uid)
 
     def get_status(self, order: Order) -> str:
         return CRYPTOSHOP_STATUS[Status(order.status)]
@@ -230,7 +221,7 @@ def _status_filter(value: str | None) -> list[str] | None:
 
 
 def _visible_order(request, order_id: str) -> Order:
-    uid = strip_prefix(order_id, "order")
+    uid = CryptoShopIds.ORDER.parse(order_id)
     order = selectors.cryptoshop_orders(user=request.user).filter(uid=uid or "").first()
     if order is None:
         raise NotFound("Order", code=OrderErrorCode.ORDER_NOT_FOUND)
@@ -264,7 +255,7 @@ class OrdersView(CryptoShopView):
         order = order_create_from_items(
             user=request.user,
             items=[
-                (strip_prefix(line["productId"], "product") or "", line["quantity"])
+                (CryptoShopIds.PRODUCT.parse(line["productId"]) or "", line["quantity"])
                 for line in data.validated_data["items"]
             ],
         )

@@ -8,7 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 
 from core.errors import NotFound
-from core.ids import strip_prefix
+from core.ids import TechavenIds
 from core.timefmt import api_datetime
 from orders import selectors
 from orders.errors import OrderErrorCode
@@ -37,7 +37,7 @@ class CartItemOut(serializers.Serializer):
     is_available = serializers.SerializerMethodField()
 
     def get_id(self, item: CartItem) -> str:
-        return f"item_{item.uid}"
+        return TechavenIds.CART_ITEM(item.uid)
 
     def get_product_image(self, item: CartItem) -> str:
         return product_image_url(item.product)
@@ -69,7 +69,7 @@ def render_cart(view: CartView) -> dict:
     t = view.totals
     return CartOut(
         {
-            "id": f"cart_{view.cart.uid}",
+            "id": TechavenIds.CART(view.cart.uid),
             "items": view.items,
             "summary": {
                 "subtotal": t.subtotal,
@@ -130,7 +130,7 @@ class CartItemsView(TechavenView):
             quantity=data.validated_data["quantity"],
         )
         return self.ok(
-            {"item_id": f"item_{item.uid}", "cart_item_count": count},
+            {"item_id": TechavenIds.CART_ITEM(item.uid), "cart_item_count": count},
             "Item added to cart",
             status=201,
         )
@@ -143,12 +143,12 @@ class CartItemView(TechavenView):
         data.is_valid(raise_exception=True)
         item = cart_services.cart_update_item(
             user=request.user,
-            item_uid=strip_prefix(item_id, "item"),
+            item_uid=TechavenIds.CART_ITEM.parse(item_id),
             quantity=data.validated_data["quantity"],
         )
         return self.ok(
             {
-                "item_id": f"item_{item.uid}",
+                "item_id": TechavenIds.CART_ITEM(item.uid),
                 "quantity": item.quantity,
                 "subtotal": item.product.price_minor * item.quantity,
             },
@@ -158,7 +158,7 @@ class CartItemView(TechavenView):
     @extend_schema(request=None, responses={200: CartCountOut})
     def delete(self, request, item_id: str):
         count = cart_services.cart_remove_item(
-            user=request.user, item_uid=strip_prefix(item_id, "item")
+            user=request.user, item_uid=TechavenIds.CART_ITEM.parse(item_id)
         )
         return self.ok({"cart_item_count": count}, "Item removed from cart")
 
@@ -204,7 +204,7 @@ class _OrderBase(serializers.Serializer):
     status_label = serializers.SerializerMethodField()
 
     def get_id(self, order: Order) -> str:
-        return f"ord_{order.uid}"
+        return TechavenIds.ORDER(order.uid)
 
     def get_status(self, order: Order) -> str:
         return TECHAVEN_STATUS[Status(order.status)]
@@ -346,7 +346,7 @@ def _payment_method_uid(value: str) -> str:
     """`pm_…` names a saved payment method; `wallet` the buyer's Techaven wallet."""
     if value == WALLET_PROVIDER:
         return WALLET_PROVIDER
-    return strip_prefix(value, "pm") or ""
+    return TechavenIds.PAYMENT_METHOD.parse(value) or ""
 
 
 class OrdersView(TechavenView):
@@ -382,14 +382,14 @@ class OrdersView(TechavenView):
         v = data.validated_data
         order = order_checkout(
             user=request.user,
-            shipping_address_uid=strip_prefix(v["shipping_address_id"], "addr") or "",
+            shipping_address_uid=TechavenIds.ADDRESS.parse(v["shipping_address_id"]) or "",
             payment_method_uid=_payment_method_uid(v["payment_method_id"]),
             notes=v["notes"],
             coupon_code=(v.get("coupon_code") or "").strip(),
         )
         return self.ok(
             {
-                "order_id": f"ord_{order.uid}",
+                "order_id": TechavenIds.ORDER(order.uid),
                 "order_number": order.number,
                 "status": TECHAVEN_STATUS[Status(order.status)],
                 "total": order.total_minor,
@@ -403,7 +403,7 @@ class OrdersView(TechavenView):
 
 
 def _my_order(request, order_id: str) -> Order:
-    uid = strip_prefix(order_id, "ord")
+    uid = TechavenIds.ORDER.parse(order_id)
     order = (
         selectors.techaven_orders(user=request.user)
         .prefetch_related("history")
@@ -435,7 +435,7 @@ class OrderCancelView(TechavenView):
         )
         return self.ok(
             {
-                "order_id": f"ord_{order.uid}",
+                "order_id": TechavenIds.ORDER(order.uid),
                 "status": TECHAVEN_STATUS[Status(order.status)],
                 "refund_status": order.refund_status or None,
             },

@@ -14,7 +14,7 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from accounts.models import LoginSession, User
 from accounts.tokens import SESSION_TOKEN_PREFIX, token_hash
@@ -111,11 +111,20 @@ class IsCryptoShopUser(BasePermission):
         return True
 
 
+class IsCryptoShopUserOrReadOnly(IsCryptoShopUser):
+    """Anyone reads (the catalog); only a signed-in CryptoShop user writes."""
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in SAFE_METHODS:
+            return True
+        return super().has_permission(request, view)
+
+
 class CryptoShopTokenScheme(OpenApiAuthenticationExtension):
     """Describes the access/session token in the schema (header form; query and body work too)."""
 
     target_class = CryptoShopTokenAuthentication
-    name = "cryptoshopToken"
+    name = "CryptoShopBearer"
 
     def get_security_definition(self, auto_schema):
         return {

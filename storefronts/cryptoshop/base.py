@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from rest_framework.response import Response
 
+from core.money import Currency, minor_to_decimal
 from core.paging import Page
 from storefronts import ratelimit
 from storefronts.base import StorefrontView, UnknownEndpointMixin, client_ip
@@ -24,6 +26,16 @@ DEFAULT_LIMIT = 12
 
 def pagination_block(page: Page) -> dict[str, int]:
     return {"page": page.number, "limit": page.size, "total": page.total, "pages": page.pages}
+
+
+def btc(amount_minor: int | None) -> Decimal | None:
+    """Satoshis as the contract's BTC amount (8 decimals); None stays None."""
+    return None if amount_minor is None else minor_to_decimal(amount_minor, Currency.BTC)
+
+
+def eur(amount_minor: int | None) -> Decimal | None:
+    """Euro cents as the contract's EUR amount; None stays None."""
+    return None if amount_minor is None else minor_to_decimal(amount_minor, Currency.EUR)
 
 
 class CryptoShopView(StorefrontView):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework import serializers
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from core.paging import Page
@@ -68,6 +69,12 @@ class TechavenView(StorefrontView):
         if self.rate_limit_scope != "auth" and user is not None and user.is_authenticated:
             return rule, f"user:{user.pk}"
         return rule, f"ip:{client_ip(request)}"
+
+
+# anyone may call it; a valid token still tells who calls (for per-user fields). A comment,
+# not a docstring: drf-spectacular would show a docstring as every operation's description
+class TechavenPublicView(TechavenView):
+    permission_classes = [AllowAny]
 
 
 class TechavenUnknownEndpoint(UnknownEndpointMixin, TechavenView):

@@ -7,13 +7,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 
+from core.ids import CryptoShopIds
 from storefronts.cryptoshop.base import CryptoShopView
 from storefronts.pagination import paginate
 from support import selectors, services
 from support.events import avatar_url, ticket_public_id, user_public_id
 from support.models import TicketPriority, TicketStatus
-
-PREFIX = "ticket"
 
 
 class AuthorSerializer(serializers.Serializer):
@@ -35,7 +34,7 @@ class MessageSerializer(serializers.Serializer):
     user = AuthorSerializer(source="author")
 
     def get_id(self, message) -> str:
-        return f"msg_{message.uid}"
+        return CryptoShopIds.MESSAGE(message.uid)
 
     def get_ticketId(self, message) -> str:
         return ticket_public_id(message.ticket)
@@ -121,7 +120,7 @@ class SupportTicketView(CryptoShopView):
     @extend_schema(responses={200: TicketSerializer})
     def get(self, request, ticket_id: str):
         ticket = selectors.ticket_get_for_user(
-            user=request.user, ticket_ref=ticket_id, prefix=PREFIX
+            user=request.user, uid=CryptoShopIds.TICKET.parse(ticket_id)
         )
         return self.ok(TicketSerializer(ticket, context={"request": request}).data)
 
@@ -130,7 +129,7 @@ class SupportMessagesView(CryptoShopView):
     @extend_schema(request=MessageIn, responses={201: MessageSerializer})
     def post(self, request, ticket_id: str):
         ticket = selectors.ticket_get_for_user(
-            user=request.user, ticket_ref=ticket_id, prefix=PREFIX
+            user=request.user, uid=CryptoShopIds.TICKET.parse(ticket_id)
         )
         body = MessageIn(data=self.payload)
         body.is_valid(raise_exception=True)

@@ -7,21 +7,25 @@ from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import AllowAny
 
 from core.errors import NotFound
+from core.ids import TechavenIds
 from core.images import base64_max_length
 from core.storefront import Storefront
 from storefronts.fields import BoundedListField
 from storefronts.pagination import paginate
-from storefronts.techaven.base import TechavenPaginationSerializer, TechavenView, pagination_block
+from storefronts.techaven.base import (
+    TechavenPaginationSerializer,
+    TechavenPublicView,
+    TechavenView,
+    pagination_block,
+)
 from support import conf, selectors, services
 from support.errors import SupportError
 from support.events import avatar_url
 from support.models import TicketStatus
 
 STOREFRONT = Storefront.TECHAVEN
-PREFIX = "tkt"
 STATUS_VALUES = [s.lower() for s in TicketStatus.values]
 
 
@@ -106,19 +110,19 @@ class AppInfoSerializer(serializers.Serializer):
     social_links = SocialLinksSerializer(source="*")
 
 
-class PublicView(TechavenView):
-    permission_classes = [AllowAny]
+class HelpView(TechavenPublicView):
+    # help pages ignore every token: a stale one must not turn a public page into a 401
     authentication_classes: list = []
 
 
-class HelpTopicsView(PublicView):
+class HelpTopicsView(HelpView):
     @extend_schema(responses={200: TopicsSerializer})
     def get(self, request):
         topics = selectors.help_topics(storefront=STOREFRONT)
         return self.ok(TopicsSerializer({"topics": topics}).data, message="Help topics retrieved")
 
 
-class HelpArticleView(PublicView):
+class HelpArticleView(HelpView):
     @extend_schema(responses={200: ArticleSerializer})
     def get(self, request, slug: str):
         article = selectors.help_article_get(storefront=STOREFRONT, slug=slug)
@@ -127,14 +131,14 @@ class HelpArticleView(PublicView):
         return self.ok(ArticleSerializer(article).data, message="Article retrieved")
 
 
-class HelpFaqsView(PublicView):
+class HelpFaqsView(HelpView):
     @extend_schema(responses={200: FaqsSerializer})
     def get(self, request):
         faqs = selectors.faqs(storefront=STOREFRONT)
         return self.ok(FaqsSerializer({"faqs": faqs}).data, message="FAQs retrieved")
 
 
-class AppInfoView(PublicView):
+class AppInfoView(HelpView):
     @extend_schema(responses={200: AppInfoSerializer})
     def get(self, request):
         info = selectors.app_info_get(storefront=STOREFRONT)
@@ -172,7 +176,7 @@ class TicketCreatedSerializer(serializers.Serializer):
     status = serializers.SerializerMethodField()
 
     def get_ticket_id(self, ticket) -> str:
-        return f"{PREFIX}_{ticket.uid}"
+        return TechavenIds.TICKET(ticket.uid)
 
     def get_status(self, ticket) -> str:
         return ticket.status.lower()
@@ -199,7 +203,7 @@ class MessageSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
     def get_id(self, message) -> str:
-        return f"msg_{message.uid}"
+        return TechavenIds.MESSAGE(message.uid)
 
     def get_attachments(self, message) -> list[str]:
         request = self.context.get("request")
@@ -289,7 +293,7 @@ class HelpTicketView(TechavenView):
     @extend_schema(responses={200: TicketSerializer})
     def get(self, request, ticket_id: str):
         ticket = selectors.ticket_get_for_user(
-            user=request.user, ticket_ref=ticket_id, prefix=PREFIX
+            user=request.user, uid=TechavenIds.TICKET.parse(ticket_id)
         )
         return self.ok(
             TicketSerializer(ticket, context={"request": request}).data,
@@ -301,7 +305,7 @@ class HelpTicketMessagesView(TechavenView):
     @extend_schema(request=MessageIn, responses={201: MessageSerializer})
     def post(self, request, ticket_id: str):
         ticket = selectors.ticket_get_for_user(
-            user=request.user, ticket_ref=ticket_id, prefix=PREFIX
+            user=request.user, uid=TechavenIds.TICKET.parse(ticket_id)
         )
         body = MessageIn(data=request.data)
         body.is_valid(raise_exception=True)

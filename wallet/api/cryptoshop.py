@@ -9,9 +9,10 @@ from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
+from core.ids import CryptoShopIds
 from core.money import Currency, Money, minor_to_decimal
 from core.timefmt import api_datetime
-from storefronts.cryptoshop.base import CryptoShopView
+from storefronts.cryptoshop.base import CryptoShopView, btc
 from wallet import selectors
 from wallet.models import Account, Deposit, Entry, LedgerTransaction, Withdrawal
 from wallet.rates import RateUnavailable, btc_eur_rate, sat_to_eur_cents
@@ -40,10 +41,6 @@ WITHDRAWAL_STATUS = {
 TRANSACTION_TYPES = sorted(set(KIND_TYPE.values()))
 # a wallet transaction's and a withdrawal's status (named in SPECTACULAR_SETTINGS)
 MONEY_STATUS = ["CONFIRMED", "PENDING", "REJECTED"]
-
-
-def _btc(amount_minor: int) -> Decimal:
-    return minor_to_decimal(amount_minor, Currency.BTC)
 
 
 def _eur(amount_minor: int, rate: Decimal | None) -> Decimal | None:
@@ -112,9 +109,9 @@ class WithdrawalOut(serializers.Serializer):
 
 def wallet_data(wallet: Account, rate: Decimal | None) -> dict:
     return {
-        "id": f"wallet_{wallet.uid}",
-        "userId": f"user_{wallet.user.uid}",
-        "balanceBtc": _btc(wallet.balance_minor),
+        "id": CryptoShopIds.WALLET(wallet.uid),
+        "userId": CryptoShopIds.USER(wallet.user.uid),
+        "balanceBtc": btc(wallet.balance_minor),
         "balanceEur": _eur(wallet.balance_minor, rate),
         "address": wallet.payout_address or wallet.deposit_address,
         "depositAddress": wallet.deposit_address,
@@ -131,9 +128,9 @@ def entry_data(entry: Entry, rate: Decimal | None) -> dict:
         status = WITHDRAWAL_STATUS[Withdrawal.Status(withdrawal.status)]
         tx_hash = withdrawal.txid or None
     return {
-        "id": f"tx_{txn.uid}",
+        "id": CryptoShopIds.TRANSACTION(txn.uid),
         "type": KIND_TYPE.get(LedgerTransaction.Kind(txn.kind), "ADJUSTMENT"),
-        "amountBtc": _btc(abs(entry.amount_minor)),
+        "amountBtc": btc(abs(entry.amount_minor)),
         "amountEur": _eur(abs(entry.amount_minor), rate),
         "description": txn.description,
         "hash": tx_hash,
@@ -146,7 +143,7 @@ def pending_deposit_data(deposit: Deposit, rate: Decimal | None) -> dict:
     return {
         "id": f"tx_{deposit.txid[:12]}{deposit.vout}",
         "type": "DEPOSIT",
-        "amountBtc": _btc(deposit.amount_minor),
+        "amountBtc": btc(deposit.amount_minor),
         "amountEur": _eur(deposit.amount_minor, rate),
         "description": f"Bitcoin deposit ({deposit.confirmations} confirmations)",
         "hash": deposit.txid,
@@ -157,8 +154,8 @@ def pending_deposit_data(deposit: Deposit, rate: Decimal | None) -> dict:
 
 def withdrawal_data(withdrawal: Withdrawal) -> dict:
     return {
-        "id": f"wd_{withdrawal.uid}",
-        "amountBtc": _btc(withdrawal.amount_minor),
+        "id": CryptoShopIds.WITHDRAWAL(withdrawal.uid),
+        "amountBtc": btc(withdrawal.amount_minor),
         "address": withdrawal.address,
         "status": WITHDRAWAL_STATUS[Withdrawal.Status(withdrawal.status)],
         "txid": withdrawal.txid or None,
@@ -192,7 +189,7 @@ class WalletView(CryptoShopView):
         )
         return self.ok(
             {
-                "id": f"wallet_{wallet.uid}",
+                "id": CryptoShopIds.WALLET(wallet.uid),
                 "address": wallet.payout_address,
                 "updatedAt": api_datetime(wallet.updated_at),
             }

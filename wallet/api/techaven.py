@@ -7,6 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 
+from core.ids import TechavenIds
 from core.money import Currency, format_mwk
 from core.timefmt import api_datetime
 from storefronts.pagination import paginate
@@ -34,7 +35,7 @@ class TransactionOut(serializers.Serializer):
 
     def to_representation(self, entry: Entry) -> dict:
         return {
-            "id": f"txn_{entry.transaction.uid}",
+            "id": TechavenIds.TRANSACTION(entry.transaction.uid),
             "type": "credit" if entry.amount_minor > 0 else "debit",
             "amount": abs(entry.amount_minor),
             "currency": entry.currency,
@@ -120,7 +121,7 @@ class WalletTopUpView(TechavenView):
         )
         return self.ok(
             {
-                "transaction_id": f"txn_{attempt.uid}",
+                "transaction_id": TechavenIds.TRANSACTION(attempt.uid),
                 "amount": attempt.amount_minor,
                 "status": "pending",
                 "payment_url": attempt.payment_url,

@@ -20,6 +20,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from core.errors import ErrorKind
+from core.ids import CryptoShopIds
 from core.money import Currency
 
 from .. import bitcoin
@@ -234,7 +235,7 @@ def withdrawal_request(*, user, amount_minor: int) -> Withdrawal:
             Leg(system_account(Account.Kind.WITHDRAWALS, BTC), amount_minor),
         ],
         description=f"Withdrawal to {wallet.payout_address}",
-        reference=f"wd_{withdrawal.uid}",
+        reference=CryptoShopIds.WITHDRAWAL(withdrawal.uid),
         insufficient_message="Insufficient wallet balance",
         insufficient_field="amountBtc",
     )
@@ -311,7 +312,7 @@ def withdrawal_reject(*, withdrawal_id: int, reason: str, staff_user) -> Withdra
             Leg(withdrawal.account, withdrawal.amount_minor),
         ],
         description=f"Withdrawal rejected: {reason.strip()}",
-        reference=f"wd_{withdrawal.uid}",
+        reference=CryptoShopIds.WITHDRAWAL(withdrawal.uid),
         created_by=staff_user,
         reason=reason.strip(),
     )

@@ -7,6 +7,7 @@ into the wallet; outcomes come back through `wallet.outcomes`.
 
 from __future__ import annotations
 
+from core.ids import TechavenIds
 from core.money import Currency
 
 from ..errors import InsufficientFunds
@@ -36,7 +37,7 @@ def order_pay_from_wallet(
                 Leg(system_account(Account.Kind.SALES, currency), amount_minor),
             ],
             description=f"Payment for order {order_number}",
-            reference=f"ord_{order_uid}",
+            reference=TechavenIds.ORDER(order_uid),
         )
     except InsufficientFunds:
         wallet.refresh_from_db(fields=["balance_minor"])
@@ -74,7 +75,7 @@ def order_refund_to_wallet(*, order_uid: str, order_number: str) -> LedgerTransa
             Leg(wallet, amount),
         ],
         description=f"Refund for order {order_number}",
-        reference=f"ord_{order_uid}",
+        reference=TechavenIds.ORDER(order_uid),
     )
     if posting.created:
         wallet_moved(

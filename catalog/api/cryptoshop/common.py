@@ -4,46 +4,22 @@ both products and sellers show."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers
-from rest_framework.permissions import SAFE_METHODS
 
-from catalog.api import schema_auth  # noqa: F401 - registers the auth schemes
 from catalog.api.common import rating_field
-from core.money import Currency, minor_to_decimal
+from core.ids import CryptoShopIds
 from core.storefront import Storefront
-from storefronts.cryptoshop.auth import IsCryptoShopUser
+from storefronts.base import media_url
+from storefronts.cryptoshop.base import btc
 
 CS = Storefront.CRYPTOSHOP
 DETAIL_REVIEWS = 10
 
 
-class ReadPublic(IsCryptoShopUser):
-    def has_permission(self, request, view) -> bool:
-        if request.method in SAFE_METHODS:
-            return True
-        return super().has_permission(request, view)
-
-
-def btc(amount_minor: int | None) -> Decimal | None:
-    return None if amount_minor is None else minor_to_decimal(amount_minor, Currency.BTC)
-
-
-def eur(amount_minor: int | None) -> Decimal | None:
-    return None if amount_minor is None else minor_to_decimal(amount_minor, Currency.EUR)
-
-
-def _money_field(**kw):
-    return serializers.DecimalField(max_digits=20, decimal_places=8, coerce_to_string=False, **kw)
-
-
 def avatar_url(request, user) -> str | None:
-    if user is None or not user.avatar:
-        return None
-    return request.build_absolute_uri(user.avatar.url) if request else user.avatar.url
+    return media_url(request, user.avatar) if user is not None else None
 
 
 PAGE_PARAMS = [
@@ -95,7 +71,7 @@ class SellerBriefSerializer(serializers.Serializer):
     user = SellerUserSerializer(source="*")
 
     def get_id(self, shop) -> str:
-        return f"seller_{shop.uid}"
+        return CryptoShopIds.SELLER(shop.uid)
 
 
 class SellerFullSerializer(serializers.Serializer):
@@ -111,7 +87,7 @@ class SellerFullSerializer(serializers.Serializer):
     user = SellerUserVerifiedSerializer(source="*")
 
     def get_id(self, shop) -> str:
-        return f"seller_{shop.uid}"
+        return CryptoShopIds.SELLER(shop.uid)
 
     @extend_schema_field(OpenApiTypes.NUMBER)
     def get_totalRevenue(self, shop):
@@ -128,7 +104,7 @@ class ReviewSerializer(serializers.Serializer):
     createdAt = serializers.DateTimeField(source="created_at")
 
     def get_id(self, review) -> str:
-        return f"review_{review.uid}"
+        return CryptoShopIds.REVIEW(review.uid)
 
     @extend_schema_field(
         {

@@ -31,9 +31,10 @@ from catalog.services.sellers import (
     cryptoshop_product_update,
     seller_shop_of,
 )
-from core.ids import strip_prefix
+from core.ids import CryptoShopIds
 from core.money import Currency, Money, MoneyError
-from storefronts.cryptoshop.base import CryptoShopView
+from storefronts.cryptoshop.auth import IsCryptoShopUserOrReadOnly
+from storefronts.cryptoshop.base import CryptoShopView, btc, eur
 from storefronts.fields import BoundedListField, ItemsField
 from storefronts.schema import ChangedFieldsAnswer
 
@@ -41,14 +42,11 @@ from .common import (
     CS,
     DETAIL_REVIEWS,
     PAGE_PARAMS,
-    ReadPublic,
     ReviewSerializer,
     SellerBriefSerializer,
     SellerFullSerializer,
     avatar_url,
-    btc,
     category_filter,
-    eur,
     parse_sort,
     update_answer,
 )
@@ -81,7 +79,7 @@ class ProductCardSerializer(serializers.Serializer):
     updatedAt = serializers.DateTimeField(source="updated_at")
 
     def get_id(self, p) -> str:
-        return f"product_{p.uid}"
+        return CryptoShopIds.PRODUCT(p.uid)
 
     @extend_schema_field(OpenApiTypes.NUMBER)
     def get_priceBtc(self, p):
@@ -121,7 +119,7 @@ def product_cards(products, request) -> list[dict]:
         shop = p.shop
         cards.append(
             {
-                "id": f"product_{p.uid}",
+                "id": CryptoShopIds.PRODUCT(p.uid),
                 "name": p.name,
                 "description": p.description,
                 "priceBtc": btc(p.price_minor),
@@ -135,7 +133,7 @@ def product_cards(products, request) -> list[dict]:
                 "reviewCount": p.review_count,
                 "viewCount": p.view_count,
                 "seller": {
-                    "id": f"seller_{shop.uid}",
+                    "id": CryptoShopIds.SELLER(shop.uid),
                     "storeName": shop.name,
                     "rating": _RATING.to_representation(shop.rating),
                     "user": {
@@ -193,7 +191,7 @@ class ProductWrittenSerializer(ProductCardSerializer):
     seller = None
 
     def get_sellerId(self, p) -> str:
-        return f"seller_{p.shop.uid}"
+        return CryptoShopIds.SELLER(p.shop.uid)
 
     @extend_schema_field(SpecSerializer(many=True))
     def get_specifications(self, p) -> list[dict]:
@@ -283,7 +281,7 @@ def _btc_bound(params, name: str, errors: dict) -> int | None:
 
 
 def _product_or_404(product_id: str) -> Product:
-    uid = strip_prefix(product_id, "product")
+    uid = CryptoShopIds.PRODUCT.parse(product_id)
     product = selectors.product_get_listed(CS, uid=uid) if uid is not None else None
     if product is None:
         raise not_found("Product")
@@ -291,7 +289,7 @@ def _product_or_404(product_id: str) -> Product:
 
 
 class ProductsView(CryptoShopView):
-    permission_classes = [ReadPublic]
+    permission_classes = [IsCryptoShopUserOrReadOnly]
 
     @extend_schema(
         operation_id="products_list",
@@ -319,7 +317,7 @@ class ProductsView(CryptoShopView):
         shop_id = None
         seller = params.get("sellerId")
         if seller:
-            uid = strip_prefix(seller, "seller")
+            uid = CryptoShopIds.SELLER.parse(seller)
             if uid is None:
                 errors["sellerId"] = ["sellerId looks like seller_<id>."]
             else:
@@ -362,7 +360,7 @@ class ProductsView(CryptoShopView):
 
 
 class ProductView(CryptoShopView):
-    permission_classes = [ReadPublic]
+    permission_classes = [IsCryptoShopUserOrReadOnly]
 
     @extend_schema(responses={200: ProductDetailSerializer})
     def get(self, request, product_id: str):
@@ -378,7 +376,7 @@ class ProductView(CryptoShopView):
         data = body.validated_data
         product = cryptoshop_product_update(
             user=request.user,
-            product_uid=strip_prefix(product_id, "product") or "",
+            product_uid=CryptoShopIds.PRODUCT.parse(product_id) or "",
             changes=product_changes(data),
             category_name=data.get("category"),
             images=data.get("images"),
@@ -390,6 +388,6 @@ class ProductView(CryptoShopView):
     @extend_schema(responses={200: DeletedSerializer})
     def delete(self, request, product_id: str):
         cryptoshop_product_delete(
-            user=request.user, product_uid=strip_prefix(product_id, "product") or ""
+            user=request.user, product_uid=CryptoShopIds.PRODUCT.parse(product_id) or ""
         )
         return self.ok(message="Product deleted successfully")

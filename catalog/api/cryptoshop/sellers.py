@@ -13,8 +13,9 @@ from catalog.api.common import raise_if, rating_field
 from catalog.errors import not_found
 from catalog.services.sellers import seller_profile_create, seller_profile_update
 from catalog.services.shops import SHOP_DESCRIPTION_MAX
-from core.ids import strip_prefix
-from storefronts.cryptoshop.base import CryptoShopView
+from core.ids import CryptoShopIds
+from storefronts.cryptoshop.auth import IsCryptoShopUserOrReadOnly
+from storefronts.cryptoshop.base import CryptoShopView, btc
 from storefronts.pagination import paginate
 from storefronts.schema import ChangedFieldsAnswer
 
@@ -22,10 +23,8 @@ from .common import (
     CS,
     DETAIL_REVIEWS,
     PAGE_PARAMS,
-    ReadPublic,
     ReviewSerializer,
     SellerFullSerializer,
-    btc,
     category_filter,
     parse_sort,
     update_answer,
@@ -94,7 +93,7 @@ class SellerCreatedSerializer(SellerCardSerializer):
     userId = serializers.SerializerMethodField()
 
     def get_userId(self, shop) -> str:
-        return f"user_{shop.owner.uid}"
+        return CryptoShopIds.USER(shop.owner.uid)
 
 
 class SellerUpdatedSerializer(ChangedFieldsAnswer):
@@ -126,7 +125,7 @@ def _parse_bool(params, name: str, errors: dict) -> bool:
 
 
 class SellersView(CryptoShopView):
-    permission_classes = [ReadPublic]
+    permission_classes = [IsCryptoShopUserOrReadOnly]
 
     @extend_schema(
         operation_id="sellers_list",
@@ -184,11 +183,11 @@ SELLER_FIELD_MAP = {
 
 
 class SellerView(CryptoShopView):
-    permission_classes = [ReadPublic]
+    permission_classes = [IsCryptoShopUserOrReadOnly]
 
     @extend_schema(responses={200: SellerDetailSerializer})
     def get(self, request, seller_id: str):
-        uid = strip_prefix(seller_id, "seller")
+        uid = CryptoShopIds.SELLER.parse(seller_id)
         shop = selectors.seller_get(CS, uid) if uid else None
         if shop is None:
             raise not_found("Seller")
@@ -201,7 +200,7 @@ class SellerView(CryptoShopView):
         data = body.validated_data
         shop = seller_profile_update(
             user=request.user,
-            shop_uid=strip_prefix(seller_id, "seller") or "",
+            shop_uid=CryptoShopIds.SELLER.parse(seller_id) or "",
             changes={SELLER_FIELD_MAP[k]: v for k, v in data.items() if k in SELLER_FIELD_MAP},
             category_name=data.get("category"),
         )

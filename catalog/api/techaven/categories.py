@@ -9,8 +9,10 @@ from rest_framework import serializers
 from catalog import selectors
 from catalog.errors import not_found
 from catalog.pagecache import cached_page
+from storefronts.base import media_url
+from storefronts.techaven.base import TechavenPublicView
 
-from .common import TH, PublicView, file_url
+from .common import TH
 from .products import PRODUCT_LIST_PARAMS, ProductListingView, ProductListSerializer, product_query
 
 
@@ -33,7 +35,7 @@ class CategorySerializer(SubcategorySerializer):
     subcategories = serializers.SerializerMethodField()
 
     def get_image_url(self, c) -> str | None:
-        return file_url(self.context.get("request"), c.image)
+        return media_url(self.context.get("request"), c.image)
 
     @extend_schema_field(SubcategorySerializer(many=True))
     def get_subcategories(self, c) -> list[dict]:
@@ -45,7 +47,7 @@ class CategoryListSerializer(serializers.Serializer):
     categories = CategorySerializer(many=True)
 
 
-class CategoryListView(PublicView):
+class CategoryListView(TechavenPublicView):
     @extend_schema(responses={200: CategoryListSerializer})
     @cached_page()
     def get(self, request):

@@ -6,31 +6,12 @@ from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import serializers
-from rest_framework.permissions import AllowAny
 
 from catalog import selectors
-from catalog.api import schema_auth  # noqa: F401 - registers the auth schemes
 from catalog.api.common import parse_decimal
 from core.storefront import Storefront
-from storefronts.techaven.base import TechavenView
 
 TH = Storefront.TECHAVEN
-
-
-class PaginationSerializer(serializers.Serializer):
-    current_page = serializers.IntegerField()
-    total_pages = serializers.IntegerField()
-    total_items = serializers.IntegerField()
-    items_per_page = serializers.IntegerField()
-    has_next = serializers.BooleanField()
-    has_previous = serializers.BooleanField()
-
-
-def file_url(request, field) -> str | None:
-    if not field:
-        return None
-    return request.build_absolute_uri(field.url) if request is not None else field.url
 
 
 PAGE_PARAMS = [
@@ -70,7 +51,3 @@ def parse_price_bounds(params, errors: dict) -> tuple[int | None, int | None]:
     if lo is not None and hi is not None and lo > hi:
         errors["min_price"] = ["min_price cannot be greater than max_price."]
     return lo, hi
-
-
-class PublicView(TechavenView):
-    permission_classes = [AllowAny]

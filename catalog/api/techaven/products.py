@@ -13,15 +13,17 @@ from catalog.api.common import image_url, product_image_urls, product_images, ra
 from catalog.errors import not_found
 from catalog.pagecache import cached_page
 from catalog.services.products import product_record_view
-from core.ids import strip_prefix
-from storefronts.techaven.base import pagination_block
+from core.ids import TechavenIds
+from storefronts.base import media_url
+from storefronts.techaven.base import (
+    TechavenPaginationSerializer,
+    TechavenPublicView,
+    pagination_block,
+)
 
 from .common import (
     PAGE_PARAMS,
     TH,
-    PaginationSerializer,
-    PublicView,
-    file_url,
     parse_category_id,
     parse_price_bounds,
 )
@@ -62,7 +64,7 @@ class ProductCardSerializer(serializers.Serializer):
         return p.category.name if p.category_id else None
 
     def get_vendor_id(self, p) -> str:
-        return f"vnd_{p.shop.uid}"
+        return TechavenIds.SHOP(p.shop.uid)
 
     def get_is_in_stock(self, p) -> bool:
         return p.is_available
@@ -111,7 +113,7 @@ def product_cards(products, request) -> list[dict]:
                 "currency": p.currency,
                 "category_id": p.category_id,
                 "category_name": p.category.name if p.category_id else None,
-                "vendor_id": f"vnd_{p.shop.uid}",
+                "vendor_id": TechavenIds.SHOP(p.shop.uid),
                 "vendor_name": p.shop.name,
                 "stock_quantity": p.stock_quantity,
                 "is_in_stock": p.is_available,
@@ -131,7 +133,7 @@ def product_cards(products, request) -> list[dict]:
 
 class ProductListSerializer(serializers.Serializer):
     products = ProductCardSerializer(many=True)
-    pagination = PaginationSerializer()
+    pagination = TechavenPaginationSerializer()
 
 
 class VendorBlockSerializer(serializers.Serializer):
@@ -142,10 +144,10 @@ class VendorBlockSerializer(serializers.Serializer):
     location = serializers.CharField()
 
     def get_id(self, shop) -> str:
-        return f"vnd_{shop.uid}"
+        return TechavenIds.SHOP(shop.uid)
 
     def get_logo_url(self, shop) -> str | None:
-        return file_url(self.context.get("request"), shop.logo)
+        return media_url(self.context.get("request"), shop.logo)
 
 
 class ProductDetailSerializer(serializers.Serializer):
@@ -207,7 +209,7 @@ def product_query(params, **fixed) -> selectors.ProductQuery:
     shop_id = fixed.pop("shop_id", None)
     vendor = params.get("vendor_id")
     if shop_id is None and vendor:
-        uid = strip_prefix(vendor, "vnd")
+        uid = TechavenIds.SHOP.parse(vendor)
         shop_id = selectors.shop_pk_of(TH, uid) if uid else None
         if shop_id is None:
             errors["vendor_id"] = ["No shop has this id."]
@@ -229,7 +231,7 @@ def product_query(params, **fixed) -> selectors.ProductQuery:
 
 # a public list of product cards: 3.1 and 3.3-3.6 here, 4.2 and 12.3 alike (no docstring:
 # the schema would show it as every subclass's description)
-class ProductListingView(PublicView):
+class ProductListingView(TechavenPublicView):
     def product_list_response(self, qs, message: str, default_limit: int = 20):
         page_no, limit = self.page_params(default_limit=default_limit)
         page = selectors.product_page(
@@ -289,7 +291,7 @@ def _count_view(request, product_id: int) -> None:
     product_record_view(product_id=product_id)
 
 
-class ProductDetailView(PublicView):
+class ProductDetailView(TechavenPublicView):
     @extend_schema(responses={200: ProductDetailSerializer})
     @cached_page(on_hit=_count_view)
     def get(self, request, product_id: int):

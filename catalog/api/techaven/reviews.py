@@ -6,25 +6,20 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.permissions import IsAuthenticatedOrReadOnly
 
 from catalog import conf, selectors
 from catalog.api.common import rating_field
 from catalog.errors import not_found
 from catalog.services.reviews import ReviewInput, review_add
+from core.ids import TechavenIds
 from core.images import base64_max_length
+from storefronts.base import media_url
 from storefronts.fields import BoundedListField
 from storefronts.pagination import paginate
-from storefronts.techaven.base import TechavenView, pagination_block
+from storefronts.techaven.base import TechavenPaginationSerializer, TechavenView, pagination_block
 
-from .common import PAGE_PARAMS, TH, PaginationSerializer, file_url
-
-
-class ReadPublicWriteSignedIn(BasePermission):
-    def has_permission(self, request, view) -> bool:
-        if request.method in SAFE_METHODS:
-            return True
-        return bool(request.user and request.user.is_authenticated)
+from .common import PAGE_PARAMS, TH
 
 
 class ReviewUserSerializer(serializers.Serializer):
@@ -33,10 +28,10 @@ class ReviewUserSerializer(serializers.Serializer):
     avatar_url = serializers.SerializerMethodField()
 
     def get_id(self, user) -> str:
-        return f"usr_{user.uid}"
+        return TechavenIds.USER(user.uid)
 
     def get_avatar_url(self, user) -> str | None:
-        return file_url(self.context.get("request"), user.avatar)
+        return media_url(self.context.get("request"), user.avatar)
 
 
 class ReviewSerializer(serializers.Serializer):
@@ -51,10 +46,10 @@ class ReviewSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
     def get_id(self, review) -> str:
-        return f"rev_{review.uid}"
+        return TechavenIds.REVIEW(review.uid)
 
     def get_images(self, review) -> list[str]:
-        return [file_url(self.context.get("request"), i.image) for i in review.images.all()]
+        return [media_url(self.context.get("request"), i.image) for i in review.images.all()]
 
 
 class ReviewSummarySerializer(serializers.Serializer):
@@ -66,7 +61,7 @@ class ReviewSummarySerializer(serializers.Serializer):
 class ReviewListSerializer(serializers.Serializer):
     reviews = ReviewSerializer(many=True)
     summary = ReviewSummarySerializer()
-    pagination = PaginationSerializer()
+    pagination = TechavenPaginationSerializer()
 
 
 class ReviewInSerializer(serializers.Serializer):
@@ -97,11 +92,11 @@ class ReviewCreatedSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
     def get_id(self, review) -> str:
-        return f"rev_{review.uid}"
+        return TechavenIds.REVIEW(review.uid)
 
 
 class ProductReviewsView(TechavenView):
-    permission_classes = [ReadPublicWriteSignedIn]
+    permission_classes = [IsAuthenticatedOrReadOnly]
 
     @extend_schema(parameters=PAGE_PARAMS, responses={200: ReviewListSerializer})
     def get(self, request, product_id: int):

@@ -11,13 +11,15 @@ from rest_framework.exceptions import ValidationError
 from catalog import search, selectors
 from catalog.api.common import raise_if
 from catalog.pagecache import cached_page
-from storefronts.techaven.base import pagination_block
+from storefronts.techaven.base import (
+    TechavenPaginationSerializer,
+    TechavenPublicView,
+    pagination_block,
+)
 
 from .common import (
     PAGE_PARAMS,
     TH,
-    PaginationSerializer,
-    PublicView,
     parse_category_id,
     parse_price_bounds,
 )
@@ -53,7 +55,7 @@ class SearchResultSerializer(serializers.Serializer):
     products = ProductCardSerializer(many=True)
     suggestions = serializers.ListField(child=serializers.CharField())
     filters = FacetsSerializer()
-    pagination = PaginationSerializer()
+    pagination = TechavenPaginationSerializer()
 
 
 class SuggestionSerializer(serializers.Serializer):
@@ -65,7 +67,7 @@ class SuggestionListSerializer(serializers.Serializer):
     suggestions = SuggestionSerializer(many=True)
 
 
-class SearchView(PublicView):
+class SearchView(TechavenPublicView):
     rate_limit_scope = "search"
 
     @extend_schema(
@@ -134,7 +136,7 @@ class SearchView(PublicView):
         return self.ok(data, message="Search results")
 
 
-class SearchSuggestionsView(PublicView):
+class SearchSuggestionsView(TechavenPublicView):
     rate_limit_scope = "search"
 
     @extend_schema(

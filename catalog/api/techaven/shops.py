@@ -12,11 +12,16 @@ from catalog.api.common import raise_if, rating_field
 from catalog.errors import not_found
 from catalog.models import Shop
 from catalog.pagecache import cached_page
-from core.ids import strip_prefix
+from core.ids import TechavenIds
+from storefronts.base import media_url
 from storefronts.pagination import paginate
-from storefronts.techaven.base import pagination_block
+from storefronts.techaven.base import (
+    TechavenPaginationSerializer,
+    TechavenPublicView,
+    pagination_block,
+)
 
-from .common import PAGE_PARAMS, TH, PaginationSerializer, PublicView, file_url, parse_category_id
+from .common import PAGE_PARAMS, TH, parse_category_id
 from .products import PRODUCT_LIST_PARAMS, ProductListingView, ProductListSerializer, product_query
 
 
@@ -36,13 +41,13 @@ class ShopCardSerializer(serializers.Serializer):
     categories = serializers.SerializerMethodField()
 
     def get_id(self, shop) -> str:
-        return f"vnd_{shop.uid}"
+        return TechavenIds.SHOP(shop.uid)
 
     def get_logo_url(self, shop) -> str | None:
-        return file_url(self.context.get("request"), shop.logo)
+        return media_url(self.context.get("request"), shop.logo)
 
     def get_cover_image_url(self, shop) -> str | None:
-        return file_url(self.context.get("request"), shop.cover_image)
+        return media_url(self.context.get("request"), shop.cover_image)
 
     def get_categories(self, shop) -> list[str]:
         return [name for _, name in self.context["categories"].get(shop.pk, [])]
@@ -50,7 +55,7 @@ class ShopCardSerializer(serializers.Serializer):
 
 class ShopListSerializer(serializers.Serializer):
     shops = ShopCardSerializer(many=True)
-    pagination = PaginationSerializer()
+    pagination = TechavenPaginationSerializer()
 
 
 class ShopCategorySerializer(serializers.Serializer):
@@ -72,14 +77,14 @@ class ShopDetailSerializer(ShopCardSerializer):
 
 
 def _shop_or_404(shop_id: str) -> Shop:
-    uid = strip_prefix(shop_id, "vnd")
+    uid = TechavenIds.SHOP.parse(shop_id)
     shop = selectors.shop_get_listed(TH, uid) if uid else None
     if shop is None:
         raise not_found("Shop")
     return shop
 
 
-class ShopListView(PublicView):
+class ShopListView(TechavenPublicView):
     @extend_schema(
         operation_id="shops_list",
         parameters=[
@@ -112,7 +117,7 @@ class ShopListView(PublicView):
         return self.ok(data, message="Shops retrieved")
 
 
-class ShopDetailView(PublicView):
+class ShopDetailView(TechavenPublicView):
     @extend_schema(responses={200: ShopDetailSerializer})
     @cached_page()
     def get(self, request, shop_id: str):

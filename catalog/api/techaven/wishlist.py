@@ -9,6 +9,7 @@ from rest_framework import serializers
 from catalog import selectors
 from catalog.api.common import rating_field
 from catalog.services.wishlist import wishlist_add, wishlist_remove
+from core.ids import TechavenIds
 from storefronts.techaven.base import TechavenView
 
 from .common import TH
@@ -34,7 +35,7 @@ class WishlistItemSerializer(serializers.Serializer):
     added_at = serializers.DateTimeField(source="created_at")
 
     def get_id(self, item) -> str:
-        return f"wish_{item.uid}"
+        return TechavenIds.WISHLIST_ITEM(item.uid)
 
 
 class WishlistSerializer(serializers.Serializer):
@@ -72,7 +73,7 @@ class WishlistView(TechavenView):
             user=request.user, product_id=body.validated_data["product_id"], storefront=TH
         )
         return self.ok(
-            {"wishlist_item_id": f"wish_{item.uid}", "total_items": total},
+            {"wishlist_item_id": TechavenIds.WISHLIST_ITEM(item.uid), "total_items": total},
             message="Added to wishlist",
             status=201,
         )
