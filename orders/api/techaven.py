@@ -14,7 +14,7 @@ from orders import selectors
 from orders.errors import OrderErrorCode
 from orders.models import CartItem, Order, OrderStatusHistory
 from orders.services import cart as cart_services
-from orders.services.cart import CartView, line_available
+from orders.services.cart import CartSnapshot, line_available
 from orders.services.checkout import order_checkout, product_image_url
 from orders.services.status import order_cancel
 from orders.state import HISTORY_LABELS, Actor, Status
@@ -65,20 +65,20 @@ class CartOut(serializers.Serializer):
     summary = CartSummaryOut()
 
 
-def render_cart(view: CartView) -> dict:
-    t = view.totals
+def render_cart(snapshot: CartSnapshot) -> dict:
+    t = snapshot.totals
     return CartOut(
         {
-            "id": f"cart_{view.cart.uid}",
-            "items": view.items,
+            "id": f"cart_{snapshot.cart.uid}",
+            "items": snapshot.items,
             "summary": {
                 "subtotal": t.subtotal,
                 "discount": t.discount,
                 "shipping": t.shipping,
                 "tax": t.tax,
                 "total": t.total,
-                "currency": view.currency,
-                "item_count": view.item_count,
+                "currency": snapshot.currency,
+                "item_count": snapshot.item_count,
             },
         }
     ).data
@@ -108,10 +108,11 @@ class CartCountOut(serializers.Serializer):
     cart_item_count = serializers.IntegerField()
 
 
-class CartView_(TechavenView):
+class CartView(TechavenView):
     @extend_schema(request=None, responses={200: CartOut})
     def get(self, request):
-        return self.ok(render_cart(cart_services.cart_view(user=request.user)), "Cart retrieved")
+        snapshot = cart_services.cart_snapshot(user=request.user)
+        return self.ok(render_cart(snapshot), "Cart retrieved")
 
     @extend_schema(request=None, responses={200: None})
     def delete(self, request):
@@ -444,7 +445,7 @@ class OrderCancelView(TechavenView):
 
 
 urlpatterns = [
-    path("cart", CartView_.as_view()),
+    path("cart", CartView.as_view()),
     path("cart/items", CartItemsView.as_view()),
     path("cart/items/<str:item_id>", CartItemView.as_view()),
     path("orders", OrdersView.as_view()),
