@@ -19,7 +19,11 @@ from orders.models import Order, OrderItem
 from orders.services.checkout import order_create_from_items
 from orders.services.status import actor_for, order_status_change
 from orders.state import Status
-from orders.words import CRYPTOSHOP_FROM_WORD, CRYPTOSHOP_STATUS, CRYPTOSHOP_STATUS_WORDS
+from orders.status_names import (
+    CRYPTOSHOP_STATUS_BY_NAME,
+    CRYPTOSHOP_STATUS_NAME,
+    CRYPTOSHOP_STATUS_NAMES,
+)
 from storefronts.cryptoshop.base import CryptoShopView
 from storefronts.fields import ItemsField
 from storefronts.pagination import paginate
@@ -136,7 +140,7 @@ class _OrderCore(serializers.Serializer):
         return f"user_{order.buyer.uid}"
 
     def get_status(self, order: Order) -> str:
-        return CRYPTOSHOP_STATUS[Status(order.status)]
+        return CRYPTOSHOP_STATUS_NAME[Status(order.status)]
 
     def get_totalBtc(self, order: Order) -> Decimal | None:
         return _btc(order.total_minor)
@@ -196,7 +200,7 @@ class OrderUpdatedOut(serializers.Serializer):
         return f"order_{order.uid}"
 
     def get_status(self, order: Order) -> str:
-        return CRYPTOSHOP_STATUS[Status(order.status)]
+        return CRYPTOSHOP_STATUS_NAME[Status(order.status)]
 
     def get_paymentHash(self, order: Order) -> str | None:
         return order.payment_hash or None
@@ -212,7 +216,7 @@ class OrderCreateIn(serializers.Serializer):
 
 
 class OrderUpdateIn(serializers.Serializer):
-    status = serializers.ChoiceField(choices=CRYPTOSHOP_STATUS_WORDS)
+    status = serializers.ChoiceField(choices=CRYPTOSHOP_STATUS_NAMES)
     paymentHash = serializers.CharField(
         max_length=128, required=False, allow_blank=True, allow_null=True
     )
@@ -221,10 +225,10 @@ class OrderUpdateIn(serializers.Serializer):
 def _status_filter(value: str | None) -> list[str] | None:
     if not value:
         return None
-    internal = CRYPTOSHOP_FROM_WORD.get(value.upper())
+    internal = CRYPTOSHOP_STATUS_BY_NAME.get(value.upper())
     if internal is None:
         raise serializers.ValidationError(
-            {"status": [f"status must be one of: {', '.join(CRYPTOSHOP_FROM_WORD)}."]}
+            {"status": [f"status must be one of: {', '.join(CRYPTOSHOP_STATUS_BY_NAME)}."]}
         )
     return [internal.value]
 
@@ -242,7 +246,7 @@ class OrdersView(CryptoShopView):
         parameters=[
             OpenApiParameter("page", OpenApiTypes.INT),
             OpenApiParameter("limit", OpenApiTypes.INT),
-            OpenApiParameter("status", OpenApiTypes.STR, enum=list(CRYPTOSHOP_FROM_WORD)),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=list(CRYPTOSHOP_STATUS_BY_NAME)),
         ],
         responses={200: OrderOut(many=True)},
         operation_id="orders_list",
@@ -284,7 +288,7 @@ class OrderView(CryptoShopView):
         order = _visible_order(request, order_id)
         order = order_status_change(
             order_id=order.pk,
-            target=CRYPTOSHOP_FROM_WORD[data.validated_data["status"]],
+            target=CRYPTOSHOP_STATUS_BY_NAME[data.validated_data["status"]],
             actor=actor_for(order, request.user),
             user=request.user,
             payment_hash=(data.validated_data.get("paymentHash") or "").strip(),

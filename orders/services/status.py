@@ -23,8 +23,8 @@ from ..events import order_announce
 from ..locks import order_lock
 from ..models import Order, OrderStatusHistory
 from ..signals import order_moved
-from ..state import HOLDS_STOCK, Actor, Status, allowed, can_move
-from ..words import CRYPTOSHOP_STATUS, TECHAVEN_LABEL
+from ..state import HOLDS_STOCK, Actor, Status, may_move, move_exists
+from ..status_names import STATUS_NAME_IN_REFUSALS
 from .coupons import coupon_release
 
 NOT_CANCELLABLE = {Status.SHIPPED, Status.DELIVERED, Status.COMPLETED}
@@ -35,16 +35,16 @@ ESCROW_PROVIDER = "escrow"
 def _move(order: Order, target: Status, *, actor: Actor, user=None, note: str = "") -> None:
     """One checked step; the caller holds the order's row lock."""
     current = Status(order.status)
-    word = CRYPTOSHOP_STATUS if order.storefront == "cryptoshop" else TECHAVEN_LABEL
-    was, to = word[current].lower(), word[target].lower()
-    if not can_move(current, target):
+    name = STATUS_NAME_IN_REFUSALS[order.storefront]
+    was, to = name[current].lower(), name[target].lower()
+    if not move_exists(current, target):
         raise OrderError(
             OrderErrorCode.INVALID_TRANSITION,
             f"An order that is {was} cannot become {to}",
             field="status",
-            details={"from": word[current], "to": word[target]},
+            details={"from": name[current], "to": name[target]},
         )
-    if not allowed(current, target, actor):
+    if not may_move(current, target, actor):
         raise OrderError(
             OrderErrorCode.TRANSITION_NOT_PERMITTED,
             f"The {actor.value} may not mark this order {to}",
