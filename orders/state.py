@@ -2,13 +2,18 @@
 
 pending → paid → processing → shipped → delivered → completed, plus cancelled and refunded.
 `TRANSITIONS` says who may make each move; anything not listed is refused and changes nothing.
+`STOREFRONT_RULES` says what each storefront adds. The moves themselves are the actions of
+`orders/services/status.py`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from django.db import models
+
+from accounts.models import Storefront
 
 
 class Status(models.TextChoices):
@@ -39,7 +44,7 @@ TRANSITIONS: dict[tuple[Status, Status], frozenset[Actor]] = {
     # from                 to                      who may make the move
     # -- the order's way, one step at a time ---------------------------------------------
     # the system when money moved (a provider's callback, a wallet payment, an escrow
-    # funded); a person giving a payment hash (CryptoShop: refused, see the status service)
+    # funded); a person naming the payment where the storefront lets people (below)
     (Status.PENDING,     Status.PAID):           ANYONE,
     (Status.PAID,        Status.PROCESSING):     SHOP_OR_STAFF,
     (Status.PROCESSING,  Status.SHIPPED):        SHOP_OR_STAFF,
@@ -75,3 +80,28 @@ def move_exists(current: str, target: str) -> bool:
 
 def may_move(current: str, target: str, actor: Actor) -> bool:
     return actor in TRANSITIONS.get((current, target), frozenset())
+
+
+@dataclass(frozen=True, slots=True)
+class StorefrontRules:
+    """What a storefront adds to the one state machine."""
+
+    # shipping needs a tracking number and a tracking URL, which the buyer is shown
+    shipping_needs_tracking: bool
+    # a person may mark an order paid by naming its payment (`order_payment_confirm`);
+    # where not, an order is paid only when money moved, and asking is refused as
+    # unverified (409 PAYMENT_NOT_VERIFIED)
+    people_confirm_payments: bool
+
+
+STOREFRONT_RULES: dict[str, StorefrontRules] = {
+    Storefront.TECHAVEN: StorefrontRules(
+        shipping_needs_tracking=True,
+        people_confirm_payments=True,
+    ),
+    # digital goods: nothing to track; an order is paid by funding its escrow from the wallet
+    Storefront.CRYPTOSHOP: StorefrontRules(
+        shipping_needs_tracking=False,
+        people_confirm_payments=False,
+    ),
+}
