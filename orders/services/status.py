@@ -341,15 +341,18 @@ def _refund(order: Order, *, actor: Actor, user: User | None) -> None:
 
 
 @transaction.atomic
-def order_mark_paid(*, order_id: int, reference: str) -> bool:
-    """The provider confirmed the payment. False when the order no longer awaits it (the
-    caller then refunds the late payment)."""
+def order_payment_succeeded(*, order_id: int, reference: str) -> bool:
+    """The provider confirmed the order's payment: pending → paid. Money for an order that no
+    longer awaits it (expired or cancelled meanwhile) goes back: its refund is marked
+    processing under the same lock, and False tells the caller (the wallet) to send it."""
     order = order_lock(order_id)
-    if order.status != Status.PENDING:
-        return False
-    _move(order, Status.PAID, actor=Actor.SYSTEM, note=f"Payment {reference} confirmed")
-    order_announce(order, actor=Actor.SYSTEM)
-    return True
+    if order.status == Status.PENDING:
+        _move(order, Status.PAID, actor=Actor.SYSTEM, note=f"Payment {reference} confirmed")
+        order_announce(order, actor=Actor.SYSTEM)
+        return True
+    order.refund_status = Order.RefundStatus.PROCESSING
+    order.save(update_fields=["refund_status", "updated_at"])
+    return False
 
 
 @transaction.atomic
