@@ -341,7 +341,7 @@ SPECTACULAR_SETTINGS = {
     # the same field name means different things in different domains: name each enum
     "ENUM_NAME_OVERRIDES": {
         "TicketStatusEnum": "support.models.TicketStatus.values",
-        "CryptoShopOrderStatusEnum": "orders.words.CRYPTOSHOP_STATUS_WORDS",
+        "CryptoShopOrderStatusEnum": "orders.status_names.CRYPTOSHOP_STATUS_NAMES",
         "WalletMoneyStatusEnum": "wallet.api.cryptoshop.MONEY_STATUS",
         "EscrowStatusEnum": "escrow.api.cryptoshop.STATUSES",
     },

@@ -7,8 +7,8 @@ from accounts.models import User
 from catalog.models import Product
 from core.storefront import Storefront
 from orders.services.checkout import order_create_from_items
-from orders.services.status import order_status_change
-from orders.state import Actor, Status
+from orders.services.status import order_confirm
+from orders.state import Actor
 from wallet.models import Account
 
 from .models import Escrow, EscrowStatus
@@ -45,9 +45,7 @@ def _seed(buyer) -> None:
             continue  # the demo wallet ran short
         seller = product.shop.owner
         if state in ("CONFIRMED", "RELEASED"):
-            order_status_change(
-                order_id=escrow.order_id, target=Status.PROCESSING, actor=Actor.SELLER, user=seller
-            )
+            order_confirm(order_id=escrow.order_id, actor=Actor.SELLER, user=seller)
         if state == "RELEASED":
             escrow_release(user=buyer, escrow_uid=escrow.uid, release_code=CODE)
         if state in ("DISPUTED", "REFUNDED"):

@@ -7,8 +7,14 @@ from core.admin import HTTPS_URL_FIELDS
 from core.errors import DomainError
 
 from .models import Coupon, CouponRedemption, Order, OrderItem, OrderStatusHistory
-from .services.status import order_cancel, order_status_change
-from .state import Actor, Status
+from .services.status import (
+    order_cancel,
+    order_complete,
+    order_confirm,
+    order_deliver,
+    order_ship,
+)
+from .state import Actor
 
 
 class OrderItemInline(admin.TabularInline):
@@ -45,24 +51,37 @@ def _run(modeladmin, request, queryset, label: str, call) -> None:
         modeladmin.message_user(request, f"{done} order(s) {label}.", messages.SUCCESS)
 
 
-def _move_action(target: Status, label: str):
+def _staff_action(name: str, label: str, act):
+    """An admin action applying `act(order, staff_user)` to each selected order."""
+
     def action(modeladmin, request, queryset):
-        def call(order):
-            order_status_change(
-                order_id=order.pk,
-                target=target,
-                actor=Actor.STAFF,
-                user=request.user,
-                note="By staff",
-                tracking_number=order.tracking_number,
-                tracking_url=order.tracking_url,
-            )
+        _run(modeladmin, request, queryset, label, lambda order: act(order, request.user))
 
-        _run(modeladmin, request, queryset, label, call)
-
-    action.__name__ = f"mark_{target.value}"
+    action.__name__ = name
     action.short_description = f"Mark {label}"
     return action
+
+
+def _by_staff(order: Order, user) -> dict:
+    return {"order_id": order.pk, "actor": Actor.STAFF, "user": user, "note": "By staff"}
+
+
+mark_processing = _staff_action(
+    "mark_processing", "processing", lambda o, u: order_confirm(**_by_staff(o, u))
+)
+mark_shipped = _staff_action(
+    "mark_shipped",
+    "shipped (uses the tracking fields)",
+    lambda o, u: order_ship(
+        **_by_staff(o, u), tracking_number=o.tracking_number, tracking_url=o.tracking_url
+    ),
+)
+mark_delivered = _staff_action(
+    "mark_delivered", "delivered", lambda o, u: order_deliver(**_by_staff(o, u))
+)
+mark_completed = _staff_action(
+    "mark_completed", "completed", lambda o, u: order_complete(**_by_staff(o, u))
+)
 
 
 @admin.action(description="Cancel (returns stock, refunds what was paid)")
@@ -89,13 +108,7 @@ class OrderAdmin(admin.ModelAdmin):
     formfield_overrides = HTTPS_URL_FIELDS
     # tracking is typed here by staff, then "Mark shipped" uses it
     editable = {"tracking_number", "tracking_url", "notes"}
-    actions = [
-        _move_action(Status.PROCESSING, "processing"),
-        _move_action(Status.SHIPPED, "shipped (uses the tracking fields)"),
-        _move_action(Status.DELIVERED, "delivered"),
-        _move_action(Status.COMPLETED, "completed"),
-        cancel_orders,
-    ]
+    actions = [mark_processing, mark_shipped, mark_delivered, mark_completed, cancel_orders]
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Order._meta.fields if f.name not in self.editable]

@@ -18,15 +18,39 @@ from notifications.outbox import publish
 from .models import Order
 from .selectors import order_seller_ids
 from .state import Actor, Status
-from .words import (
-    BUYER_MESSAGE,
-    BUYER_SHIPPED_TRACKED,
-    CRYPTOSHOP_STATUS,
-    SELLER_CANCELLED_BY,
-    SELLER_MESSAGE,
-    TECHAVEN_LABEL,
-    TECHAVEN_STATUS,
-)
+from .status_names import CRYPTOSHOP_STATUS_NAME, TECHAVEN_STATUS_LABEL, TECHAVEN_STATUS_NAME
+
+# what the buyer is told when the order reaches a status
+BUYER_MESSAGE = {
+    Status.PENDING: "Your order has been placed",
+    Status.PAID: "Your payment has been received",
+    Status.PROCESSING: "Your order has been confirmed",
+    Status.SHIPPED: "Your order has been shipped",
+    Status.DELIVERED: "Your order has been delivered",
+    Status.COMPLETED: "Your order is complete",
+    Status.CANCELLED: "Your order has been cancelled",
+    Status.REFUNDED: "Your order has been refunded",
+}
+# the buyer's shipped message names the tracking number when the order has one
+BUYER_SHIPPED_TRACKED = "Your order has been shipped. Tracking number: {tracking}"
+
+# what the shop's seller is told when an order placed with them reaches a status ({order}:
+# the Techaven order number, the CryptoShop order id — its contract shows no number)
+SELLER_MESSAGE = {
+    Status.PENDING: "New order {order}",
+    Status.PAID: "Order {order} was paid — ready to process",
+    Status.PROCESSING: "Order {order} was confirmed",
+    Status.SHIPPED: "Order {order} was marked shipped",
+    Status.DELIVERED: "Order {order} was delivered",
+    Status.COMPLETED: "Order {order} is complete",
+    Status.CANCELLED: "Order {order} was cancelled",
+    Status.REFUNDED: "Order {order} was refunded to the buyer",
+}
+# a cancellation says who cancelled (a seller is never told of their own moves)
+SELLER_CANCELLED_BY = {
+    Actor.BUYER: "Buyer cancelled order {order}",
+    Actor.STAFF: "Support cancelled order {order}",
+}
 
 
 def _number(amount_minor: int | None, currency: str) -> float | None:
@@ -71,7 +95,7 @@ def order_snapshot(order: Order, *, message: str | None = None) -> dict[str, Any
             "id": oid,
             "orderId": oid,
             "buyerId": CryptoShopIds.USER(order.buyer.uid),
-            "status": CRYPTOSHOP_STATUS[status],
+            "status": CRYPTOSHOP_STATUS_NAME[status],
             "totalBtc": _number(order.total_minor, order.currency),
             "totalEur": _number(order.total_eur_minor, "EUR"),
             "paymentHash": order.payment_hash or None,
@@ -85,8 +109,8 @@ def order_snapshot(order: Order, *, message: str | None = None) -> dict[str, Any
         "id": order_public_id(order),
         "order_id": order_public_id(order),
         "order_number": order.number,
-        "status": TECHAVEN_STATUS[status],
-        "status_label": TECHAVEN_LABEL[status],
+        "status": TECHAVEN_STATUS_NAME[status],
+        "status_label": TECHAVEN_STATUS_LABEL[status],
         "total": order.total_minor,
         "currency": order.currency,
         "is_paid": order.is_paid,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
 from django.conf import settings
@@ -13,12 +15,27 @@ from rest_framework import serializers
 from core.errors import NotFound
 from core.ids import CryptoShopIds
 from orders import selectors
-from orders.errors import OrderErrorCode
+from orders.errors import OrderError, OrderErrorCode
 from orders.models import Order, OrderItem
 from orders.services.checkout import order_create_from_items
-from orders.services.status import actor_for, order_status_change
-from orders.state import Status
-from orders.words import CRYPTOSHOP_FROM_WORD, CRYPTOSHOP_STATUS, CRYPTOSHOP_STATUS_WORDS
+from orders.services.status import (
+    actor_for,
+    invalid_transition,
+    order_cancel,
+    order_complete,
+    order_confirm,
+    order_deliver,
+    order_payment_confirm,
+    order_payment_hash_check,
+    order_refund_record,
+    order_ship,
+)
+from orders.state import Actor, Status
+from orders.status_names import (
+    CRYPTOSHOP_STATUS_BY_NAME,
+    CRYPTOSHOP_STATUS_NAME,
+    CRYPTOSHOP_STATUS_NAMES,
+)
 from storefronts.cryptoshop.base import CryptoShopView, btc, eur
 from storefronts.fields import ItemsField
 from storefronts.pagination import paginate
@@ -127,7 +144,7 @@ class _OrderCore(serializers.Serializer):
         return CryptoShopIds.USER(order.buyer.uid)
 
     def get_status(self, order: Order) -> str:
-        return CRYPTOSHOP_STATUS[Status(order.status)]
+        return CRYPTOSHOP_STATUS_NAME[Status(order.status)]
 
     def get_totalBtc(self, order: Order) -> Decimal | None:
         return btc(order.total_minor)
@@ -187,7 +204,7 @@ class OrderUpdatedOut(serializers.Serializer):
         return CryptoShopIds.ORDER(order.uid)
 
     def get_status(self, order: Order) -> str:
-        return CRYPTOSHOP_STATUS[Status(order.status)]
+        return CRYPTOSHOP_STATUS_NAME[Status(order.status)]
 
     def get_paymentHash(self, order: Order) -> str | None:
         return order.payment_hash or None
@@ -203,7 +220,7 @@ class OrderCreateIn(serializers.Serializer):
 
 
 class OrderUpdateIn(serializers.Serializer):
-    status = serializers.ChoiceField(choices=CRYPTOSHOP_STATUS_WORDS)
+    status = serializers.ChoiceField(choices=CRYPTOSHOP_STATUS_NAMES)
     paymentHash = serializers.CharField(
         max_length=128, required=False, allow_blank=True, allow_null=True
     )
@@ -212,10 +229,10 @@ class OrderUpdateIn(serializers.Serializer):
 def _status_filter(value: str | None) -> list[str] | None:
     if not value:
         return None
-    internal = CRYPTOSHOP_FROM_WORD.get(value.upper())
+    internal = CRYPTOSHOP_STATUS_BY_NAME.get(value.upper())
     if internal is None:
         raise serializers.ValidationError(
-            {"status": [f"status must be one of: {', '.join(CRYPTOSHOP_FROM_WORD)}."]}
+            {"status": [f"status must be one of: {', '.join(CRYPTOSHOP_STATUS_BY_NAME)}."]}
         )
     return [internal.value]
 
@@ -228,12 +245,63 @@ def _visible_order(request, order_id: str) -> Order:
     return order
 
 
+# the actions `PUT /orders/{id}` asks for by naming the status the order should reach
+# (PAID and CANCELLED below; nothing moves an order back to PENDING)
+MOVES = {
+    Status.PROCESSING: order_confirm,
+    Status.SHIPPED: order_ship,
+    Status.DELIVERED: order_deliver,
+    Status.COMPLETED: order_complete,
+    Status.REFUNDED: order_refund_record,
+}
+
+
+def _order_update(order: Order, *, target: Status, actor: Actor, user, payment_hash: str) -> Order:
+    """The action `PUT /orders/{id}` asks for. PAID asks to confirm the payment by its hash
+    (refused: a CryptoShop order is paid by its escrow); a hash given with another move is
+    checked first; a cancellation needs none and ignores one."""
+    by = {"order_id": order.pk, "actor": actor, "user": user}
+    if target == Status.CANCELLED:
+        return order_cancel(**by)
+    if target == Status.PAID:
+        return order_payment_confirm(**by, payment_hash=payment_hash)
+    if payment_hash:
+        order_payment_hash_check(order_id=order.pk, payment_hash=payment_hash)
+    if target not in MOVES:
+        raise invalid_transition(order, target)
+    return MOVES[target](**by)
+
+
+# the domain's refusals in the contract's words: its field names, and where it pays orders
+CONTRACT_FIELD = {"payment_hash": "paymentHash"}
+CONTRACT_MESSAGE = {
+    OrderErrorCode.PAYMENT_NOT_VERIFIED: (
+        "An order is paid only when its escrow is funded from the buyer's wallet "
+        "(POST /api/escrow); a payment hash cannot mark it paid"
+    ),
+}
+
+
+@contextmanager
+def in_contract_words() -> Iterator[None]:
+    try:
+        yield
+    except OrderError as exc:
+        raise OrderError(
+            exc.code,
+            CONTRACT_MESSAGE.get(exc.code, exc.message),
+            field=CONTRACT_FIELD.get(exc.field or "", exc.field),
+            kind=exc.kind,
+            details=exc.details,
+        ) from exc
+
+
 class OrdersView(CryptoShopView):
     @extend_schema(
         parameters=[
             OpenApiParameter("page", OpenApiTypes.INT),
             OpenApiParameter("limit", OpenApiTypes.INT),
-            OpenApiParameter("status", OpenApiTypes.STR, enum=list(CRYPTOSHOP_FROM_WORD)),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=list(CRYPTOSHOP_STATUS_BY_NAME)),
         ],
         responses={200: OrderOut(many=True)},
         operation_id="orders_list",
@@ -273,13 +341,14 @@ class OrderView(CryptoShopView):
         data = OrderUpdateIn(data=self.payload)
         data.is_valid(raise_exception=True)
         order = _visible_order(request, order_id)
-        order = order_status_change(
-            order_id=order.pk,
-            target=CRYPTOSHOP_FROM_WORD[data.validated_data["status"]],
-            actor=actor_for(order, request.user),
-            user=request.user,
-            payment_hash=(data.validated_data.get("paymentHash") or "").strip(),
-        )
+        with in_contract_words():
+            order = _order_update(
+                order,
+                target=CRYPTOSHOP_STATUS_BY_NAME[data.validated_data["status"]],
+                actor=actor_for(order, request.user),
+                user=request.user,
+                payment_hash=(data.validated_data.get("paymentHash") or "").strip(),
+            )
         return self.ok(OrderUpdatedOut(order).data)
 
 

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from catalog.selectors import seller_shops
 from orders import selectors
 from orders.models import Order, OrderItem, OrderStatusHistory
-from orders.services.status import order_status_change
+from orders.services.status import order_cancel, order_confirm, order_deliver, order_ship
 from orders.state import Actor, Status
 from storefronts.seller.base import SellerViewMixin
 
@@ -81,7 +81,8 @@ class SellerOrderDetail(SellerViewMixin, generics.RetrieveAPIView):
 
 
 class SellerOrderStatus(SellerViewMixin, APIView):
-    """Move my shop's order: processing, shipped (tracking number and URL), delivered."""
+    """Move my shop's order: processing, shipped (tracking number and URL), delivered, or
+    cancelled (`note` is the reason)."""
 
     serializer_class = StatusIn
 
@@ -92,15 +93,22 @@ class SellerOrderStatus(SellerViewMixin, APIView):
         order = generics.get_object_or_404(
             selectors.shop_orders(shops=seller_shops(request.user)), uid=order_id
         )
-        order = order_status_change(
-            order_id=order.pk,
-            target=Status(v["status"]),
-            actor=Actor.SELLER,
-            user=request.user,
-            note=v.get("note", ""),
-            tracking_number=v.get("tracking_number", ""),
-            tracking_url=v.get("tracking_url", ""),
-        )
+        by = {"order_id": order.pk, "actor": Actor.SELLER, "user": request.user}
+        note = v.get("note", "")
+        match Status(v["status"]):
+            case Status.PROCESSING:
+                order_confirm(**by, note=note)
+            case Status.SHIPPED:
+                order_ship(
+                    **by,
+                    note=note,
+                    tracking_number=v.get("tracking_number", ""),
+                    tracking_url=v.get("tracking_url", ""),
+                )
+            case Status.DELIVERED:
+                order_deliver(**by, note=note)
+            case Status.CANCELLED:
+                order_cancel(**by, reason=note)
         order = (
             selectors.shop_orders(shops=seller_shops(request.user))
             .prefetch_related("history")

@@ -14,11 +14,16 @@ from orders import selectors
 from orders.errors import OrderErrorCode
 from orders.models import CartItem, Order, OrderStatusHistory
 from orders.services import cart as cart_services
-from orders.services.cart import CartView, line_available
+from orders.services.cart import CartSnapshot, line_available
 from orders.services.checkout import order_checkout, product_image_url
 from orders.services.status import order_cancel
-from orders.state import HISTORY_LABELS, Actor, Status
-from orders.words import TECHAVEN_FILTER, TECHAVEN_LABEL, TECHAVEN_STATUS
+from orders.state import Actor, Status
+from orders.status_names import (
+    TECHAVEN_HISTORY_LABEL,
+    TECHAVEN_STATUS_FILTER,
+    TECHAVEN_STATUS_LABEL,
+    TECHAVEN_STATUS_NAME,
+)
 from storefronts.pagination import paginate
 from storefronts.techaven.base import TechavenPaginationSerializer, TechavenView, pagination_block
 from wallet.services import WALLET_PROVIDER
@@ -65,20 +70,20 @@ class CartOut(serializers.Serializer):
     summary = CartSummaryOut()
 
 
-def render_cart(view: CartView) -> dict:
-    t = view.totals
+def render_cart(snapshot: CartSnapshot) -> dict:
+    t = snapshot.totals
     return CartOut(
         {
-            "id": TechavenIds.CART(view.cart.uid),
-            "items": view.items,
+            "id": TechavenIds.CART(snapshot.cart.uid),
+            "items": snapshot.items,
             "summary": {
                 "subtotal": t.subtotal,
                 "discount": t.discount,
                 "shipping": t.shipping,
                 "tax": t.tax,
                 "total": t.total,
-                "currency": view.currency,
-                "item_count": view.item_count,
+                "currency": snapshot.currency,
+                "item_count": snapshot.item_count,
             },
         }
     ).data
@@ -108,10 +113,11 @@ class CartCountOut(serializers.Serializer):
     cart_item_count = serializers.IntegerField()
 
 
-class CartView_(TechavenView):
+class CartView(TechavenView):
     @extend_schema(request=None, responses={200: CartOut})
     def get(self, request):
-        return self.ok(render_cart(cart_services.cart_view(user=request.user)), "Cart retrieved")
+        snapshot = cart_services.cart_snapshot(user=request.user)
+        return self.ok(render_cart(snapshot), "Cart retrieved")
 
     @extend_schema(request=None, responses={200: None})
     def delete(self, request):
@@ -207,10 +213,10 @@ class _OrderBase(serializers.Serializer):
         return TechavenIds.ORDER(order.uid)
 
     def get_status(self, order: Order) -> str:
-        return TECHAVEN_STATUS[Status(order.status)]
+        return TECHAVEN_STATUS_NAME[Status(order.status)]
 
     def get_status_label(self, order: Order) -> str:
-        return TECHAVEN_LABEL[Status(order.status)]
+        return TECHAVEN_STATUS_LABEL[Status(order.status)]
 
 
 class OrderListItemOut(_OrderBase):
@@ -239,10 +245,10 @@ class HistoryOut(serializers.Serializer):
     note = serializers.CharField(required=False, help_text="Present when the move has a note")
 
     def get_status(self, entry: OrderStatusHistory) -> str:
-        return TECHAVEN_STATUS[Status(entry.status)]
+        return TECHAVEN_STATUS_NAME[Status(entry.status)]
 
     def get_label(self, entry: OrderStatusHistory) -> str:
-        return HISTORY_LABELS[Status(entry.status)]
+        return TECHAVEN_HISTORY_LABEL[Status(entry.status)]
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -326,7 +332,7 @@ class OrderCancelledOut(serializers.Serializer):
 STATUS_PARAM = OpenApiParameter(
     "status",
     OpenApiTypes.STR,
-    enum=sorted(TECHAVEN_FILTER),
+    enum=sorted(TECHAVEN_STATUS_FILTER),
     description="pending, processing (paid or being prepared), shipped, delivered (also "
     "completed), cancelled (also refunded)",
 )
@@ -335,11 +341,11 @@ STATUS_PARAM = OpenApiParameter(
 def _status_filter(value: str | None) -> list[str] | None:
     if not value:
         return None
-    if value not in TECHAVEN_FILTER:
+    if value not in TECHAVEN_STATUS_FILTER:
         raise serializers.ValidationError(
-            {"status": [f"status must be one of: {', '.join(sorted(TECHAVEN_FILTER))}."]}
+            {"status": [f"status must be one of: {', '.join(sorted(TECHAVEN_STATUS_FILTER))}."]}
         )
-    return TECHAVEN_FILTER[value]
+    return TECHAVEN_STATUS_FILTER[value]
 
 
 def _payment_method_uid(value: str) -> str:
@@ -391,7 +397,7 @@ class OrdersView(TechavenView):
             {
                 "order_id": TechavenIds.ORDER(order.uid),
                 "order_number": order.number,
-                "status": TECHAVEN_STATUS[Status(order.status)],
+                "status": TECHAVEN_STATUS_NAME[Status(order.status)],
                 "total": order.total_minor,
                 "currency": order.currency,
                 "payment_url": order.payment_url or None,
@@ -436,7 +442,7 @@ class OrderCancelView(TechavenView):
         return self.ok(
             {
                 "order_id": TechavenIds.ORDER(order.uid),
-                "status": TECHAVEN_STATUS[Status(order.status)],
+                "status": TECHAVEN_STATUS_NAME[Status(order.status)],
                 "refund_status": order.refund_status or None,
             },
             "Order cancelled successfully",
@@ -444,7 +450,7 @@ class OrderCancelView(TechavenView):
 
 
 urlpatterns = [
-    path("cart", CartView_.as_view()),
+    path("cart", CartView.as_view()),
     path("cart/items", CartItemsView.as_view()),
     path("cart/items/<str:item_id>", CartItemView.as_view()),
     path("orders", OrdersView.as_view()),

@@ -17,7 +17,10 @@ from .pricing import Totals, totals_for
 
 
 @dataclass(frozen=True, slots=True)
-class CartView:
+class CartSnapshot:
+    """The cart read now, with live prices: every line, the money of the available ones
+    (`totals`) and the quantity of all (`item_count`)."""
+
     cart: Cart
     items: list[CartItem]
     totals: Totals
@@ -45,7 +48,7 @@ def cart_item_count(cart: Cart) -> int:
     return cart.items.aggregate(n=Sum("quantity"))["n"] or 0
 
 
-def cart_view(*, user) -> CartView:
+def cart_snapshot(*, user) -> CartSnapshot:
     """The cart with live prices; only available lines count towards the money summary."""
     from ..selectors import cart_items
 
@@ -53,7 +56,7 @@ def cart_view(*, user) -> CartView:
     items = list(cart_items(cart))
     subtotal = sum(i.product.price_minor * i.quantity for i in items if line_available(i))
     totals = totals_for(storefront=Storefront.TECHAVEN, currency="MWK", subtotal=subtotal)
-    return CartView(cart, items, totals, sum(i.quantity for i in items), "MWK")
+    return CartSnapshot(cart, items, totals, sum(i.quantity for i in items), "MWK")
 
 
 def _techaven_product(product_id: int) -> Product:

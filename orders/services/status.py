@@ -1,7 +1,18 @@
-"""Moving orders through the state machine (orders/state.py). Every move is checked against
-the transition table, recorded in the status history and announced through the outbox."""
+"""Moving orders through the state machine (orders/state.py), one action per move.
+
+A person's actions: `order_payment_confirm`, `order_confirm`, `order_ship`, `order_deliver`,
+`order_complete`, `order_cancel`, `order_refund_record`; the system's, when money moved or
+time ran out, follow them. Each locks the order first (lock order: the order, its escrow,
+products and shops, ledger accounts), checks the move against the transition table and the
+storefront's rules (`orders.state.STOREFRONT_RULES`), records it in the status history and
+announces it through the outbox, in one transaction. Refusals name the statuses in the words
+of the order's storefront and the fields by the model's names; each API says them in its
+contract's words.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import F
@@ -23,28 +34,40 @@ from ..events import order_announce
 from ..locks import order_lock
 from ..models import Order, OrderStatusHistory
 from ..signals import order_moved
-from ..state import HOLDS_STOCK, Actor, Status, allowed, can_move
-from ..words import CRYPTOSHOP_STATUS, TECHAVEN_LABEL
+from ..state import HOLDS_STOCK, STOREFRONT_RULES, Actor, Status, may_move, move_exists
+from ..status_names import STATUS_NAME_IN_REFUSALS
 from .coupons import coupon_release
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 NOT_CANCELLABLE = {Status.SHIPPED, Status.DELIVERED, Status.COMPLETED}
 # `payment_provider` of an order paid by funding its escrow from the buyer's wallet
 ESCROW_PROVIDER = "escrow"
 
 
-def _move(order: Order, target: Status, *, actor: Actor, user=None, note: str = "") -> None:
+def invalid_transition(order: Order, target: Status) -> OrderError:
+    """The refusal of a move the transition table does not have (nothing leads back to
+    pending, nor skips a step), naming both statuses as the order's storefront does."""
+    name = STATUS_NAME_IN_REFUSALS[order.storefront]
+    current = Status(order.status)
+    return OrderError(
+        OrderErrorCode.INVALID_TRANSITION,
+        f"An order that is {name[current].lower()} cannot become {name[target].lower()}",
+        field="status",
+        details={"from": name[current], "to": name[target]},
+    )
+
+
+def _move(
+    order: Order, target: Status, *, actor: Actor, user: User | None = None, note: str = ""
+) -> None:
     """One checked step; the caller holds the order's row lock."""
     current = Status(order.status)
-    word = CRYPTOSHOP_STATUS if order.storefront == "cryptoshop" else TECHAVEN_LABEL
-    was, to = word[current].lower(), word[target].lower()
-    if not can_move(current, target):
-        raise OrderError(
-            OrderErrorCode.INVALID_TRANSITION,
-            f"An order that is {was} cannot become {to}",
-            field="status",
-            details={"from": word[current], "to": word[target]},
-        )
-    if not allowed(current, target, actor):
+    if not move_exists(current, target):
+        raise invalid_transition(order, target)
+    if not may_move(current, target, actor):
+        to = STATUS_NAME_IN_REFUSALS[order.storefront][target].lower()
         raise OrderError(
             OrderErrorCode.TRANSITION_NOT_PERMITTED,
             f"The {actor.value} may not mark this order {to}",
@@ -113,7 +136,8 @@ def _return_stock(order: Order) -> None:
     order.stock_returned = True
 
 
-def _actor_of(order: Order, user) -> Actor | None:
+def actor_for(order: Order, user: User | None) -> Actor | None:
+    """What part `user` plays in `order` (None: no part; such callers get a 404)."""
     if user is None:
         return None
     if user.is_staff:
@@ -125,8 +149,142 @@ def _actor_of(order: Order, user) -> Actor | None:
     return None
 
 
+# --- moves a person makes (buyer, seller of the order's shop, staff) -----------------------
+
+
+def _payment_not_verified() -> OrderError:
+    return OrderError(
+        OrderErrorCode.PAYMENT_NOT_VERIFIED,
+        "A payment hash does not pay an order: it is paid when its money moved",
+        field="payment_hash",
+        kind=ErrorKind.CONFLICT,
+    )
+
+
+def _payment_hash_check(order: Order, payment_hash: str) -> None:
+    if order.status == Status.PENDING:
+        raise _payment_not_verified()
+    if payment_hash != order.payment_hash:
+        raise OrderError(
+            OrderErrorCode.INVALID_TRANSITION,
+            "The payment hash can only be given while the order awaits payment",
+            field="payment_hash",
+        )
+
+
+def _step(order_id: int, target: Status, *, actor: Actor, user: User | None, note: str) -> Order:
+    order = order_lock(order_id)
+    _move(order, target, actor=actor, user=user, note=note)
+    order_announce(order, actor=actor, user=user)
+    return order
+
+
 @transaction.atomic(durable=True)
-def order_cancel(*, order_id: int, actor: Actor, user=None, reason: str = "") -> Order:
+def order_payment_confirm(
+    *,
+    order_id: int,
+    actor: Actor,
+    payment_hash: str,
+    user: User | None = None,
+    note: str = "",
+) -> Order:
+    """A person says the order was paid, naming the payment: pending → paid.
+
+    Where the storefront pays orders only when money moved (CryptoShop: the escrow funded
+    from the buyer's wallet), refused as unverified (409 PAYMENT_NOT_VERIFIED) whatever the
+    order's status. Elsewhere the payment hash is required, recorded, and the move checked.
+    """
+    order = order_lock(order_id)
+    if not STOREFRONT_RULES[order.storefront].people_confirm_payments:
+        raise _payment_not_verified()
+    if not payment_hash:
+        raise OrderError(
+            OrderErrorCode.PAYMENT_HASH_REQUIRED,
+            "A payment hash is required to mark an order paid",
+            field="payment_hash",
+        )
+    if order.status == Status.PENDING:
+        order.payment_hash = payment_hash
+    else:
+        _payment_hash_check(order, payment_hash)
+    _move(order, Status.PAID, actor=actor, user=user, note=note)
+    order_announce(order, actor=actor, user=user)
+    return order
+
+
+@transaction.atomic(durable=True)
+def order_payment_hash_check(*, order_id: int, payment_hash: str) -> None:
+    """A payment hash a person gives along with another move (CryptoShop's `PUT
+    /orders/{id}` may carry one) pays nothing and changes nothing, and must be the order's
+    own: while the order awaits payment it is a claim of payment that only money moving
+    proves (409 PAYMENT_NOT_VERIFIED); once paid, it must be the hash it was paid with (400
+    INVALID_TRANSITION). Checked before the move, in its own transaction: the answer cannot
+    change in between, since a paid order's hash never changes and nothing returns to
+    pending."""
+    _payment_hash_check(order_lock(order_id), payment_hash)
+
+
+@transaction.atomic(durable=True)
+def order_confirm(
+    *, order_id: int, actor: Actor, user: User | None = None, note: str = ""
+) -> Order:
+    """The shop (or staff) takes on a paid order: paid → processing (CryptoShop: CONFIRMED;
+    its escrow is confirmed with it)."""
+    return _step(order_id, Status.PROCESSING, actor=actor, user=user, note=note)
+
+
+@transaction.atomic(durable=True)
+def order_ship(
+    *,
+    order_id: int,
+    actor: Actor,
+    user: User | None = None,
+    tracking_number: str = "",
+    tracking_url: str = "",
+    note: str = "",
+) -> Order:
+    """processing → shipped. Where the storefront says so (Techaven) the tracking number and
+    URL are required; the history's note names the tracking number unless a note is given."""
+    order = order_lock(order_id)
+    tracking_number, tracking_url = tracking_number.strip(), tracking_url.strip()
+    if STOREFRONT_RULES[order.storefront].shipping_needs_tracking:
+        for field, value in (("tracking_number", tracking_number), ("tracking_url", tracking_url)):
+            if not value:
+                raise OrderError(
+                    OrderErrorCode.TRACKING_REQUIRED,
+                    f"{field} is required to ship an order",
+                    field=field,
+                )
+    order.tracking_number = tracking_number
+    order.tracking_url = tracking_url
+    if not note and tracking_number:
+        note = f"Tracking number {tracking_number}"
+    _move(order, Status.SHIPPED, actor=actor, user=user, note=note)
+    order_announce(order, actor=actor, user=user)
+    return order
+
+
+@transaction.atomic(durable=True)
+def order_deliver(
+    *, order_id: int, actor: Actor, user: User | None = None, note: str = ""
+) -> Order:
+    """shipped → delivered."""
+    return _step(order_id, Status.DELIVERED, actor=actor, user=user, note=note)
+
+
+@transaction.atomic(durable=True)
+def order_complete(
+    *, order_id: int, actor: Actor, user: User | None = None, note: str = ""
+) -> Order:
+    """The buyer (or staff) closes a delivered order: delivered → completed. An order whose
+    payment is held in escrow completes when the escrow is released (409 HELD_IN_ESCROW)."""
+    return _step(order_id, Status.COMPLETED, actor=actor, user=user, note=note)
+
+
+@transaction.atomic(durable=True)
+def order_cancel(
+    *, order_id: int, actor: Actor, user: User | None = None, reason: str = ""
+) -> Order:
     """Cancel before shipping: stock and the coupon use come back; money paid through a
     provider is refunded through the same provider (`refund_status` processing)."""
     order = order_lock(order_id)
@@ -135,7 +293,16 @@ def order_cancel(*, order_id: int, actor: Actor, user=None, reason: str = "") ->
     return order
 
 
-def _cancel(order: Order, *, actor: Actor, user, reason: str) -> None:
+@transaction.atomic(durable=True)
+def order_refund_record(
+    *, order_id: int, actor: Actor, user: User | None = None, note: str = ""
+) -> Order:
+    """Staff record that a cancelled order's money went back to the buyer: cancelled →
+    refunded (refunds made here move it by themselves)."""
+    return _step(order_id, Status.REFUNDED, actor=actor, user=user, note=note)
+
+
+def _cancel(order: Order, *, actor: Actor, user: User | None, reason: str) -> None:
     if order.status in NOT_CANCELLABLE:
         raise OrderError(
             OrderErrorCode.NOT_CANCELLABLE,
@@ -149,7 +316,7 @@ def _cancel(order: Order, *, actor: Actor, user, reason: str) -> None:
         _refund(order, actor=actor, user=user)
 
 
-def _refund(order: Order, *, actor: Actor, user) -> None:
+def _refund(order: Order, *, actor: Actor, user: User | None) -> None:
     """Give a cancelled paid order's money back the way it came: to the wallet or from the
     escrow at once (the cancellation is announced, then the order is refunded), or through
     the provider (processing until it confirms)."""
@@ -170,114 +337,28 @@ def _refund(order: Order, *, actor: Actor, user) -> None:
         order.save(update_fields=["refund_status", "updated_at"])
 
 
-@transaction.atomic(durable=True)
-def order_status_change(
-    *,
-    order_id: int,
-    target: Status,
-    actor: Actor,
-    user=None,
-    note: str = "",
-    tracking_number: str = "",
-    tracking_url: str = "",
-    payment_hash: str = "",
-) -> Order:
-    """A buyer, seller or staff move (seller back office, CryptoShop `PUT /orders/{id}`, admin).
-
-    Shipping a Techaven order needs a tracking number and URL. Marking a CryptoShop order
-    paid needs the payment hash. A seller confirming a pending order together with a payment
-    hash confirms the payment and the order in one call (pending → paid → processing).
-    """
-    order = order_lock(order_id)
-    if target == Status.CANCELLED:
-        _cancel(order, actor=actor, user=user, reason=note)
-        order_announce(order, actor=actor, user=user)
-        return order
-    if (
-        order.storefront == "cryptoshop"
-        and actor != Actor.SYSTEM
-        and (target == Status.PAID or (payment_hash and order.status == Status.PENDING))
-    ):
-        # a hash anyone can type proves nothing: an order is paid when money moved
-        raise OrderError(
-            OrderErrorCode.PAYMENT_NOT_VERIFIED,
-            "An order is paid only when its escrow is funded from the buyer's wallet "
-            "(POST /api/escrow); a payment hash cannot mark it paid",
-            field="paymentHash",
-            kind=ErrorKind.CONFLICT,
-        )
-    if payment_hash:
-        if order.status != Status.PENDING and payment_hash != order.payment_hash:
-            raise OrderError(
-                OrderErrorCode.INVALID_TRANSITION,
-                "The payment hash can only be given while the order awaits payment",
-                field="paymentHash",
-            )
-    if target == Status.PAID and not payment_hash and actor != Actor.SYSTEM:
-        raise OrderError(
-            OrderErrorCode.PAYMENT_HASH_REQUIRED,
-            "paymentHash is required to mark an order paid",
-            field="paymentHash",
-        )
-    if target == Status.SHIPPED and order.storefront == "techaven":
-        missing = [
-            name
-            for name, value in (
-                ("tracking_number", tracking_number),
-                ("tracking_url", tracking_url),
-            )
-            if not value.strip()
-        ]
-        if missing:
-            raise OrderError(
-                OrderErrorCode.TRACKING_REQUIRED,
-                f"{missing[0]} is required to ship an order",
-                field=missing[0],
-            )
-    if (
-        target == Status.PROCESSING
-        and order.status == Status.PENDING
-        and payment_hash
-        and actor in (Actor.SELLER, Actor.STAFF)
-    ):
-        order.payment_hash = payment_hash
-        _move(order, Status.PAID, actor=actor, user=user, note=f"Payment {payment_hash}")
-    elif payment_hash and order.status == Status.PENDING:
-        order.payment_hash = payment_hash
-    if target == Status.SHIPPED:
-        order.tracking_number = tracking_number.strip()
-        order.tracking_url = tracking_url.strip()
-        if not note and order.tracking_number:
-            note = f"Tracking number {order.tracking_number}"
-    _move(order, target, actor=actor, user=user, note=note)
-    order_announce(order, actor=actor, user=user)
-    return order
-
-
-def actor_for(order: Order, user) -> Actor | None:
-    """What part `user` plays in `order` (None: no part; such callers get a 404)."""
-    return _actor_of(order, user)
-
-
 # --- moves made by the system -------------------------------------------------------------
 
 
 @transaction.atomic
-def order_mark_paid(*, order_id: int, reference: str) -> bool:
-    """The provider confirmed the payment. False when the order no longer awaits it (the
-    caller then refunds the late payment)."""
+def order_payment_succeeded(*, order_id: int, reference: str) -> bool:
+    """The provider confirmed the order's payment: pending → paid. Money for an order that no
+    longer awaits it (expired or cancelled meanwhile) goes back: its refund is marked
+    processing under the same lock, and False tells the caller (the wallet) to send it."""
     order = order_lock(order_id)
-    if order.status != Status.PENDING:
-        return False
-    _move(order, Status.PAID, actor=Actor.SYSTEM, note=f"Payment {reference} confirmed")
-    order_announce(order, actor=Actor.SYSTEM)
-    return True
+    if order.status == Status.PENDING:
+        _move(order, Status.PAID, actor=Actor.SYSTEM, note=f"Payment {reference} confirmed")
+        order_announce(order, actor=Actor.SYSTEM)
+        return True
+    order.refund_status = Order.RefundStatus.PROCESSING
+    order.save(update_fields=["refund_status", "updated_at"])
+    return False
 
 
 @transaction.atomic
 def order_paid_by_escrow(*, order_id: int, reference: str) -> Order:
     """The order's escrow was funded from the buyer's wallet: the money moved, so the order
-    is paid (`paymentHash` is the ledger transaction's reference). The caller holds the
+    is paid (its `payment_hash` is the ledger transaction's reference). The caller holds the
     order's lock already (escrow locks the order first, then the escrow)."""
     order = order_lock(order_id)
     order.payment_provider = ESCROW_PROVIDER

@@ -7,6 +7,7 @@ it has locked so far, long enough for the second to take its first locks."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from django.conf import settings
@@ -22,10 +23,12 @@ from catalog.factories import (
     ShopFactory,
 )
 from escrow.services import escrows_fund_pending
+from orders.factories import OrderFactory
 from orders.models import CartItem, Order
 from orders.services.cart import cart_get_or_create
 from orders.services.checkout import order_create_from_cart
-from orders.services.status import order_cancel
+from orders.services.payment_outcomes import OrderMoneyOutcomes
+from orders.services.status import order_cancel, order_refund_settled
 from orders.state import Actor
 from tests.escrow.conftest import create_escrow, fund_btc, place_order
 from tests.orders.conftest import cryptoshop_account
@@ -135,3 +138,54 @@ def test_funding_an_escrow_and_refunding_another_of_the_same_product_do_not_dead
     assert not errors, errors
     assert sorted(Order.objects.values_list("status", flat=True)) == ["paid", "refunded"]
     assert Account.objects.get(kind="escrow", currency="BTC").balance_minor == 250_000
+
+
+def test_a_late_payment_marks_its_refund_under_the_orders_lock(monkeypatch):
+    """Money for an order that no longer awaits it: the orders-side handler of the wallet's
+    outcome decides and marks the refund (`refund_status` processing) under one hold of the
+    order's row lock. It used to write after that lock was gone (a plain UPDATE when called
+    outside a transaction), so whatever wrote the refund status in between (here a refund
+    settling) was overwritten."""
+    order = OrderFactory(status="cancelled")
+    payment_holds_lock, settle_started = threading.Event(), threading.Event()
+    role = threading.local()
+    real_lock = status_module.order_lock
+
+    def order_lock(order_id):
+        locked = real_lock(order_id)
+        if getattr(role, "name", "") == "late payment" and not payment_holds_lock.is_set():
+            payment_holds_lock.set()
+            settle_started.wait(3)
+            time.sleep(0.5)  # the settle now waits for this lock
+        return locked
+
+    monkeypatch.setattr(status_module, "order_lock", order_lock)
+    results: dict[str, object] = {}
+
+    def late_payment():
+        role.name = "late payment"
+        results["paid"] = OrderMoneyOutcomes().payment_succeeded(
+            order_id=order.pk, reference="late-1"
+        )
+
+    def refund_settles():
+        payment_holds_lock.wait(5)
+        settle_started.set()
+        order_refund_settled(order_id=order.pk, succeeded=False)
+
+    def run(body):
+        try:
+            body()
+        except Exception as exc:  # kept for the assertion
+            results[body.__name__] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(b,)) for b in (late_payment, refund_settles)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert results == {"paid": False}
+    # the settle came second, under the lock, and nothing wrote over it
+    assert Order.objects.get(pk=order.pk).refund_status == Order.RefundStatus.FAILED

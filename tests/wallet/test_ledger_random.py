@@ -66,7 +66,7 @@ from orders.models import CartItem, Order
 from orders.services.cart import cart_get_or_create
 from orders.services.checkout import order_checkout, order_create_from_items
 from orders.services.pricing import totals_for
-from orders.services.status import order_cancel, order_status_change
+from orders.services.status import order_cancel, order_confirm
 from orders.state import Actor, Status
 from support.models import Ticket
 from tests.payments.conftest import lost_on_the_way, signed_callback
@@ -963,19 +963,14 @@ class Walk:
         if pending and self.rng.random() < 0.1:
             held = self.rng.choice(pending)
             with self.refused(OrderError, OrderErrorCode.INVALID_TRANSITION):
-                order_status_change(
-                    order_id=held.order, target=Status.PROCESSING, actor=Actor.SELLER,
-                    user=held.seller,
-                )  # fmt: skip
+                order_confirm(order_id=held.order, actor=Actor.SELLER, user=held.seller)
             self.done["seller confirms an unpaid order (refused)"] += 1
             return True
         funded = self._escrows("FUNDED")
         if not funded:
             return False
         held = self.rng.choice(funded)
-        order = order_status_change(
-            order_id=held.order, target=Status.PROCESSING, actor=Actor.SELLER, user=held.seller
-        )
+        order = order_confirm(order_id=held.order, actor=Actor.SELLER, user=held.seller)
         assert order.status == Status.PROCESSING
         held.status = "CONFIRMED"
         self.done["seller confirmed (escrow confirmed)"] += 1
