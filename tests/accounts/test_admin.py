@@ -5,20 +5,19 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.test import Client
 from django.urls import reverse
 
-from accounts.factories import (
+from accounts.models import LoginSession
+from accounts.services.cryptoshop_auth import cryptoshop_user_register
+from accounts.services.moderation import user_suspend, user_unsuspend
+from accounts.services.sessions import cryptoshop_session_start, techaven_session_start
+from tests.conftest import CRYPTOSHOP
+from tests.factories.accounts import (
     DEFAULT_PASSWORD,
     AddressFactory,
     PaymentMethodFactory,
     StaffUserFactory,
     TechavenUserFactory,
 )
-from accounts.models import LoginSession
-from accounts.services.cryptoshop_auth import cryptoshop_user_register
-from accounts.services.moderation import user_suspend, user_unsuspend
-from accounts.services.sessions import cryptoshop_session_start, techaven_session_start
-from tests.conftest import CRYPTOSHOP
-
-from .conftest import client_with
+from tests.helpers.cryptoshop import client_with
 
 pytestmark = pytest.mark.django_db
 

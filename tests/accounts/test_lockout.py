@@ -14,9 +14,9 @@ from django.core.management import call_command
 from django.db.models import F
 from django.test import AsyncClient, Client
 
-from accounts.factories import DEFAULT_PASSWORD, StaffUserFactory, TechavenUserFactory
-from catalog.factories import ShopFactory
 from tests.conftest import CRYPTOSHOP, TECHAVEN
+from tests.factories.accounts import DEFAULT_PASSWORD, StaffUserFactory, TechavenUserFactory
+from tests.factories.catalog import ShopFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.core import mail
 
-from .conftest import assert_error
+from tests.helpers.techaven import assert_error
 
 pytestmark = pytest.mark.django_db
 

@@ -13,20 +13,20 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.factories import StaffUserFactory, TechavenUserFactory
 from catalog import pagecache
-from catalog.factories import (
+from catalog.models import Product
+from catalog.viewcounts import views_flush
+from tests.conftest import CRYPTOSHOP, TECHAVEN
+from tests.factories.accounts import StaffUserFactory, TechavenUserFactory
+from tests.factories.catalog import (
     CategoryFactory,
     CryptoShopProductFactory,
     ProductFactory,
     ProductImageFactory,
     ShopFactory,
 )
-from catalog.models import Product
-from catalog.viewcounts import views_flush
-from tests.catalog.conftest import admin_product_form, cs_client, needs_postgres, th_client
-from tests.conftest import CRYPTOSHOP, TECHAVEN
-from tests.orders.conftest import add_to_cart, checkout
+from tests.helpers.catalog import admin_product_form, cs_client, needs_postgres, th_client
+from tests.helpers.orders import add_to_cart, checkout
 
 pytestmark = pytest.mark.django_db
 
@@ -206,7 +206,7 @@ def test_an_admin_change_drops_the_pages(api, catalog):
 
 
 def test_a_checkout_taking_stock_drops_the_pages(api, catalog):
-    from accounts.factories import AddressFactory, PaymentMethodFactory
+    from tests.factories.accounts import AddressFactory, PaymentMethodFactory
 
     buyer = TechavenUserFactory()
     client = th_client(buyer)

@@ -12,12 +12,12 @@ from django.db import connection
 from django.test.utils import override_settings
 
 from catalog import pagecache, viewcounts
-from catalog.factories import ProductFactory
 from catalog.models import Product
 from catalog.viewcounts import views_add, views_flush
 from core.cache import shared_redis
-from tests.catalog.conftest import needs_postgres
 from tests.conftest import TECHAVEN
+from tests.factories.catalog import ProductFactory
+from tests.helpers.catalog import needs_postgres
 
 pytestmark = pytest.mark.django_db
 

@@ -8,10 +8,10 @@ pytest-django's live server (WSGI, static files served) on the test database.
 
 import pytest
 
-from accounts.factories import DEFAULT_PASSWORD, StaffUserFactory, TechavenUserFactory
-from catalog.factories import ShopFactory
-from tests.browser import BROWSER_TEST, launch
 from tests.conftest import TECHAVEN, techaven_client
+from tests.factories.accounts import DEFAULT_PASSWORD, StaffUserFactory, TechavenUserFactory
+from tests.factories.catalog import ShopFactory
+from tests.helpers.browser import BROWSER_TEST, launch
 
 pytestmark = BROWSER_TEST
 

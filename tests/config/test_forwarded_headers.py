@@ -4,7 +4,6 @@ from any local address. `make serve` believes it only from `FORWARDED_ALLOW_IPS`
 from __future__ import annotations
 
 import os
-import shlex
 import socket
 import subprocess
 import sys
@@ -16,18 +15,9 @@ import httpx
 import pytest
 from django.conf import settings
 
+from tests.helpers.servers import serve_command
+
 ROOT = Path(settings.BASE_DIR)
-
-
-def serve_command(**make_vars: str) -> list[str]:
-    """The uvicorn command line `make serve` runs (`make -n` prints it without running)."""
-    assignments = [f"{k}={v}" for k, v in make_vars.items()]
-    out = subprocess.run(
-        ["make", "-n", "serve", *assignments], cwd=ROOT, capture_output=True, text=True,
-        check=True,
-    ).stdout  # fmt: skip
-    [line] = [ln for ln in out.splitlines() if "uvicorn config.asgi:application" in ln]
-    return shlex.split(line)
 
 
 def test_make_serve_believes_no_forwarded_header_by_default():

@@ -22,12 +22,12 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from accounts.factories import StaffUserFactory, TechavenUserFactory
-from catalog.factories import ShopFactory
 from config.logfilters import RedactCredentials
 from tests.conftest import TECHAVEN, techaven_client
-from tests.foundation.test_forwarded_headers import serve_command
-from tests.foundation.test_schema_and_settings import PRODUCTION
+from tests.factories.accounts import StaffUserFactory, TechavenUserFactory
+from tests.factories.catalog import ShopFactory
+from tests.helpers.servers import serve_command
+from tests.helpers.settings import PRODUCTION
 from wallet.bitcoin import DEVELOPMENT_ZPUB
 
 ROOT = Path(settings.BASE_DIR)

@@ -20,13 +20,13 @@ from django.test import Client
 from PIL import Image, ImageFile
 from rest_framework.test import APIClient
 
-from accounts.factories import TechavenUserFactory
-from catalog.factories import ProductFactory, ShopFactory
 from catalog.models import ProductImage, Review
 from core import images
 from core.images import ImageRejected, clean_image
 from support.models import Ticket
 from tests.conftest import TECHAVEN, techaven_client
+from tests.factories.accounts import TechavenUserFactory
+from tests.factories.catalog import ProductFactory, ShopFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -17,21 +17,21 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from rest_framework.test import APIClient
 
-from accounts.factories import StaffUserFactory
-from catalog.factories import CryptoShopProductFactory
 from escrow.errors import EscrowError, EscrowErrorCode
 from escrow.models import HOLDS_MONEY, Escrow
 from escrow.services import escrow_fee, escrow_resolve
 from orders.locks import order_lock
 from orders.models import Order
 from support.models import Ticket, TicketStatus
-from tests.payments.test_reconcile_race import _wait_until_blocked
+from tests.factories.accounts import StaffUserFactory
+from tests.factories.catalog import CryptoShopProductFactory
+from tests.helpers.escrow import CODE, balance, create_escrow, dispute, place_order, release
+from tests.helpers.orders import fund_btc
+from tests.helpers.races import _wait_until_blocked
 from wallet.locks import accounts_lock
 from wallet.models import Account, LedgerTransaction
 from wallet.services import system_account
 from wallet.services.audit import ledger_audit
-
-from .conftest import CODE, balance, create_escrow, dispute, fund_btc, place_order, release
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

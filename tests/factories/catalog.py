@@ -1,9 +1,9 @@
 import factory
 from django.utils.text import slugify
 
-from accounts.factories import CryptoShopUserFactory, TechavenUserFactory
 from catalog.models import Category, Product, ProductImage, Review, Shop
 from core.storefront import Storefront
+from tests.factories.accounts import CryptoShopUserFactory, TechavenUserFactory
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):

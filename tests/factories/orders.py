@@ -1,9 +1,9 @@
 import factory
 
-from accounts.factories import TechavenUserFactory
-from catalog.factories import ProductFactory
 from core.storefront import Storefront
 from orders.models import Order, OrderItem
+from tests.factories.accounts import TechavenUserFactory
+from tests.factories.catalog import ProductFactory
 
 
 class OrderFactory(factory.django.DjangoModelFactory):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from tests.cryptoshop.conftest import totp_code
+from tests.helpers.cryptoshop import totp_code
 
 API = "/cryptoshop/api"
 

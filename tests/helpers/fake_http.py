@@ -1,6 +1,6 @@
 """A real HTTP server on 127.0.0.1 (an ephemeral port) that answers GETs with a function of
 the request's path, for the chain and rate adapters' tests. (The events tests' receiver in
-tests/events/conftest.py answers POSTs with one canned body; these servers need routes.)"""
+tests/fixtures/events.py answers POSTs with one canned body; these servers need routes.)"""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ PayChangu's side of things (checkout sessions, payouts), records every request, 
 told to misbehave. The test plays the buyer and PayChangu's people: `buyer_pays`,
 `payout_done`, and `webhook` (a body signed as PayChangu signs its webhooks).
 
-(tests/events/servers.py starts Duka itself under uvicorn in a subprocess; a fake this small
+(tests/helpers/servers.py starts Duka itself under uvicorn in a subprocess; a fake this small
 needs no process of its own, and binding port 0 leaves no race for a free port.)
 """
 

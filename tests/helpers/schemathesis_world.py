@@ -15,22 +15,22 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from accounts.factories import AddressFactory
 from accounts.models import EmailOTP, User
 from accounts.services.cryptoshop_auth import cryptoshop_2fa_setup, cryptoshop_user_register
 from accounts.services.otp import otp_issue
 from accounts.services.sessions import techaven_session_start
 from accounts.services.techaven_auth import ResetGrant, techaven_otp_verify
 from accounts.tokens import otp_hash
-from catalog.factories import CryptoShopProductFactory, CryptoShopSellerFactory
 from catalog.models import Product
 from core.storefront import Storefront
 from escrow.services import escrow_create
 from orders.services.cart import cart_add_item
 from orders.services.checkout import order_create_from_items
 from support.models import HelpArticle
-from tests.orders.conftest import fund_btc
-from tests.wallet.conftest import fund
+from tests.factories.accounts import AddressFactory
+from tests.factories.catalog import CryptoShopProductFactory, CryptoShopSellerFactory
+from tests.helpers.orders import fund_btc
+from tests.helpers.wallet import fund
 from wallet.services.btc import btc_wallet_create, btc_wallet_set_payout_address
 
 PASSWORD = "fresh-password-1234"

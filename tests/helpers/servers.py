@@ -4,6 +4,7 @@ settings, with the few settings the tests need given as environment variables.""
 from __future__ import annotations
 
 import os
+import shlex
 import socket
 import subprocess
 import sys
@@ -113,3 +114,14 @@ def uvicorn_server(database_url: str, **env: str) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def serve_command(**make_vars: str) -> list[str]:
+    """The uvicorn command line `make serve` runs (`make -n` prints it without running)."""
+    assignments = [f"{k}={v}" for k, v in make_vars.items()]
+    out = subprocess.run(
+        ["make", "-n", "serve", *assignments], cwd=BASE_DIR, capture_output=True, text=True,
+        check=True,
+    ).stdout  # fmt: skip
+    [line] = [ln for ln in out.splitlines() if "uvicorn config.asgi:application" in ln]
+    return shlex.split(line)

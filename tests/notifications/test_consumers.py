@@ -10,8 +10,8 @@ from django.db import transaction
 from config.asgi import application
 from notifications.outbox import publish
 from notifications.services import outbox_relay_run
-from tests.events.conftest import Account
-from tests.events.wsclient import WebsocketCommunicator
+from tests.helpers.events import Account
+from tests.helpers.wsclient import WebsocketCommunicator
 
 # the consumer's database_sync_to_async closes connections that are inside a transaction,
 # so these tests run in autocommit, as a server does

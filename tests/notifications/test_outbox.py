@@ -15,7 +15,7 @@ from notifications.models import EventDelivery, Notification, OutboxEvent, Webho
 from notifications.outbox import publish
 from notifications.services import outbox_prune, outbox_relay_run
 from notifications.tasks import outbox_relay, webhook_deliver
-from tests.events.conftest import Account
+from tests.helpers.events import Account
 
 pytestmark = pytest.mark.django_db
 
@@ -179,7 +179,7 @@ def test_a_users_events_stay_in_order_when_one_fails(cs_account: Account, monkey
 
 
 def test_another_users_events_are_not_held_up(cs_account: Account, monkeypatch):
-    from accounts.factories import CryptoShopUserFactory
+    from tests.factories.accounts import CryptoShopUserFactory
 
     other = CryptoShopUserFactory()
     delivered: list[int] = []
@@ -245,7 +245,7 @@ def test_beat_schedule_runs_the_relay_the_sweep_and_the_pruning():
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(not django_settings.USES_POSTGRES, reason="SKIP LOCKED needs PostgreSQL")
 def test_relays_running_side_by_side_deliver_each_event_once(monkeypatch):
-    from accounts.factories import CryptoShopUserFactory
+    from tests.factories.accounts import CryptoShopUserFactory
 
     monkeypatch.setattr(outbox_relay, "delay", lambda: None)  # leave them to the relays below
     users = [CryptoShopUserFactory() for _ in range(4)]

@@ -12,7 +12,7 @@ from notifications import realtime
 from notifications.models import EventDelivery, OutboxEvent, PushDevice
 from notifications.outbox import publish
 from notifications.services import outbox_relay_run
-from tests.events.conftest import UNREGISTERED_TOKEN
+from tests.helpers.events import UNREGISTERED_TOKEN
 
 pytestmark = pytest.mark.django_db
 

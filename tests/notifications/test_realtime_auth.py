@@ -23,7 +23,6 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.factories import StaffUserFactory, TechavenUserFactory
 from accounts.models import LoginSession
 from accounts.services.cryptoshop_auth import cryptoshop_user_register
 from accounts.services.sessions import (
@@ -35,7 +34,8 @@ from config.asgi import application
 from notifications.outbox import publish
 from notifications.services import outbox_relay_run
 from tests.conftest import CRYPTOSHOP, TECHAVEN
-from tests.events.wsclient import WebsocketCommunicator
+from tests.factories.accounts import StaffUserFactory, TechavenUserFactory
+from tests.helpers.wsclient import WebsocketCommunicator
 
 # the consumer's database_sync_to_async closes connections that are inside a transaction,
 # so these tests run in autocommit, as a server does
@@ -243,7 +243,7 @@ def test_cryptoshop_suspension_closes_every_socket_of_the_user():
 
 
 def test_turning_2fa_on_closes_the_sockets_of_the_bare_access_token():
-    from tests.cryptoshop.conftest import totp_code
+    from tests.helpers.cryptoshop import totp_code
 
     account = cryptoshop_user_register()
 

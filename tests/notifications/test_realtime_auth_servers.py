@@ -24,7 +24,7 @@ from django.conf import settings
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect as ws_connect
 
-from tests.events.cryptoshop_flow import (
+from tests.helpers.cryptoshop_flow import (
     logout,
     open_shop,
     order_updated,
@@ -33,7 +33,7 @@ from tests.events.cryptoshop_flow import (
     register_account,
     two_factor_sessions,
 )
-from tests.events.servers import BASE_DIR, server_env, uvicorn_server
+from tests.helpers.servers import BASE_DIR, server_env, uvicorn_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -12,7 +12,7 @@ import pytest
 import socketio
 from django.conf import settings
 
-from tests.events.cryptoshop_flow import (
+from tests.helpers.cryptoshop_flow import (
     buyer_told_of_order_and_payment,
     call,
     open_shop,
@@ -22,11 +22,11 @@ from tests.events.cryptoshop_flow import (
     place_order,
     register,
 )
-from tests.events.servers import uvicorn_server
+from tests.helpers.servers import uvicorn_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-HERE = Path(__file__).resolve().parent
+HELPERS = Path(__file__).resolve().parents[1] / "helpers"
 
 
 def listening_client(events: list[str]) -> tuple[socketio.Client, queue.Queue]:
@@ -147,7 +147,7 @@ def test_npm_socket_io_client_connects_authenticates_and_receives(server, tmp_pa
     if directory is None or shutil.which("node") is None:
         pytest.skip("set DUKA_SOCKETIO_CLIENT_DIR to a folder with npm socket.io-client (.ci/run)")
     script = Path(directory) / "socketio_client.mjs"
-    shutil.copy(HERE / "socketio_client.mjs", script)  # so that its import resolves there
+    shutil.copy(HELPERS / "socketio_client.mjs", script)  # so that its import resolves there
     result = subprocess.run(
         ["node", str(script), server.url], capture_output=True, text=True, timeout=60
     )

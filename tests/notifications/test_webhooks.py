@@ -15,14 +15,14 @@ from django.db import transaction
 from django.test import RequestFactory
 from django.utils import timezone
 
-from accounts.factories import CryptoShopUserFactory
 from notifications import realtime
 from notifications.models import WebhookDelivery, WebhookEndpoint
 from notifications.outbox import publish
 from notifications.services import outbox_relay_run, webhook_delivery_attempt
 from notifications.tasks import webhook_deliver, webhook_deliveries_sweep
 from tests.conftest import CRYPTOSHOP
-from tests.events.conftest import Account
+from tests.factories.accounts import CryptoShopUserFactory
+from tests.helpers.events import Account
 
 pytestmark = pytest.mark.django_db
 
@@ -387,8 +387,8 @@ def test_delivery_goes_to_the_address_that_was_checked(cs_account, receiver, mon
 
 
 def test_admin_redeliver_action_sends_it_again(cs_account, receiver, allow_private):
-    from accounts.factories import StaffUserFactory
     from notifications.admin import WebhookDeliveryAdmin
+    from tests.factories.accounts import StaffUserFactory
 
     _endpoint(cs_account.user, f"{receiver.url}/hook")
     _order_created(cs_account.user)
@@ -410,7 +410,7 @@ def test_admin_redeliver_action_sends_it_again(cs_account, receiver, allow_priva
 
 
 def test_admin_delivery_log_page_renders(client, cs_account, receiver, allow_private):
-    from accounts.factories import StaffUserFactory
+    from tests.factories.accounts import StaffUserFactory
 
     _endpoint(cs_account.user, f"{receiver.url}/hook")
     _order_created(cs_account.user)

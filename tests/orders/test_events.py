@@ -18,28 +18,22 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from accounts.factories import AddressFactory, PaymentMethodFactory, TechavenUserFactory
-from catalog.factories import (
-    CryptoShopProductFactory,
-    CryptoShopSellerFactory,
-    ProductFactory,
-    ShopFactory,
-)
 from config.asgi import application
 from notifications.models import Notification, OutboxEvent, WebhookDelivery
 from notifications.services import outbox_relay_run
 from orders.models import Order
 from orders.services.status import orders_expire_unpaid
 from tests.conftest import CRYPTOSHOP, TECHAVEN, techaven_client
-from tests.events.conftest import (
-    LocalServer,
-    serve,
-    subscribe,
-    techaven_token,
-    verified_bodies,
+from tests.factories.accounts import AddressFactory, PaymentMethodFactory, TechavenUserFactory
+from tests.factories.catalog import (
+    CryptoShopProductFactory,
+    CryptoShopSellerFactory,
+    ProductFactory,
+    ShopFactory,
 )
-from tests.events.wsclient import WebsocketCommunicator
-from tests.orders.conftest import add_to_cart, checkout, cryptoshop_account, pay_by_escrow
+from tests.helpers.events import LocalServer, serve, subscribe, techaven_token, verified_bodies
+from tests.helpers.orders import add_to_cart, checkout, cryptoshop_account, pay_by_escrow
+from tests.helpers.wsclient import WebsocketCommunicator
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

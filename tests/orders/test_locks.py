@@ -14,22 +14,22 @@ from django.db import connection
 
 import orders.services.status as status_module
 import wallet.services.ledger as ledger_module
-from accounts.factories import AddressFactory, TechavenUserFactory
-from catalog.factories import (
-    CryptoShopProductFactory,
-    CryptoShopSellerFactory,
-    ProductFactory,
-    ShopFactory,
-)
 from escrow.services import escrows_fund_pending
 from orders.models import CartItem, Order
 from orders.services.cart import cart_get_or_create
 from orders.services.checkout import order_create_from_cart
 from orders.services.status import order_cancel
 from orders.state import Actor
-from tests.escrow.conftest import create_escrow, fund_btc, place_order
-from tests.orders.conftest import cryptoshop_account
-from tests.wallet.conftest import fund
+from tests.factories.accounts import AddressFactory, TechavenUserFactory
+from tests.factories.catalog import (
+    CryptoShopProductFactory,
+    CryptoShopSellerFactory,
+    ProductFactory,
+    ShopFactory,
+)
+from tests.helpers.escrow import create_escrow, place_order
+from tests.helpers.orders import cryptoshop_account, fund_btc
+from tests.helpers.wallet import fund
 from wallet.models import Account, LedgerTransaction
 from wallet.services.btc import btc_wallet_ensure
 from wallet.services.ledger import Leg, ledger_post, system_account

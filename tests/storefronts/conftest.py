@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.services.cryptoshop_auth import cryptoshop_user_register
-from tests.foundation import urls as test_urls
+from tests.helpers import urls as test_urls
 
 
 @pytest.fixture

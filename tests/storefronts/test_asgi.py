@@ -15,7 +15,7 @@ import pytest
 from django.test import override_settings
 
 from storefronts.asgi import RequestBodyLimit
-from tests.events.servers import migrated_sqlite_file, uvicorn_server
+from tests.helpers.servers import migrated_sqlite_file, uvicorn_server
 
 LIMIT = 1000
 

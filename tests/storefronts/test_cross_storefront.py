@@ -3,11 +3,11 @@ by the other."""
 
 import pytest
 
-from accounts.factories import TechavenUserFactory
 from accounts.services.sessions import cryptoshop_session_start, techaven_session_start
-from tests.cryptoshop.conftest import client_with
+from tests.factories.accounts import TechavenUserFactory
+from tests.helpers.cryptoshop import client_with
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.foundation.urls")]
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.helpers.urls")]
 
 CS_PROTECTED = "/cryptoshop/api/test/protected"
 # `GET /techaven/api/user/profile` is built on the Techaven helper's branch; this test-only
@@ -67,8 +67,8 @@ def test_the_2fa_gate_guards_every_protected_cryptoshop_endpoint(cs_account):
 
 
 def test_staff_accounts_belong_to_neither_storefront():
-    from accounts.factories import StaffUserFactory
     from accounts.tokens import token_hash
+    from tests.factories.accounts import StaffUserFactory
 
     StaffUserFactory(access_token_hash=token_hash("cs_staff_token"))
     assert_cryptoshop_401(client_with("cs_staff_token").get(CS_PROTECTED))

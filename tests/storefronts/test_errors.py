@@ -3,7 +3,7 @@
 import pytest
 from django.test import override_settings
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.foundation.urls")]
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.helpers.urls")]
 
 
 def assert_no_internals(response):

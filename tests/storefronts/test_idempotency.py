@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from accounts.services.cryptoshop_auth import cryptoshop_user_register
 from storefronts.models import IdempotencyRecord
-from tests.cryptoshop.conftest import client_with
+from tests.helpers.cryptoshop import client_with
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.foundation.urls")]
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.helpers.urls")]
 
 URL = "/cryptoshop/api/test/counter"
 
@@ -111,7 +111,7 @@ def _stored_bodies() -> list[bytes]:
 
 def _techaven_login_code(user) -> str:
     from accounts.services.otp import otp_issue
-    from tests.techaven.conftest import set_code
+    from tests.helpers.techaven import set_code
 
     otp_issue(user=user, purpose="login")
     set_code(user, "login", "246810")
@@ -134,7 +134,7 @@ def _cs_2fa_setup(api):
 
 def _cs_2fa_verify(api):
     from accounts.services.cryptoshop_auth import cryptoshop_2fa_setup
-    from tests.cryptoshop.conftest import totp_code
+    from tests.helpers.cryptoshop import totp_code
 
     account = cryptoshop_user_register()
     secret = cryptoshop_2fa_setup(user=account.user).secret
@@ -149,7 +149,7 @@ def _cs_2fa_verify(api):
 
 
 def _th_verify_login(api):
-    from accounts.factories import TechavenUserFactory
+    from tests.factories.accounts import TechavenUserFactory
 
     user = TechavenUserFactory()
     code = _techaven_login_code(user)
@@ -164,9 +164,9 @@ def _th_verify_login(api):
 
 
 def _th_verify_reset(api):
-    from accounts.factories import TechavenUserFactory
     from accounts.services.otp import otp_issue
-    from tests.techaven.conftest import set_code
+    from tests.factories.accounts import TechavenUserFactory
+    from tests.helpers.techaven import set_code
 
     user = TechavenUserFactory()
     otp_issue(user=user, purpose="password_reset")
@@ -181,8 +181,8 @@ def _th_verify_reset(api):
 
 
 def _th_refresh(api):
-    from accounts.factories import TechavenUserFactory
     from accounts.services.sessions import techaven_session_start
+    from tests.factories.accounts import TechavenUserFactory
 
     pair = techaven_session_start(user=TechavenUserFactory())
     response = api.post(

@@ -41,7 +41,7 @@ def test_a_page_past_the_end_is_empty():
 
 
 @pytest.mark.django_db
-@pytest.mark.urls("tests.foundation.urls")
+@pytest.mark.urls("tests.helpers.urls")
 def test_cryptoshop_lists_render_the_documented_pagination_block(api):
     response = api.get(LIST, {"page": 2, "limit": 24})
     assert response.status_code == 200
@@ -53,7 +53,7 @@ def test_cryptoshop_lists_render_the_documented_pagination_block(api):
 
 
 @pytest.mark.django_db
-@pytest.mark.urls("tests.foundation.urls")
+@pytest.mark.urls("tests.helpers.urls")
 @pytest.mark.parametrize("query", ["page=abc", "page=0", "limit=-1"])
 def test_cryptoshop_lists_answer_400_for_nonsense(api, query):
     response = api.get(f"{LIST}?{query}")

@@ -12,9 +12,9 @@ from rest_framework.test import APIClient
 from accounts.services.cryptoshop_auth import cryptoshop_user_register
 from storefronts import ratelimit
 from storefronts.cryptoshop.base import ANONYMOUS_RULE, USER_RULE
-from tests.cryptoshop.conftest import client_with
+from tests.helpers.cryptoshop import client_with
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.foundation.urls")]
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.helpers.urls")]
 
 URL = "/cryptoshop/api/test/list"
 PROTECTED = "/cryptoshop/api/test/protected"

@@ -12,6 +12,7 @@ import yaml
 from django.conf import settings
 from django.core.management import call_command
 
+from tests.helpers.settings import PRODUCTION
 from wallet.bitcoin import DEVELOPMENT_ZPUB
 
 ROOT = Path(settings.BASE_DIR)
@@ -83,7 +84,6 @@ def test_debug_off_refuses_the_development_secret_key():
     assert "SECRET_KEY" in result.stderr
 
 
-PRODUCTION = {"DEBUG": "false", "SECRET_KEY": "a-real-secret-for-this-test-only-0123456789"}
 REAL_PROVIDERS = json.dumps(
     {k: "wallet.paychangu.PayChanguProvider" for k in ("airtel_money", "tnm_mpamba")}
 )

@@ -5,11 +5,11 @@ from html.parser import HTMLParser
 import pytest
 from django.contrib.auth.models import Group
 
-from accounts.factories import StaffUserFactory
 from core.errors import DomainError
 from notifications.models import OutboxEvent
 from support import services
 from support.models import Message, Ticket, TicketStatus
+from tests.factories.accounts import StaffUserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from accounts.factories import CryptoShopUserFactory, TechavenUserFactory
 from support import events, services
 from support.models import Ticket
+from tests.factories.accounts import CryptoShopUserFactory, TechavenUserFactory
 
 
 @pytest.mark.django_db

@@ -14,12 +14,12 @@ from rest_framework.test import APIClient
 
 from accounts.demo import DEMO_CRYPTOSHOP_TOKEN
 from accounts.models import User
-from catalog.factories import CryptoShopProductFactory, CryptoShopSellerFactory
 from catalog.models import Category, Product, Shop
 from support.models import HelpArticle
-from tests.catalog.conftest import cs_client
 from tests.conftest import CRYPTOSHOP, TECHAVEN, techaven_client
-from tests.openapi import assert_matches_schema, served_schema
+from tests.factories.catalog import CryptoShopProductFactory, CryptoShopSellerFactory
+from tests.helpers.catalog import cs_client
+from tests.helpers.openapi import assert_matches_schema, served_schema
 
 pytestmark = pytest.mark.django_db
 

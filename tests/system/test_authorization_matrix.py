@@ -31,16 +31,22 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from accounts.factories import (
+from accounts.services.cryptoshop_auth import cryptoshop_user_register
+from accounts.services.sessions import techaven_session_start
+from accounts.tokens import token_hash
+from catalog.models import Review, Shop, WishlistItem
+from notifications.models import Notification, WebhookEndpoint
+from orders.models import CartItem, Order, OrderStatusHistory
+from support import services as support_services
+from support.models import Message
+from tests.conftest import CRYPTOSHOP, TECHAVEN, techaven_client
+from tests.factories.accounts import (
     AddressFactory,
     PaymentMethodFactory,
     StaffUserFactory,
     TechavenUserFactory,
 )
-from accounts.services.cryptoshop_auth import cryptoshop_user_register
-from accounts.services.sessions import techaven_session_start
-from accounts.tokens import token_hash
-from catalog.factories import (
+from tests.factories.catalog import (
     CategoryFactory,
     CryptoShopProductFactory,
     CryptoShopSellerFactory,
@@ -48,15 +54,9 @@ from catalog.factories import (
     ProductImageFactory,
     ShopFactory,
 )
-from catalog.models import Review, Shop, WishlistItem
-from notifications.models import Notification, WebhookEndpoint
-from orders.factories import OrderFactory, OrderItemFactory
-from orders.models import CartItem, Order, OrderStatusHistory
-from support import services as support_services
-from support.factories import HelpArticleFactory
-from support.models import Message
-from tests.conftest import CRYPTOSHOP, TECHAVEN, techaven_client
-from tests.orders.conftest import add_to_cart, checkout, fund_btc
+from tests.factories.orders import OrderFactory, OrderItemFactory
+from tests.factories.support import HelpArticleFactory
+from tests.helpers.orders import add_to_cart, checkout, fund_btc
 
 pytestmark = pytest.mark.django_db
 

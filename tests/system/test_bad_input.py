@@ -11,10 +11,10 @@ import pytest
 from django.conf import settings
 from drf_spectacular.generators import SchemaGenerator
 
-from accounts.factories import TechavenUserFactory
 from accounts.services.cryptoshop_auth import cryptoshop_user_register
 from storefronts.parsers import MAX_JSON_DEPTH
 from tests.conftest import CRYPTOSHOP, TECHAVEN, cryptoshop_client, techaven_client
+from tests.factories.accounts import TechavenUserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +71,7 @@ def test_an_escaped_percent_is_no_nul(api):
 # --- NUL in a body, JSON nested too deep -----------------------------------------------------
 
 
-@pytest.mark.urls("tests.foundation.urls")
+@pytest.mark.urls("tests.helpers.urls")
 def test_a_nul_in_a_json_string_is_a_400_naming_where(api):
     body = {"a": {"b": ["fine", "bad\x00"]}, "c": "ok"}
     response = api.post(f"{TECHAVEN}/test/echo", body, format="json")
@@ -85,7 +85,7 @@ def test_a_nul_in_a_json_string_is_a_400_naming_where(api):
     assert escaped.status_code == 400 and escaped.json()["errors"] == {"x": [NUL]}
 
 
-@pytest.mark.urls("tests.foundation.urls")
+@pytest.mark.urls("tests.helpers.urls")
 def test_a_nul_in_a_form_field_is_a_400(api):
     multipart = api.post(f"{TECHAVEN}/test/echo", {"note": "a\x00b"}, format="multipart")
     assert multipart.status_code == 400
@@ -115,7 +115,7 @@ def test_json_nested_a_thousand_deep_is_a_400(api, url):
     assert message == f"Malformed request: JSON nested deeper than {MAX_JSON_DEPTH} levels."
 
 
-@pytest.mark.urls("tests.foundation.urls")
+@pytest.mark.urls("tests.helpers.urls")
 def test_json_as_deep_as_the_limit_is_read(api):
     ok = api.post(f"{TECHAVEN}/test/echo", nested(MAX_JSON_DEPTH), content_type="application/json")
     assert ok.status_code == 200

@@ -6,8 +6,8 @@ are built as if there were none, rate limits are not counted), and sign-in refus
 import pytest
 from django.test.utils import override_settings
 
-from catalog.factories import CryptoShopProductFactory, ProductFactory
 from tests.conftest import CRYPTOSHOP, TECHAVEN
+from tests.factories.catalog import CryptoShopProductFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -33,8 +33,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.events.servers import BASE_DIR, migrated_sqlite_file, server_env, uvicorn_server
-from tests.foundation.schemathesis_world import PASSWORD
+from tests.helpers.schemathesis_world import PASSWORD
+from tests.helpers.servers import BASE_DIR, migrated_sqlite_file, server_env, uvicorn_server
 
 pytestmark = pytest.mark.slow
 
@@ -281,7 +281,7 @@ def server():
     database_url = migrated_sqlite_file()
     _manage(database_url, "seed_demo")
     with uvicorn_server(database_url, RATELIMIT_ENABLED="false") as srv:
-        build = f"from tests.foundation.schemathesis_world import build; build({FRESH_CASES * 5})"
+        build = f"from tests.helpers.schemathesis_world import build; build({FRESH_CASES * 5})"
         out = _manage(database_url, "shell", "-c", build)
         users = json.loads(out.split("USERS=", 1)[1])
         yield srv, users

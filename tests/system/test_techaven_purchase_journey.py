@@ -7,15 +7,19 @@ factory and signed in with `techaven_session_start` (the same call verify-otp ma
 import pytest
 from django.test import Client
 
-from tests.orders.conftest import TECHAVEN
+from tests.conftest import TECHAVEN
 
 pytestmark = pytest.mark.django_db
 
 
-def test_buy_pay_on_the_sandbox_page_ship_and_track(th, product, address, pay_method, shop):
+def test_buy_pay_on_the_sandbox_page_ship_and_track(
+    buyer_client, product, address, pay_method, shop
+):
     # add to cart and check out
-    th.post(f"{TECHAVEN}/cart/items", {"product_id": product.pk, "quantity": 1}, format="json")
-    placed = th.post(
+    buyer_client.post(
+        f"{TECHAVEN}/cart/items", {"product_id": product.pk, "quantity": 1}, format="json"
+    )
+    placed = buyer_client.post(
         f"{TECHAVEN}/orders",
         {"shipping_address_id": f"addr_{address.uid}", "payment_method_id": f"pm_{pay_method.uid}"},
         format="json",
@@ -61,7 +65,7 @@ def test_buy_pay_on_the_sandbox_page_ship_and_track(th, product, address, pay_me
         assert response.status_code == 200, response.content
 
     # the buyer sees the journey with the tracking number
-    detail = th.get(f"{TECHAVEN}/orders/{placed['order_id']}").json()["data"]
+    detail = buyer_client.get(f"{TECHAVEN}/orders/{placed['order_id']}").json()["data"]
     assert detail["status"] == "shipped" and detail["is_paid"] is True
     assert [h["label"] for h in detail["status_history"]] == [
         "Order Placed", "Payment Received", "Processing", "Shipped",

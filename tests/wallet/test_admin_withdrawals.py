@@ -14,8 +14,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from accounts.factories import StaffUserFactory
 from accounts.services.cryptoshop_auth import cryptoshop_user_register
+from tests.factories.accounts import StaffUserFactory
 from wallet import bitcoin
 from wallet.chain import ChainOutput
 from wallet.errors import WalletError, WalletErrorCode

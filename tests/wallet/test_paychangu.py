@@ -10,11 +10,13 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 
-from accounts.factories import PaymentMethodFactory
 from notifications.models import OutboxEvent
 from orders.models import Order
-from tests.payments.conftest import TECHAVEN, add_to_cart, checkout, past_grace, reconcile
-from tests.payments.paychangu_fake import AIRTEL_REF_ID, TNM_REF_ID, FakePayChangu
+from tests.conftest import TECHAVEN
+from tests.factories.accounts import PaymentMethodFactory
+from tests.helpers.orders import add_to_cart, checkout
+from tests.helpers.paychangu_fake import AIRTEL_REF_ID, TNM_REF_ID, FakePayChangu
+from tests.helpers.payments import past_grace, reconcile
 from wallet.models import PaymentAttempt
 from wallet.paychangu import PayChanguProvider
 from wallet.providers import PaymentStatus, ProviderUnavailable, get_provider
@@ -22,7 +24,7 @@ from wallet.providers import PaymentStatus, ProviderUnavailable, get_provider
 pytestmark = pytest.mark.django_db
 
 PAYCHANGU = "wallet.paychangu.PayChanguProvider"
-TOTAL = 2 * 1_299_000 + 5000  # the `placed` order of tests/orders/conftest.py
+TOTAL = 2 * 1_299_000 + 5000  # the `placed` order of tests/fixtures/orders.py
 
 
 @pytest.fixture
@@ -38,10 +40,10 @@ def paychangu(settings):
 
 
 @pytest.fixture
-def order(paychangu, th, product, address, pay_method):
+def order(paychangu, buyer_client, product, address, pay_method):
     """A Techaven order of 2 × 1,299,000 MWK (+ 5,000 shipping), paid by Airtel Money."""
-    add_to_cart(th, product, 2)
-    response = checkout(th, address, pay_method)
+    add_to_cart(buyer_client, product, 2)
+    response = checkout(buyer_client, address, pay_method)
     assert response.status_code == 201, response.json()
     return response.json()["data"]
 
@@ -60,33 +62,33 @@ def webhook(body: bytes, signature: str, provider: str = "airtel_money", header:
     )
 
 
-def detail(th, order) -> dict:
-    response = th.get(f"{TECHAVEN}/orders/{order['order_id']}")
+def detail(buyer_client, order) -> dict:
+    response = buyer_client.get(f"{TECHAVEN}/orders/{order['order_id']}")
     assert response.status_code == 200
     return response.json()["data"]
 
 
-def cancel(th, order) -> dict:
-    response = th.post(
+def cancel(buyer_client, order) -> dict:
+    response = buyer_client.post(
         f"{TECHAVEN}/orders/{order['order_id']}/cancel", {"reason": "Changed my mind"}
     )
     assert response.status_code == 200, response.json()
     return response.json()["data"]
 
 
-def pay(paychangu, th, order) -> None:
+def pay(paychangu, buyer_client, order) -> None:
     """The buyer pays on PayChangu's page and its webhook arrives."""
     paychangu.buyer_pays(reference())
     response = webhook(*paychangu.webhook(tx_ref=reference()))
     assert response.status_code == 200 and response.json()["status"] == "succeeded"
-    assert detail(th, order)["is_paid"] is True
+    assert detail(buyer_client, order)["is_paid"] is True
 
 
 # --- checkout ------------------------------------------------------------------------------
 
 
 def test_checkout_opens_a_hosted_checkout_for_our_reference_and_the_buyer_pays_there(
-    paychangu, order, th, settings
+    paychangu, order, buyer_client, settings
 ):
     [request] = paychangu.calls("POST", "/payment")
     attempt = PaymentAttempt.objects.get()
@@ -102,7 +104,7 @@ def test_checkout_opens_a_hosted_checkout_for_our_reference_and_the_buyer_pays_t
         "customization": {"title": "Techaven", "description": f"Payment {attempt.reference}"},
     }
     assert order["payment_url"] == paychangu.checkout_url(attempt.reference)
-    shown = detail(th, order)
+    shown = detail(buyer_client, order)
     assert shown["status"] == "pending" and shown["is_paid"] is False
 
 
@@ -144,7 +146,9 @@ def test_without_a_secret_key_the_adapter_says_which_setting_is_missing(paychang
 # --- webhooks: a hint, settled as verify-payment answers -----------------------------------
 
 
-def test_a_webhook_with_a_bad_signature_is_refused_and_changes_nothing(paychangu, order, th):
+def test_a_webhook_with_a_bad_signature_is_refused_and_changes_nothing(
+    paychangu, order, buyer_client
+):
     paychangu.buyer_pays(reference())
     body, good = paychangu.webhook(tx_ref=reference())
     for signature in ("", "0" * 64, paychangu.sign(body + b" "), paychangu.sign(body, "other")):
@@ -153,7 +157,7 @@ def test_a_webhook_with_a_bad_signature_is_refused_and_changes_nothing(paychangu
     # the right signature in the sandbox's header is not PayChangu's header
     assert webhook(body, good, header="X-Sandbox-Signature").status_code == 400
     assert PaymentAttempt.objects.get().status == "pending"
-    assert detail(th, order)["is_paid"] is False
+    assert detail(buyer_client, order)["is_paid"] is False
     assert paychangu.calls("GET", "/verify-payment/") == []  # not even asked
 
 
@@ -166,7 +170,7 @@ def test_without_a_webhook_secret_every_webhook_is_refused(paychangu, order, set
 
 
 def test_a_signed_webhook_that_verify_payment_confirms_marks_the_order_paid(
-    paychangu, order, th, buyer
+    paychangu, order, buyer_client, buyer
 ):
     paychangu.buyer_pays(reference())
     response = webhook(*paychangu.webhook(tx_ref=reference()))
@@ -179,20 +183,20 @@ def test_a_signed_webhook_that_verify_payment_confirms_marks_the_order_paid(
     attempt = PaymentAttempt.objects.get()
     assert (attempt.status, attempt.settled_by) == ("succeeded", "callback")
     assert attempt.callback_payload["status_query"] == "succeeded"
-    shown = detail(th, order)
+    shown = detail(buyer_client, order)
     assert shown["is_paid"] is True and shown["status"] == "processing"
     assert [h["label"] for h in shown["status_history"]] == ["Order Placed", "Payment Received"]
     assert OutboxEvent.objects.filter(name="order.updated", user_id=buyer.pk).count() == 1
 
 
 def test_a_webhook_claiming_success_that_verify_payment_says_failed_cancels_the_order(
-    paychangu, order, th, product, caplog
+    paychangu, order, buyer_client, product, caplog
 ):
     paychangu.set_transaction(reference(), status="failed")
     with caplog.at_level(logging.WARNING, logger="wallet.services.payments"):
         response = webhook(*paychangu.webhook(tx_ref=reference(), status="success"))
     assert response.status_code == 200 and response.json()["status"] == "failed"
-    shown = detail(th, order)
+    shown = detail(buyer_client, order)
     assert shown["status"] == "cancelled" and shown["is_paid"] is False
     assert shown["refund_status"] is None
     product.refresh_from_db()
@@ -201,7 +205,7 @@ def test_a_webhook_claiming_success_that_verify_payment_says_failed_cancels_the_
 
 
 def test_a_webhook_claiming_success_that_verify_payment_says_pending_changes_nothing(
-    paychangu, order, th, caplog
+    paychangu, order, buyer_client, caplog
 ):
     with caplog.at_level(logging.WARNING, logger="wallet.services.payments"):
         response = webhook(*paychangu.webhook(tx_ref=reference(), status="success"))
@@ -209,7 +213,7 @@ def test_a_webhook_claiming_success_that_verify_payment_says_pending_changes_not
     assert response.json()["status"] == "pending" and response.json()["replayed"] is False
     attempt = PaymentAttempt.objects.get()
     assert attempt.status == "pending" and attempt.settled_at is None
-    shown = detail(th, order)
+    shown = detail(buyer_client, order)
     assert shown["status"] == "pending" and shown["is_paid"] is False
     assert "answers pending: nothing settled; reconcile asks again" in caplog.text
     # the buyer finishes paying; PayChangu's next webhook settles it
@@ -227,21 +231,21 @@ def test_a_webhook_claiming_success_that_verify_payment_says_pending_changes_not
     ids=["amount", "currency", "reference"],
 )
 def test_a_verified_success_that_does_not_match_the_attempt_is_not_paid(
-    paychangu, order, th, caplog, verified, problem
+    paychangu, order, buyer_client, caplog, verified, problem
 ):
     paychangu.set_transaction(reference(), status="success", **verified)
     with caplog.at_level(logging.ERROR, logger="wallet.paychangu"):
         response = webhook(*paychangu.webhook(tx_ref=reference()))
     assert response.status_code == 200 and response.json()["status"] == "pending"
     assert PaymentAttempt.objects.get().status == "pending"
-    assert detail(th, order)["is_paid"] is False
+    assert detail(buyer_client, order)["is_paid"] is False
     assert problem in caplog.text and "a person must look at it" in caplog.text
     past_grace()
     assert reconcile() == {"pending": 1}  # reconcile does not take it as paid either
 
 
 def test_when_verify_payment_cannot_be_reached_the_webhook_answers_503_and_changes_nothing(
-    paychangu, order, th
+    paychangu, order, buyer_client
 ):
     paychangu.buyer_pays(reference())
     body, signature = paychangu.webhook(tx_ref=reference())
@@ -249,14 +253,14 @@ def test_when_verify_payment_cannot_be_reached_the_webhook_answers_503_and_chang
     response = webhook(body, signature)
     assert response.status_code == 503 and response.json()["code"] == "PROVIDER_UNAVAILABLE"
     assert PaymentAttempt.objects.get().status == "pending"
-    assert detail(th, order)["is_paid"] is False
+    assert detail(buyer_client, order)["is_paid"] is False
     # PayChangu retries a webhook that did not get a 200
     paychangu.outage = False
     assert webhook(body, signature).json()["status"] == "succeeded"
-    assert detail(th, order)["is_paid"] is True
+    assert detail(buyer_client, order)["is_paid"] is True
 
 
-def test_a_replayed_webhook_settles_once(paychangu, order, th):
+def test_a_replayed_webhook_settles_once(paychangu, order, buyer_client):
     paychangu.buyer_pays(reference())
     body, signature = paychangu.webhook(tx_ref=reference())
     assert webhook(body, signature).json()["replayed"] is False
@@ -271,18 +275,18 @@ def test_a_replayed_webhook_settles_once(paychangu, order, th):
 
 
 def test_the_one_dashboard_webhook_url_settles_a_tnm_mpamba_payment_too(
-    paychangu, th, buyer, product, address
+    paychangu, buyer_client, buyer, product, address
 ):
     mpamba = PaymentMethodFactory(user=buyer, provider="TNM Mpamba", phone_number="+265881234567")
-    add_to_cart(th, product)
-    placed = checkout(th, address, mpamba).json()["data"]
+    add_to_cart(buyer_client, product)
+    placed = checkout(buyer_client, address, mpamba).json()["data"]
     attempt = PaymentAttempt.objects.get()
     assert attempt.provider == "tnm_mpamba"
     paychangu.buyer_pays(attempt.reference)
     response = webhook(*paychangu.webhook(tx_ref=attempt.reference), provider="airtel_money")
     assert response.status_code == 200 and response.json()["status"] == "succeeded"
     assert PaymentAttempt.objects.get().provider == "tnm_mpamba"
-    assert detail(th, placed)["is_paid"] is True
+    assert detail(buyer_client, placed)["is_paid"] is True
 
 
 def test_a_webhook_for_a_reference_we_never_made_is_404(paychangu, order):
@@ -307,7 +311,7 @@ def test_payment_status_answers_from_verify_payment(paychangu, order):
 
 
 def test_reconcile_settles_a_payment_whose_webhook_never_came_as_verify_payment_says(
-    paychangu, order, th
+    paychangu, order, buyer_client
 ):
     past_grace()
     assert reconcile() == {"pending": 1}
@@ -318,7 +322,7 @@ def test_reconcile_settles_a_payment_whose_webhook_never_came_as_verify_payment_
     assert reconcile() == {"settled": 1}
     attempt = PaymentAttempt.objects.get()
     assert (attempt.status, attempt.settled_by) == ("succeeded", "reconcile")
-    assert detail(th, order)["is_paid"] is True
+    assert detail(buyer_client, order)["is_paid"] is True
     # the webhook finally arrives: a replay
     assert webhook(*paychangu.webhook(tx_ref=reference())).json()["replayed"] is True
 
@@ -327,12 +331,12 @@ def test_reconcile_settles_a_payment_whose_webhook_never_came_as_verify_payment_
 
 
 def test_cancelling_a_paid_order_pays_the_refund_out_once_and_its_webhook_completes_it(
-    paychangu, order, th, django_capture_on_commit_callbacks
+    paychangu, order, buyer_client, django_capture_on_commit_callbacks
 ):
-    pay(paychangu, th, order)
+    pay(paychangu, buyer_client, order)
     assert paychangu.calls("POST", "/mobile-money/payouts/initialize") == []
     with django_capture_on_commit_callbacks(execute=True):
-        assert cancel(th, order)["refund_status"] == "processing"
+        assert cancel(buyer_client, order)["refund_status"] == "processing"
     refund = PaymentAttempt.objects.get(kind="refund")
     assert refund.payer_phone == "+265991234567"
     [payout] = paychangu.calls("POST", "/mobile-money/payouts/initialize")
@@ -350,7 +354,7 @@ def test_cancelling_a_paid_order_pays_the_refund_out_once_and_its_webhook_comple
     past_grace(kind="refund")
     assert reconcile() == {"pending": 1}  # the payout is still on its way
     assert len(paychangu.calls("POST", "/mobile-money/payouts/initialize")) == 1
-    assert detail(th, order)["refund_status"] == "processing"
+    assert detail(buyer_client, order)["refund_status"] == "processing"
 
     # PayChangu pays it out and sends its payout webhook
     paychangu.payout_done(refund.reference)
@@ -359,20 +363,22 @@ def test_cancelling_a_paid_order_pays_the_refund_out_once_and_its_webhook_comple
     assert paychangu.calls("GET", f"/mobile-money/payments/{refund.reference}/details")
     refund.refresh_from_db()
     assert (refund.status, refund.settled_by) == ("succeeded", "callback")
-    shown = detail(th, order)
+    shown = detail(buyer_client, order)
     assert shown["refund_status"] == "completed" and shown["status"] == "cancelled"
     assert Order.objects.get().status == "refunded"
     assert reconcile() == {}
 
 
 def test_a_payout_that_never_reached_paychangu_is_asked_for_again_by_reconcile(
-    paychangu, order, th, django_capture_on_commit_callbacks, caplog
+    paychangu, order, buyer_client, django_capture_on_commit_callbacks, caplog
 ):
-    pay(paychangu, th, order)
+    pay(paychangu, buyer_client, order)
     paychangu.outage = True
     with caplog.at_level(logging.WARNING, logger="wallet.paychangu"):
         with django_capture_on_commit_callbacks(execute=True):
-            assert cancel(th, order)["refund_status"] == "processing"  # the cancel still answers
+            assert (
+                cancel(buyer_client, order)["refund_status"] == "processing"
+            )  # the cancel still answers
     assert "payout" in caplog.text and "reconcile will retry it" in caplog.text
     paychangu.outage = False
     refund = PaymentAttempt.objects.get(kind="refund")
@@ -387,21 +393,21 @@ def test_a_payout_that_never_reached_paychangu_is_asked_for_again_by_reconcile(
     paychangu.payout_done(refund.reference)
     assert reconcile() == {"settled": 1}
     assert Order.objects.get().status == "refunded"
-    assert detail(th, order)["refund_status"] == "completed"
+    assert detail(buyer_client, order)["refund_status"] == "completed"
 
 
 def test_a_failed_payout_leaves_the_refund_failed(
-    paychangu, order, th, django_capture_on_commit_callbacks
+    paychangu, order, buyer_client, django_capture_on_commit_callbacks
 ):
-    pay(paychangu, th, order)
+    pay(paychangu, buyer_client, order)
     with django_capture_on_commit_callbacks(execute=True):
-        cancel(th, order)
+        cancel(buyer_client, order)
     refund = PaymentAttempt.objects.get(kind="refund")
     paychangu.payout_done(refund.reference, status="failed")
     # the webhook claims success; the transfer's details say it failed
     response = webhook(*paychangu.webhook(charge_id=refund.reference, status="success"))
     assert response.json()["status"] == "failed"
-    assert detail(th, order)["refund_status"] == "failed"
+    assert detail(buyer_client, order)["refund_status"] == "failed"
 
 
 def test_a_tnm_number_is_paid_out_through_tnm_mpamba(paychangu):

@@ -8,7 +8,8 @@ from django.utils import timezone
 from core.storefront import Storefront
 from notifications.models import OutboxEvent
 from orders.models import Coupon, Order
-from tests.orders.conftest import TECHAVEN, add_to_cart, checkout, page_path
+from tests.conftest import TECHAVEN
+from tests.helpers.orders import add_to_cart, checkout, page_path
 from wallet.models import PaymentAttempt
 from wallet.providers import SIGNATURE_HEADER, SandboxProvider, get_provider, provider_key
 
@@ -31,7 +32,7 @@ def test_airtel_and_mpamba_are_served_by_the_sandbox():
     assert isinstance(get_provider("tnm_mpamba"), SandboxProvider)
 
 
-def test_payment_page_shows_the_order_and_approve_marks_it_paid(th, placed, product):
+def test_payment_page_shows_the_order_and_approve_marks_it_paid(buyer_client, placed, product):
     browser = Client(enforce_csrf_checks=True)
     page = browser.get(page_path(placed))
     assert page.status_code == 200
@@ -43,16 +44,16 @@ def test_payment_page_shows_the_order_and_approve_marks_it_paid(th, placed, prod
     assert done.status_code == 200 and "Payment approved" in done.content.decode()
     order = Order.objects.get()
     assert order.status == "paid" and order.is_paid and order.paid_at is not None
-    detail = th.get(f"{TECHAVEN}/orders/{placed['order_id']}").json()["data"]
+    detail = buyer_client.get(f"{TECHAVEN}/orders/{placed['order_id']}").json()["data"]
     assert detail["is_paid"] is True and detail["status"] == "processing"
     assert [h["label"] for h in detail["status_history"]] == ["Order Placed", "Payment Received"]
-    assert OutboxEvent.objects.filter(name="order.updated", user=th.user).count() == 1
+    assert OutboxEvent.objects.filter(name="order.updated", user=buyer_client.user).count() == 1
     # a second click is a replay: nothing changes
     again = browser.post(page_path(placed), {"decision": "decline", "csrfmiddlewaretoken": token})
     assert again.status_code == 200
     order.refresh_from_db()
     assert order.status == "paid"
-    assert OutboxEvent.objects.filter(name="order.updated", user=th.user).count() == 1
+    assert OutboxEvent.objects.filter(name="order.updated", user=buyer_client.user).count() == 1
 
 
 def test_decline_cancels_the_order_and_returns_stock(placed, product):
@@ -96,11 +97,11 @@ def test_bad_signature_changes_nothing(placed):
 
 
 def test_cancelling_a_paid_order_refunds_through_the_provider(
-    th, placed, product, django_capture_on_commit_callbacks
+    buyer_client, placed, product, django_capture_on_commit_callbacks
 ):
     Client().post(page_path(placed), {"decision": "approve"})
     with django_capture_on_commit_callbacks(execute=True):
-        response = th.post(
+        response = buyer_client.post(
             f"{TECHAVEN}/orders/{placed['order_id']}/cancel", {"reason": "Too slow"}, format="json"
         )
     assert response.status_code == 200
@@ -109,7 +110,7 @@ def test_cancelling_a_paid_order_refunds_through_the_provider(
     }  # fmt: skip
     refund = PaymentAttempt.objects.get(kind="refund")
     assert refund.status == "succeeded" and refund.amount_minor == 2 * 1_299_000 + 5000
-    detail = th.get(f"{TECHAVEN}/orders/{placed['order_id']}").json()["data"]
+    detail = buyer_client.get(f"{TECHAVEN}/orders/{placed['order_id']}").json()["data"]
     assert detail["refund_status"] == "completed" and detail["status"] == "cancelled"
     assert Order.objects.get().status == "refunded"
     product.refresh_from_db()
@@ -140,10 +141,10 @@ def make_coupon(**kw) -> Coupon:
     return Coupon.objects.create(**{**defaults, **kw})
 
 
-def test_percentage_coupon_discounts_the_subtotal(th, product, address, pay_method):
+def test_percentage_coupon_discounts_the_subtotal(buyer_client, product, address, pay_method):
     make_coupon()
-    add_to_cart(th, product)
-    response = checkout(th, address, pay_method, coupon_code="save10")
+    add_to_cart(buyer_client, product)
+    response = checkout(buyer_client, address, pay_method, coupon_code="save10")
     assert response.status_code == 201
     assert response.json()["data"]["total"] == 1_299_000 - 129_900 + 5000
     order = Order.objects.get()
@@ -151,10 +152,10 @@ def test_percentage_coupon_discounts_the_subtotal(th, product, address, pay_meth
     assert Coupon.objects.get().used_count == 1
 
 
-def test_fixed_coupon_never_goes_below_zero(th, cheap_product, address, pay_method):
+def test_fixed_coupon_never_goes_below_zero(buyer_client, cheap_product, address, pay_method):
     make_coupon(code="BIG", kind="fixed", value=10_000_000)
-    add_to_cart(th, cheap_product)
-    response = checkout(th, address, pay_method, coupon_code="BIG")
+    add_to_cart(buyer_client, cheap_product)
+    response = checkout(buyer_client, address, pay_method, coupon_code="BIG")
     assert response.json()["data"]["total"] == 5000
 
 
@@ -171,32 +172,32 @@ def test_fixed_coupon_never_goes_below_zero(th, cheap_product, address, pay_meth
     ],
 )
 def test_bad_coupon_is_a_400_naming_the_reason_and_changes_nothing(
-    th, product, address, pay_method, coupon, reason
+    buyer_client, product, address, pay_method, coupon, reason
 ):
     if coupon is not None:
         make_coupon(**coupon)
-    add_to_cart(th, product)
-    response = checkout(th, address, pay_method, coupon_code="SAVE10")
+    add_to_cart(buyer_client, product)
+    response = checkout(buyer_client, address, pay_method, coupon_code="SAVE10")
     assert response.status_code == 400
     body = response.json()
     assert reason in body["errors"]["coupon_code"][0]
     assert not Order.objects.exists()
     product.refresh_from_db()
     assert product.stock_quantity == 5
-    assert th.get(f"{TECHAVEN}/cart").json()["data"]["summary"]["item_count"] == 1
+    assert buyer_client.get(f"{TECHAVEN}/cart").json()["data"]["summary"]["item_count"] == 1
 
 
-def test_per_user_limit_and_use_given_back_on_cancel(th, product, address, pay_method):
+def test_per_user_limit_and_use_given_back_on_cancel(buyer_client, product, address, pay_method):
     make_coupon(max_uses_per_user=1)
-    add_to_cart(th, product)
-    first = checkout(th, address, pay_method, coupon_code="SAVE10").json()["data"]
-    add_to_cart(th, product)
-    second = checkout(th, address, pay_method, coupon_code="SAVE10")
+    add_to_cart(buyer_client, product)
+    first = checkout(buyer_client, address, pay_method, coupon_code="SAVE10").json()["data"]
+    add_to_cart(buyer_client, product)
+    second = checkout(buyer_client, address, pay_method, coupon_code="SAVE10")
     assert second.status_code == 400
     assert "already used" in second.json()["errors"]["coupon_code"][0]
-    th.post(f"{TECHAVEN}/orders/{first['order_id']}/cancel", {}, format="json")
+    buyer_client.post(f"{TECHAVEN}/orders/{first['order_id']}/cancel", {}, format="json")
     assert Coupon.objects.get().used_count == 0
-    assert checkout(th, address, pay_method, coupon_code="SAVE10").status_code == 201
+    assert checkout(buyer_client, address, pay_method, coupon_code="SAVE10").status_code == 201
 
 
 def test_callback_on_another_providers_route_is_refused(placed):
@@ -208,31 +209,31 @@ def test_callback_on_another_providers_route_is_refused(placed):
     assert Order.objects.get().status == "pending"
 
 
-def test_page_of_a_cancelled_order_offers_no_buttons(th, placed):
-    th.post(f"{TECHAVEN}/orders/{placed['order_id']}/cancel", {}, format="json")
+def test_page_of_a_cancelled_order_offers_no_buttons(buyer_client, placed):
+    buyer_client.post(f"{TECHAVEN}/orders/{placed['order_id']}/cancel", {}, format="json")
     html = Client().get(page_path(placed)).content.decode()
     assert "no longer awaits payment" in html and 'value="approve"' not in html
 
 
 def test_retried_checkout_with_the_same_idempotency_key_places_one_order(
-    th, product, address, pay_method
+    buyer_client, product, address, pay_method
 ):
-    add_to_cart(th, product)
-    first = checkout(th, address, pay_method, HTTP_IDEMPOTENCY_KEY="tap-1")
-    again = checkout(th, address, pay_method, HTTP_IDEMPOTENCY_KEY="tap-1")
+    add_to_cart(buyer_client, product)
+    first = checkout(buyer_client, address, pay_method, HTTP_IDEMPOTENCY_KEY="tap-1")
+    again = checkout(buyer_client, address, pay_method, HTTP_IDEMPOTENCY_KEY="tap-1")
     assert first.status_code == again.status_code == 201
     assert again["Idempotent-Replayed"] == "true"
     assert again.json() == first.json()
     assert Order.objects.count() == 1
 
 
-def test_paid_orders_count_as_sales_until_cancelled(th, placed, product, shop):
+def test_paid_orders_count_as_sales_until_cancelled(buyer_client, placed, product, shop):
     Client().post(page_path(placed), {"decision": "approve"})
     product.refresh_from_db()
     shop.refresh_from_db()
     assert product.sales_count == 2
     assert (shop.sales_count, shop.revenue_minor) == (1, 2 * 1_299_000)
-    th.post(f"{TECHAVEN}/orders/{placed['order_id']}/cancel", {}, format="json")
+    buyer_client.post(f"{TECHAVEN}/orders/{placed['order_id']}/cancel", {}, format="json")
     product.refresh_from_db()
     shop.refresh_from_db()
     assert (product.sales_count, shop.sales_count, shop.revenue_minor) == (0, 0, 0)

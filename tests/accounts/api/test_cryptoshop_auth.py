@@ -15,8 +15,7 @@ from accounts.services.moderation import user_suspend
 from accounts.tokens import token_hash
 from core.storefront import Storefront
 from tests.conftest import CRYPTOSHOP
-
-from .conftest import client_with, totp_code
+from tests.helpers.cryptoshop import client_with, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -112,7 +111,7 @@ def test_login_of_a_deleted_account_answers_401(api, cs_account):
 
 
 def test_login_does_not_accept_a_techaven_account(api):
-    from accounts.factories import TechavenUserFactory
+    from tests.factories.accounts import TechavenUserFactory
 
     user = TechavenUserFactory(access_token_hash=token_hash("cs_th_token"))
     assert user.storefront == Storefront.TECHAVEN

@@ -10,11 +10,10 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from accounts.factories import AddressFactory, TechavenUserFactory
 from accounts.models import Address
 from accounts.services import addresses as address_services
-
-from .conftest import assert_error
+from tests.factories.accounts import AddressFactory, TechavenUserFactory
+from tests.helpers.techaven import assert_error
 
 pytestmark = pytest.mark.django_db
 

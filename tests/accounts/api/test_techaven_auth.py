@@ -9,12 +9,12 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from accounts.factories import TechavenUserFactory
 from accounts.models import EmailOTP, LoginSession, PasswordResetToken, User
 from accounts.services.otp import otp_issue
 from accounts.tokens import token_hash
-
-from .conftest import PASSWORD, assert_error, codes_sent_to, last_code, set_code
+from tests.conftest import TECHAVEN
+from tests.factories.accounts import TechavenUserFactory
+from tests.helpers.techaven import PASSWORD, assert_error, codes_sent_to, last_code, set_code
 
 pytestmark = pytest.mark.django_db
 
@@ -594,3 +594,9 @@ def test_the_auth_budget_is_per_ip_and_shared_by_the_auth_endpoints(th):
     assert th.post("auth/register", REGISTER).status_code == 429
     other_ip = th.post("auth/register", REGISTER, REMOTE_ADDR="10.0.0.9")
     assert other_ip.status_code == 200
+
+
+def test_the_auth_endpoints_ignore_a_stale_token(api, user):
+    api.credentials(HTTP_AUTHORIZATION="Bearer expired.or.garbage")
+    response = api.post(f"{TECHAVEN}/auth/forgot-password", {"email": user.email}, format="json")
+    assert response.status_code == 200

@@ -7,10 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.factories import PaymentMethodFactory, TechavenUserFactory
 from accounts.models import PaymentMethod
-
-from .conftest import assert_error
+from tests.factories.accounts import PaymentMethodFactory, TechavenUserFactory
+from tests.helpers.techaven import assert_error
 
 pytestmark = pytest.mark.django_db
 

@@ -10,11 +10,10 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from PIL import Image
 
-from accounts.factories import AddressFactory, PaymentMethodFactory, TechavenUserFactory
 from accounts.models import LoginSession, User
 from accounts.services.sessions import techaven_session_start
-
-from .conftest import PASSWORD, assert_error, last_code
+from tests.factories.accounts import AddressFactory, PaymentMethodFactory, TechavenUserFactory
+from tests.helpers.techaven import PASSWORD, assert_error, last_code
 
 pytestmark = pytest.mark.django_db
 

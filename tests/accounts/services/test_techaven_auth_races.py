@@ -11,12 +11,12 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts import demo
-from accounts.factories import TechavenUserFactory
 from accounts.models import Address, EmailOTP, LoginSession, PasswordResetToken, PaymentMethod, User
 from accounts.services import techaven_auth
 from accounts.services.sessions import techaven_session_start
 from accounts.tasks import otp_prune, otp_send
 from accounts.tokens import otp_hash, token_hash
+from tests.factories.accounts import TechavenUserFactory
 
 postgres_only = pytest.mark.skipif(
     not settings.USES_POSTGRES, reason="row locks and real concurrency need PostgreSQL"

@@ -1,16 +1,16 @@
 import pytest
 
-from catalog.factories import (
+from catalog.models import Product
+from catalog.viewcounts import views_flush
+from tests.conftest import CRYPTOSHOP
+from tests.factories.catalog import (
     CategoryFactory,
     CryptoShopProductFactory,
     CryptoShopSellerFactory,
     ProductImageFactory,
     ReviewFactory,
 )
-from catalog.models import Product
-from catalog.viewcounts import views_flush
-from tests.catalog.conftest import cs_client
-from tests.conftest import CRYPTOSHOP
+from tests.helpers.catalog import cs_client
 
 pytestmark = pytest.mark.django_db
 
@@ -368,7 +368,7 @@ def test_in_stock_false_empties_the_stock_and_true_alone_adds_none(cs_seller):
 
 
 def test_a_deleted_product_stays_in_the_orders_that_bought_it(cs_seller):
-    from tests.orders.conftest import cryptoshop_account
+    from tests.helpers.orders import cryptoshop_account
 
     client, _, shop = cs_seller
     product = CryptoShopProductFactory(shop=shop, name="VPN")
@@ -409,7 +409,7 @@ def test_hidden_reviews_leave_product_and_seller_pages(api):
 
 
 def test_techaven_products_are_not_cryptoshop_products(api):
-    from catalog.factories import ProductFactory
+    from tests.factories.catalog import ProductFactory
 
     other = ProductFactory()
     assert api.get(f"{CRYPTOSHOP}/products/product_{other.uid}").status_code == 404

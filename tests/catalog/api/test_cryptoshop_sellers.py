@@ -5,18 +5,18 @@ from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
 
-from accounts.factories import TechavenUserFactory
 from accounts.tokens import token_hash
-from catalog.factories import (
+from catalog.models import Shop
+from core.storefront import Storefront
+from tests.conftest import CRYPTOSHOP
+from tests.factories.accounts import TechavenUserFactory
+from tests.factories.catalog import (
     CategoryFactory,
     CryptoShopProductFactory,
     CryptoShopSellerFactory,
     ReviewFactory,
 )
-from catalog.models import Shop
-from core.storefront import Storefront
-from tests.catalog.conftest import cs_client
-from tests.conftest import CRYPTOSHOP
+from tests.helpers.catalog import cs_client
 
 pytestmark = pytest.mark.django_db
 
@@ -132,7 +132,7 @@ def test_update_own_seller_profile_only(cs_seller):
 
 
 def test_techaven_shops_are_not_sellers(api):
-    from catalog.factories import ShopFactory
+    from tests.factories.catalog import ShopFactory
 
     shop = ShopFactory(owner=TechavenUserFactory())
     assert api.get(f"{CRYPTOSHOP}/sellers/seller_{shop.uid}").status_code == 404

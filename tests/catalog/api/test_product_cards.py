@@ -15,13 +15,13 @@ from django.utils import timezone
 from catalog import selectors
 from catalog.api.cryptoshop import products as cryptoshop
 from catalog.api.techaven import products as techaven
-from catalog.factories import (
+from catalog.models import Product, ProductImage
+from tests.factories.catalog import (
     CategoryFactory,
     CryptoShopProductFactory,
     ProductFactory,
     ProductImageFactory,
 )
-from catalog.models import Product, ProductImage
 
 pytestmark = pytest.mark.django_db
 

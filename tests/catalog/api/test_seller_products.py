@@ -4,17 +4,17 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from accounts.factories import StaffUserFactory, TechavenUserFactory
-from catalog.factories import (
+from catalog.models import Product, ProductImage, Review
+from tests.conftest import TECHAVEN
+from tests.factories.accounts import StaffUserFactory, TechavenUserFactory
+from tests.factories.catalog import (
     CategoryFactory,
     CryptoShopSellerFactory,
     ProductFactory,
     ReviewFactory,
     ShopFactory,
 )
-from catalog.models import Product, ProductImage, Review
-from tests.catalog.conftest import admin_product_form, png_bytes
-from tests.conftest import TECHAVEN
+from tests.helpers.catalog import admin_product_form, png_bytes
 
 pytestmark = pytest.mark.django_db
 SELLER = "/seller/api"
@@ -232,7 +232,7 @@ def test_sellers_sign_in_with_their_storefront_token():
         cryptoshop_user_register,
     )
     from tests.conftest import cryptoshop_client, techaven_client
-    from tests.cryptoshop.conftest import totp_code
+    from tests.helpers.cryptoshop import totp_code
 
     th_owner = TechavenUserFactory()
     ShopFactory(owner=th_owner)

@@ -3,15 +3,15 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from catalog.factories import (
+from catalog.models import Product
+from catalog.viewcounts import views_flush
+from tests.conftest import TECHAVEN
+from tests.factories.catalog import (
     CategoryFactory,
     ProductFactory,
     ProductImageFactory,
     ShopFactory,
 )
-from catalog.models import Product
-from catalog.viewcounts import views_flush
-from tests.conftest import TECHAVEN
 
 pytestmark = pytest.mark.django_db
 
@@ -224,7 +224,7 @@ def test_unknown_or_deleted_product_is_404(api):
 
 
 def test_cryptoshop_products_are_not_techaven_products(api):
-    from catalog.factories import CryptoShopProductFactory
+    from tests.factories.catalog import CryptoShopProductFactory
 
     other = CryptoShopProductFactory()
     assert api.get(f"{TECHAVEN}/products/{other.pk}").status_code == 404

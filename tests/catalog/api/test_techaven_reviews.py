@@ -3,15 +3,15 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.factories import TechavenUserFactory
 from catalog import selectors
-from catalog.factories import ProductFactory, ReviewFactory, ShopFactory
 from catalog.models import Review, ReviewImage, WishlistItem
 from catalog.services.products import product_soft_delete, product_update
 from catalog.services.reviews import ratings_refresh, review_set_hidden
-from orders.factories import OrderFactory, OrderItemFactory
-from tests.catalog.conftest import png_base64, png_bytes, th_client
 from tests.conftest import TECHAVEN
+from tests.factories.accounts import TechavenUserFactory
+from tests.factories.catalog import ProductFactory, ReviewFactory, ShopFactory
+from tests.factories.orders import OrderFactory, OrderItemFactory
+from tests.helpers.catalog import png_base64, png_bytes, th_client
 
 pytestmark = pytest.mark.django_db
 
@@ -387,7 +387,7 @@ def test_wishlist_keeps_a_switched_off_product_and_drops_a_deleted_one(th_api, t
 
 
 def test_only_listed_products_can_be_added_to_the_wishlist(th_api):
-    from catalog.factories import CryptoShopProductFactory
+    from tests.factories.catalog import CryptoShopProductFactory
 
     for product in (
         ProductFactory(is_active=False),

@@ -2,10 +2,10 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from catalog.factories import CategoryFactory, ProductFactory, ShopFactory
 from catalog.models import Category, Product, Shop
-from tests.catalog.conftest import needs_postgres
 from tests.conftest import TECHAVEN
+from tests.factories.catalog import CategoryFactory, ProductFactory, ShopFactory
+from tests.helpers.catalog import needs_postgres
 
 pytestmark = pytest.mark.django_db
 

@@ -11,21 +11,19 @@ from escrow.services import escrow_fee, escrows_auto_release
 from notifications.models import OutboxEvent
 from orders.models import Order
 from support.models import Ticket
-from tests.cryptoshop.conftest import client_with
-from wallet.models import Account, LedgerTransaction
-
-from .conftest import (
+from tests.conftest import CRYPTOSHOP
+from tests.helpers.cryptoshop import client_with
+from tests.helpers.escrow import (
     CODE,
-    CRYPTOSHOP,
     balance,
     confirm,
     create_escrow,
-    cryptoshop_account,
     dispute,
-    fund_btc,
     place_order,
     release,
 )
+from tests.helpers.orders import cryptoshop_account, fund_btc
+from wallet.models import Account, LedgerTransaction
 
 pytestmark = pytest.mark.django_db
 

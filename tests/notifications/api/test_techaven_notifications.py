@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.factories import TechavenUserFactory
 from notifications.models import Notification, PushDevice
 from tests.conftest import TECHAVEN
-from tests.events.conftest import Account
+from tests.factories.accounts import TechavenUserFactory
+from tests.helpers.events import Account
 
 pytestmark = pytest.mark.django_db
 
@@ -158,7 +158,7 @@ def test_register_device(api, th_account):
 
 
 def test_reregistering_a_token_moves_it_to_the_current_user(api, th_account):
-    from tests.events.conftest import techaven_token
+    from tests.helpers.events import techaven_token
 
     before = TechavenUserFactory()
     PushDevice.objects.create(user=before, token="shared-token", platform="ios")

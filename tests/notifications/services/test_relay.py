@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.factories import CryptoShopProductFactory, CryptoShopSellerFactory
 from notifications.models import Notification
 from tests.conftest import CRYPTOSHOP, cryptoshop_client
-from tests.events.conftest import Account, subscribe, verified_bodies
+from tests.factories.catalog import CryptoShopProductFactory, CryptoShopSellerFactory
+from tests.helpers.events import Account, subscribe, verified_bodies
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

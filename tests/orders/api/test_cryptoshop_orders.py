@@ -1,9 +1,10 @@
 import pytest
 
-from catalog.factories import CryptoShopProductFactory, ProductFactory
 from notifications.models import OutboxEvent
 from orders.models import Order
-from tests.orders.conftest import CRYPTOSHOP, cryptoshop_account, pay_by_escrow
+from tests.conftest import CRYPTOSHOP
+from tests.factories.catalog import CryptoShopProductFactory, ProductFactory
+from tests.helpers.orders import cryptoshop_account, pay_by_escrow
 
 pytestmark = pytest.mark.django_db
 

@@ -2,9 +2,10 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from catalog.factories import ProductFactory, ShopFactory
 from orders.models import Order
-from tests.orders.conftest import TECHAVEN, add_to_cart, checkout
+from tests.conftest import TECHAVEN
+from tests.factories.catalog import ProductFactory, ShopFactory
+from tests.helpers.orders import add_to_cart, checkout
 
 pytestmark = pytest.mark.django_db
 SELLER = "/seller/api"
@@ -17,9 +18,9 @@ def seller_client(user) -> APIClient:
 
 
 @pytest.fixture
-def paid_order(th, product, address, pay_method):
-    add_to_cart(th, product)
-    data = checkout(th, address, pay_method).json()["data"]
+def paid_order(buyer_client, product, address, pay_method):
+    add_to_cart(buyer_client, product)
+    data = checkout(buyer_client, address, pay_method).json()["data"]
     Order.objects.update(status="paid", is_paid=True)
     return Order.objects.get(uid=data["order_id"].removeprefix("ord_"))
 
@@ -28,7 +29,7 @@ def move(client, order, **body):
     return client.post(f"{SELLER}/orders/{order.uid}/status/", body, format="json")
 
 
-def test_seller_lists_and_fulfils_own_shop_orders(th, shop, paid_order):
+def test_seller_lists_and_fulfils_own_shop_orders(buyer_client, shop, paid_order):
     client = seller_client(shop.owner)
     listing = client.get(f"{SELLER}/orders/")
     assert listing.status_code == 200
@@ -45,7 +46,7 @@ def test_seller_lists_and_fulfils_own_shop_orders(th, shop, paid_order):
     )  # fmt: skip
     assert r.status_code == 200 and r.json()["status"] == "shipped"
     assert move(client, paid_order, status="delivered").status_code == 200
-    detail = th.get(f"{TECHAVEN}/orders/ord_{paid_order.uid}").json()["data"]
+    detail = buyer_client.get(f"{TECHAVEN}/orders/ord_{paid_order.uid}").json()["data"]
     assert detail["status"] == "delivered" and detail["delivered_at"] is not None
     assert detail["tracking_number"] == "DHL123456789"
     assert detail["tracking_url"] == "https://track.dhl.com/DHL123456789"
@@ -78,20 +79,20 @@ def test_buyers_without_a_shop_are_refused(buyer, paid_order):
 
 
 def test_seller_list_query_count_does_not_grow(
-    th, shop, product, address, pay_method, django_assert_max_num_queries
+    buyer_client, shop, product, address, pay_method, django_assert_max_num_queries
 ):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     client = seller_client(shop.owner)
-    add_to_cart(th, product)
-    checkout(th, address, pay_method)
+    add_to_cart(buyer_client, product)
+    checkout(buyer_client, address, pay_method)
     with CaptureQueriesContext(connection) as one:
         assert len(client.get(f"{SELLER}/orders/").json()["results"]) == 1
     single = len(one)
     for _ in range(3):
-        add_to_cart(th, product)
-        checkout(th, address, pay_method)
+        add_to_cart(buyer_client, product)
+        checkout(buyer_client, address, pay_method)
     with django_assert_max_num_queries(single):
         assert len(client.get(f"{SELLER}/orders/").json()["results"]) == 4
 

@@ -10,9 +10,10 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.utils import timezone
 
-from catalog.factories import CryptoShopProductFactory
 from orders.models import Order
-from tests.orders.conftest import CRYPTOSHOP, cryptoshop_account, pay_by_escrow
+from tests.conftest import CRYPTOSHOP
+from tests.factories.catalog import CryptoShopProductFactory
+from tests.helpers.orders import cryptoshop_account, pay_by_escrow
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +70,7 @@ def test_a_cryptoshop_order_holds_its_stock_for_an_hour_not_a_day(cs_buyer, stoc
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(not django_settings.USES_POSTGRES, reason="row locks are PostgreSQL's")
 def test_checkouts_at_once_by_one_account_count_each_other(settings):
-    from catalog.factories import CryptoShopSellerFactory
+    from tests.factories.catalog import CryptoShopSellerFactory
 
     settings.ORDERS_MAX_UNPAID_PER_ACCOUNT = 2
     seller, _ = cryptoshop_account()

@@ -7,11 +7,9 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from accounts.factories import AddressFactory, PaymentMethodFactory, TechavenUserFactory
-from catalog.factories import ProductFactory
-from orders.models import CartItem, Coupon, Order
-from orders.services.cart import cart_get_or_create
-from tests.orders.conftest import checkout, techaven_client
+from orders.models import Coupon, Order
+from tests.factories.catalog import ProductFactory
+from tests.helpers.orders import buyers_with, checkout
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -20,20 +18,6 @@ pytestmark = [
         reason="row locks (SELECT ... FOR UPDATE) are only real on PostgreSQL",
     ),
 ]
-
-
-def buyers_with(product, n: int, quantity: int = 1):
-    """n buyers, each with `product` in the cart, an address and a payment method."""
-    out = []
-    for _ in range(n):
-        user = TechavenUserFactory()
-        CartItem.objects.create(
-            cart=cart_get_or_create(user=user), product=product, quantity=quantity
-        )
-        out.append(
-            (techaven_client(user), AddressFactory(user=user), PaymentMethodFactory(user=user))
-        )
-    return out
 
 
 def race(buyers, **extra) -> list:

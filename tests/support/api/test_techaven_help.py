@@ -4,11 +4,11 @@ import pytest
 
 from core.storefront import Storefront
 from notifications.models import OutboxEvent
-from orders.factories import OrderFactory
 from support import services
-from support.factories import AppInfoFactory, FaqFactory, HelpArticleFactory, HelpTopicFactory
 from support.models import Attachment, Ticket
 from tests.conftest import TECHAVEN
+from tests.factories.orders import OrderFactory
+from tests.factories.support import AppInfoFactory, FaqFactory, HelpArticleFactory, HelpTopicFactory
 from tests.support.conftest import png_base64
 
 pytestmark = pytest.mark.django_db

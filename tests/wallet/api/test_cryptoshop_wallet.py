@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from accounts.services.cryptoshop_auth import cryptoshop_user_register
 from tests.conftest import CRYPTOSHOP, techaven_client
-from tests.cryptoshop.conftest import client_with
+from tests.helpers.cryptoshop import client_with
 from wallet.bitcoin import DEVELOPMENT_ZPUB, deposit_address
 from wallet.chain import ChainOutput
 from wallet.models import Account, Deposit, LedgerTransaction, Withdrawal

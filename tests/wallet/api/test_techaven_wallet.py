@@ -9,16 +9,16 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.factories import TechavenUserFactory
 from catalog.models import Product
 from notifications.models import OutboxEvent
 from orders.models import CartItem, Order
-from tests.conftest import techaven_client
-from tests.payments.conftest import signed_callback
+from tests.conftest import TECHAVEN, techaven_client
+from tests.factories.accounts import TechavenUserFactory
+from tests.helpers.orders import add_to_cart
+from tests.helpers.payments import signed_callback
+from tests.helpers.wallet import fund, pay_with_wallet, topup
 from wallet.models import Account, Entry, LedgerTransaction, PaymentAttempt
 from wallet.services import payments_reconcile_pending, topups_expire
-
-from .conftest import TECHAVEN, add_to_cart, fund, pay_with_wallet, topup
 
 pytestmark = pytest.mark.django_db
 
@@ -34,8 +34,8 @@ def sandbox_click(payment_url: str, decision: str):
 
 
 # --- 8.1 balance -------------------------------------------------------------------------
-def test_a_new_wallet_shows_zero_in_the_documented_shape(th):
-    response = th.get(f"{TECHAVEN}/wallet")
+def test_a_new_wallet_shows_zero_in_the_documented_shape(buyer_client):
+    response = buyer_client.get(f"{TECHAVEN}/wallet")
     assert response.status_code == 200
     assert response.json() == {
         "success": True,
@@ -56,9 +56,13 @@ def test_the_wallet_exists_from_sign_up():
     assert (wallet.kind, wallet.currency, wallet.balance_minor) == ("wallet", "MWK", 0)
 
 
-def test_the_balance_is_formatted_with_thousands(th, buyer):
+def test_the_balance_is_formatted_with_thousands(buyer_client, buyer):
     fund(buyer, 50_000)
-    assert balance(th) == {"balance": 50_000, "currency": "MWK", "formatted_balance": "MK 50,000"}
+    assert balance(buyer_client) == {
+        "balance": 50_000,
+        "currency": "MWK",
+        "formatted_balance": "MK 50,000",
+    }
 
 
 @pytest.mark.parametrize("path", ["wallet", "wallet/transactions"])
@@ -74,8 +78,8 @@ def test_a_cryptoshop_token_is_refused(cs_buyer):
 
 
 # --- 8.3 top-up --------------------------------------------------------------------------
-def test_a_top_up_answers_pending_and_credits_nothing_until_approved(th, buyer):
-    response = topup(th, 10_000)
+def test_a_top_up_answers_pending_and_credits_nothing_until_approved(buyer_client, buyer):
+    response = topup(buyer_client, 10_000)
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["message"] == "Top up initiated"
@@ -84,13 +88,17 @@ def test_a_top_up_answers_pending_and_credits_nothing_until_approved(th, buyer):
     assert data["transaction_id"].startswith("txn_")
     assert (data["amount"], data["status"]) == (10_000, "pending")
     assert "/pay/sandbox/" in data["payment_url"]
-    assert balance(th)["balance"] == 0
+    assert balance(buyer_client)["balance"] == 0
 
     page = Client().get("/pay/" + data["payment_url"].split("/pay/", 1)[1])
     assert page.status_code == 200 and b"Wallet top-up" in page.content
     assert sandbox_click(data["payment_url"], "approve").status_code == 200
-    assert balance(th) == {"balance": 10_000, "currency": "MWK", "formatted_balance": "MK 10,000"}
-    [txn] = th.get(f"{TECHAVEN}/wallet/transactions").json()["data"]["transactions"]
+    assert balance(buyer_client) == {
+        "balance": 10_000,
+        "currency": "MWK",
+        "formatted_balance": "MK 10,000",
+    }
+    [txn] = buyer_client.get(f"{TECHAVEN}/wallet/transactions").json()["data"]["transactions"]
     assert txn["id"] == data["transaction_id"]  # the top-up keeps its id once credited
     assert (txn["type"], txn["amount"], txn["balance_after"]) == ("credit", 10_000, 10_000)
     assert txn["description"] == "Wallet top-up via Airtel Money"
@@ -98,53 +106,53 @@ def test_a_top_up_answers_pending_and_credits_nothing_until_approved(th, buyer):
     assert event.notification["body"] == "Wallet topped up with MK 10,000"
 
 
-def test_the_provider_follows_from_the_number(th):
-    topup(th, 5_000, phone="0881234567")
+def test_the_provider_follows_from_the_number(buyer_client):
+    topup(buyer_client, 5_000, phone="0881234567")
     assert PaymentAttempt.objects.get(kind="topup").provider == "tnm_mpamba"
     assert PaymentAttempt.objects.get(kind="topup").payer_phone == "+265881234567"
 
 
-def test_a_declined_top_up_is_never_credited(th):
-    data = topup(th, 10_000).json()["data"]
+def test_a_declined_top_up_is_never_credited(buyer_client):
+    data = topup(buyer_client, 10_000).json()["data"]
     sandbox_click(data["payment_url"], "decline")
     sandbox_click(data["payment_url"], "approve")  # the first decision stands
-    assert balance(th)["balance"] == 0
+    assert balance(buyer_client)["balance"] == 0
     assert not LedgerTransaction.objects.exists()
 
 
-def test_a_replayed_callback_credits_once(th):
-    data = topup(th, 10_000).json()["data"]
+def test_a_replayed_callback_credits_once(buyer_client):
+    data = topup(buyer_client, 10_000).json()["data"]
     reference = PaymentAttempt.objects.get(kind="topup").reference
     sandbox_click(data["payment_url"], "approve")
     for _ in range(3):
         response = signed_callback(reference, succeeded=True)
         assert response.status_code == 200 and response.json()["replayed"] is True
-    assert balance(th)["balance"] == 10_000
+    assert balance(buyer_client)["balance"] == 10_000
     assert LedgerTransaction.objects.filter(kind="topup").count() == 1
 
 
-def test_an_expired_top_up_is_never_credited_and_late_money_goes_back(th, callbacks_lost):
-    data = topup(th, 10_000).json()["data"]
+def test_an_expired_top_up_is_never_credited_and_late_money_goes_back(buyer_client, callbacks_lost):
+    data = topup(buyer_client, 10_000).json()["data"]
     PaymentAttempt.objects.update(created_at=timezone.now() - timedelta(hours=2))
     assert topups_expire() == 1
     attempt = PaymentAttempt.objects.get(kind="topup")
     assert (attempt.status, attempt.settled_by) == ("failed", "expiry")
     # the buyer approves anyway and the provider's callback arrives late
     assert signed_callback(attempt.reference, succeeded=True).json()["replayed"] is True
-    assert balance(th)["balance"] == 0
+    assert balance(buyer_client)["balance"] == 0
     assert PaymentAttempt.objects.filter(kind="refund", refund_of=attempt).count() == 1
     signed_callback(attempt.reference, succeeded=True)
     assert PaymentAttempt.objects.filter(kind="refund", refund_of=attempt).count() == 1
     assert data["status"] == "pending"
 
 
-def test_expiry_asks_the_provider_first(th, callbacks_lost):
-    data = topup(th, 10_000).json()["data"]
+def test_expiry_asks_the_provider_first(buyer_client, callbacks_lost):
+    data = topup(buyer_client, 10_000).json()["data"]
     sandbox_click(data["payment_url"], "approve")  # the callback is lost on the way
-    assert balance(th)["balance"] == 0
+    assert balance(buyer_client)["balance"] == 0
     PaymentAttempt.objects.update(created_at=timezone.now() - timedelta(hours=2))
     assert topups_expire() == 0
-    assert balance(th)["balance"] == 10_000
+    assert balance(buyer_client)["balance"] == 10_000
 
 
 @pytest.mark.parametrize(
@@ -164,19 +172,19 @@ def test_expiry_asks_the_provider_first(th, callbacks_lost):
         ({"payment_method": "card"}, "payment_method"),
     ],
 )
-def test_bad_top_ups_answer_400_naming_the_field_and_change_nothing(th, body, field):
+def test_bad_top_ups_answer_400_naming_the_field_and_change_nothing(buyer_client, body, field):
     request = {"amount": 10_000, "payment_method": "mobile_money",
                "phone_number": "+265991234567", **body}  # fmt: skip
-    response = th.post(f"{TECHAVEN}/wallet/topup", request, format="json")
+    response = buyer_client.post(f"{TECHAVEN}/wallet/topup", request, format="json")
     assert response.status_code == 400, response.json()
     assert response.json()["success"] is False
     assert field in response.json()["errors"]
     assert not PaymentAttempt.objects.exists()
 
 
-def test_top_up_limits_are_configurable(th, settings):
+def test_top_up_limits_are_configurable(buyer_client, settings):
     settings.WALLET_TOPUP_MIN = 1_000
-    response = topup(th, 500)
+    response = topup(buyer_client, 500)
     assert response.status_code == 400
     assert response.json()["errors"]["amount"] == [
         "Amount must be between MK 1,000 and MK 2,000,000"
@@ -185,18 +193,20 @@ def test_top_up_limits_are_configurable(th, settings):
 
 # --- 8.2 transactions --------------------------------------------------------------------
 @pytest.fixture
-def statement(th, buyer, address, product):
+def statement(buyer_client, buyer, address, product):
     """A wallet with two top-ups, a payment and a refund."""
     fund(buyer, 1_000_000)
     fund(buyer, 2_000_000, phone="0881234567")
-    add_to_cart(th, product, 1)
-    order = pay_with_wallet(th, address).json()["data"]
-    th.post(f"{TECHAVEN}/orders/{order['order_id']}/cancel", {"reason": "Changed my mind"})
+    add_to_cart(buyer_client, product, 1)
+    order = pay_with_wallet(buyer_client, address).json()["data"]
+    buyer_client.post(
+        f"{TECHAVEN}/orders/{order['order_id']}/cancel", {"reason": "Changed my mind"}
+    )
     return order
 
 
-def test_transactions_are_newest_first_with_the_documented_fields(th, statement):
-    response = th.get(f"{TECHAVEN}/wallet/transactions")
+def test_transactions_are_newest_first_with_the_documented_fields(buyer_client, statement):
+    response = buyer_client.get(f"{TECHAVEN}/wallet/transactions")
     assert response.status_code == 200
     body = response.json()
     assert body["message"] == "Transactions retrieved"
@@ -216,62 +226,66 @@ def test_transactions_are_newest_first_with_the_documented_fields(th, statement)
 
 
 @pytest.mark.parametrize(("kind", "count"), [("credit", 3), ("debit", 1)])
-def test_transactions_filter_by_type(th, statement, kind, count):
-    txns = th.get(f"{TECHAVEN}/wallet/transactions", {"type": kind}).json()["data"]
+def test_transactions_filter_by_type(buyer_client, statement, kind, count):
+    txns = buyer_client.get(f"{TECHAVEN}/wallet/transactions", {"type": kind}).json()["data"]
     assert len(txns["transactions"]) == count
     assert {t["type"] for t in txns["transactions"]} == {kind}
 
 
 @pytest.mark.parametrize("params", [{"type": "refund"}, {"page": "0"}, {"limit": "x"}])
-def test_bad_transaction_queries_answer_400(th, params):
-    response = th.get(f"{TECHAVEN}/wallet/transactions", params)
+def test_bad_transaction_queries_answer_400(buyer_client, params):
+    response = buyer_client.get(f"{TECHAVEN}/wallet/transactions", params)
     assert response.status_code == 400
     assert response.json()["success"] is False
 
 
-def test_transactions_paginate(th, statement):
-    page = th.get(f"{TECHAVEN}/wallet/transactions", {"limit": 3, "page": 2}).json()["data"]
+def test_transactions_paginate(buyer_client, statement):
+    page = buyer_client.get(f"{TECHAVEN}/wallet/transactions", {"limit": 3, "page": 2}).json()[
+        "data"
+    ]
     assert len(page["transactions"]) == 1
     assert page["pagination"]["current_page"] == 2 and page["pagination"]["total_pages"] == 2
 
 
-def test_another_users_statement_is_never_shown(th, statement):
+def test_another_users_statement_is_never_shown(buyer_client, statement):
     other = techaven_client(TechavenUserFactory())
     assert other.get(f"{TECHAVEN}/wallet/transactions").json()["data"]["transactions"] == []
     assert balance(other)["balance"] == 0
 
 
 def test_the_statement_costs_the_same_queries_however_long(
-    th, buyer, django_assert_max_num_queries
+    buyer_client, buyer, django_assert_max_num_queries
 ):
     for _ in range(12):
         fund(buyer, 1_000)
     with django_assert_max_num_queries(8):
-        response = th.get(f"{TECHAVEN}/wallet/transactions", {"limit": 50})
+        response = buyer_client.get(f"{TECHAVEN}/wallet/transactions", {"limit": 50})
     assert len(response.json()["data"]["transactions"]) == 12
 
 
 # --- paying orders from the wallet --------------------------------------------------------
-def test_an_order_paid_from_the_wallet_is_paid_at_once(th, buyer, address, product):
+def test_an_order_paid_from_the_wallet_is_paid_at_once(buyer_client, buyer, address, product):
     fund(buyer, 2_000_000)
-    add_to_cart(th, product, 1)
-    response = pay_with_wallet(th, address)
+    add_to_cart(buyer_client, product, 1)
+    response = pay_with_wallet(buyer_client, address)
     assert response.status_code == 201, response.json()
     data = response.json()["data"]
     assert data["payment_url"] is None and data["total"] == 1_304_000
     order = Order.objects.get()
     assert (order.status, order.is_paid, order.payment_provider) == ("paid", True, "wallet")
     assert order.payment_method_label == "Techaven Wallet"
-    assert balance(th)["balance"] == 2_000_000 - 1_304_000
-    detail = th.get(f"{TECHAVEN}/orders/{data['order_id']}").json()["data"]
+    assert balance(buyer_client)["balance"] == 2_000_000 - 1_304_000
+    detail = buyer_client.get(f"{TECHAVEN}/orders/{data['order_id']}").json()["data"]
     assert detail["is_paid"] is True and detail["payment_method"] == "Techaven Wallet"
     assert not PaymentAttempt.objects.filter(kind="payment").exists()
 
 
-def test_a_short_balance_refuses_the_order_and_changes_nothing(th, buyer, address, product):
+def test_a_short_balance_refuses_the_order_and_changes_nothing(
+    buyer_client, buyer, address, product
+):
     fund(buyer, 1_000_000)
-    add_to_cart(th, product, 1)
-    response = pay_with_wallet(th, address)
+    add_to_cart(buyer_client, product, 1)
+    response = pay_with_wallet(buyer_client, address)
     assert response.status_code == 400
     body = response.json()
     assert body["message"] == (
@@ -281,45 +295,49 @@ def test_a_short_balance_refuses_the_order_and_changes_nothing(th, buyer, addres
     assert not Order.objects.exists()
     assert CartItem.objects.filter(cart__user=buyer).count() == 1
     assert Product.objects.get(pk=product.pk).stock_quantity == 5
-    assert balance(th)["balance"] == 1_000_000
+    assert balance(buyer_client)["balance"] == 1_000_000
 
 
-def test_cancelling_a_wallet_paid_order_refunds_the_wallet(th, buyer, address, product):
+def test_cancelling_a_wallet_paid_order_refunds_the_wallet(buyer_client, buyer, address, product):
     fund(buyer, 2_000_000)
-    add_to_cart(th, product, 1)
-    order_id = pay_with_wallet(th, address).json()["data"]["order_id"]
-    response = th.post(f"{TECHAVEN}/orders/{order_id}/cancel", {"reason": "Changed my mind"})
+    add_to_cart(buyer_client, product, 1)
+    order_id = pay_with_wallet(buyer_client, address).json()["data"]["order_id"]
+    response = buyer_client.post(
+        f"{TECHAVEN}/orders/{order_id}/cancel", {"reason": "Changed my mind"}
+    )
     assert response.status_code == 200
     assert response.json()["data"] == {
         "order_id": order_id, "status": "cancelled", "refund_status": "completed",
     }  # fmt: skip
-    assert balance(th)["balance"] == 2_000_000
+    assert balance(buyer_client)["balance"] == 2_000_000
     order = Order.objects.get()
     assert (order.status, order.refund_status) == ("refunded", "completed")
     assert Product.objects.get(pk=product.pk).stock_quantity == 5
     # a second cancel moves no money
-    assert th.post(f"{TECHAVEN}/orders/{order_id}/cancel").status_code == 400
+    assert buyer_client.post(f"{TECHAVEN}/orders/{order_id}/cancel").status_code == 400
     assert LedgerTransaction.objects.filter(kind="order_refund").count() == 1
 
 
-def test_mobile_money_orders_are_refunded_through_the_provider_as_before(th, placed):
-    from tests.payments.conftest import click
+def test_mobile_money_orders_are_refunded_through_the_provider_as_before(buyer_client, placed):
+    from tests.helpers.payments import click
 
     click(placed, "approve")
-    response = th.post(f"{TECHAVEN}/orders/{placed['order_id']}/cancel")
+    response = buyer_client.post(f"{TECHAVEN}/orders/{placed['order_id']}/cancel")
     assert response.json()["data"]["refund_status"] in {"processing", "completed"}
     assert PaymentAttempt.objects.filter(kind="refund").count() == 1
     assert not Entry.objects.exists()
 
 
-def test_money_taken_for_an_expired_top_up_whose_callback_was_lost_goes_back(th, callbacks_lost):
+def test_money_taken_for_an_expired_top_up_whose_callback_was_lost_goes_back(
+    buyer_client, callbacks_lost
+):
     """Found by the randomized ledger test: reconcile asked only about pending attempts."""
-    data = topup(th, 10_000).json()["data"]
+    data = topup(buyer_client, 10_000).json()["data"]
     PaymentAttempt.objects.update(created_at=timezone.now() - timedelta(hours=2))
     assert topups_expire() == 1
     sandbox_click(data["payment_url"], "approve")  # the buyer approves late; callback lost
     assert payments_reconcile_pending() == {"refund_requested": 1}
     attempt = PaymentAttempt.objects.get(kind="topup")
     assert PaymentAttempt.objects.filter(kind="refund", refund_of=attempt).count() == 1
-    assert balance(th)["balance"] == 0
+    assert balance(buyer_client)["balance"] == 0
     assert payments_reconcile_pending().get("refund_requested") is None  # once

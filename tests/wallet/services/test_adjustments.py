@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.factories import StaffUserFactory, TechavenUserFactory
+from tests.conftest import TECHAVEN
+from tests.factories.accounts import StaffUserFactory, TechavenUserFactory
+from tests.helpers.wallet import fund
 from wallet.errors import InsufficientFunds, WalletError, WalletErrorCode
 from wallet.models import Account, Entry, LedgerTransaction
 from wallet.services import account_adjust, system_account
-
-from .conftest import TECHAVEN, fund
 
 pytestmark = pytest.mark.django_db
 
@@ -98,12 +98,12 @@ def test_the_adjustments_account_itself_and_unknown_accounts_are_refused(superus
     assert refused.value.code == WalletErrorCode.WALLET_NOT_FOUND
 
 
-def test_the_user_reads_the_adjustment_in_their_statement(th, buyer, superuser):
+def test_the_user_reads_the_adjustment_in_their_statement(buyer_client, buyer, superuser):
     wallet = fund(buyer, 1_000)
     adjustment = account_adjust(
         account_id=wallet.pk, amount_minor=250, reason="Goodwill", staff_user=superuser
     )
-    response = th.get(f"{TECHAVEN}/wallet/transactions")
+    response = buyer_client.get(f"{TECHAVEN}/wallet/transactions")
     assert response.status_code == 200
     latest = response.json()["data"]["transactions"][0]
     assert latest["id"] == f"txn_{adjustment.uid}"

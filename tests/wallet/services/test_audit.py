@@ -12,13 +12,12 @@ from django.db import connection
 from django.db.models import F
 from django.test import Client
 
-from accounts.factories import StaffUserFactory, TechavenUserFactory
+from tests.factories.accounts import StaffUserFactory, TechavenUserFactory
+from tests.helpers.wallet import fund
 from wallet.models import Account, Entry, LedgerAudit, LedgerTransaction
 from wallet.services import account_adjust, ledger_audit, system_account
 from wallet.services.audit import MAX_LISTED
 from wallet.tasks import ledger_audit_daily
-
-from .conftest import fund
 
 pytestmark = pytest.mark.django_db
 

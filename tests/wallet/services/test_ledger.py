@@ -8,15 +8,14 @@ import pytest
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
-from accounts.factories import TechavenUserFactory
-from tests.payments.conftest import signed_callback
+from tests.factories.accounts import TechavenUserFactory
+from tests.helpers.payments import signed_callback
+from tests.helpers.wallet import fund
 from wallet.errors import InsufficientFunds, WalletError
 from wallet.models import Account, Entry, LedgerTransaction, PaymentAttempt
 from wallet.sandbox import sandbox_payment_get
 from wallet.services import Leg, ledger_post, system_account, topup_start, wallet_account
 from wallet.services.order_money import order_pay_from_wallet
-
-from .conftest import fund
 
 postgres_only = pytest.mark.skipif(
     not settings.USES_POSTGRES, reason="the ledger's triggers and row locks are PostgreSQL's"

@@ -36,18 +36,6 @@ from django.db.models import Count, Max, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.factories import (
-    AddressFactory,
-    CryptoShopUserFactory,
-    StaffUserFactory,
-    TechavenUserFactory,
-)
-from catalog.factories import (
-    CryptoShopProductFactory,
-    CryptoShopSellerFactory,
-    ProductFactory,
-    ShopFactory,
-)
 from catalog.models import Product
 from escrow import conf as escrow_conf
 from escrow.errors import EscrowError, EscrowErrorCode
@@ -69,7 +57,19 @@ from orders.services.pricing import totals_for
 from orders.services.status import order_cancel, order_status_change
 from orders.state import Actor, Status
 from support.models import Ticket
-from tests.payments.conftest import lost_on_the_way, signed_callback
+from tests.factories.accounts import (
+    AddressFactory,
+    CryptoShopUserFactory,
+    StaffUserFactory,
+    TechavenUserFactory,
+)
+from tests.factories.catalog import (
+    CryptoShopProductFactory,
+    CryptoShopSellerFactory,
+    ProductFactory,
+    ShopFactory,
+)
+from tests.helpers.payments import lost_on_the_way, signed_callback
 from wallet import sandbox
 from wallet.chain import ChainOutput
 from wallet.errors import InsufficientFunds, WalletError, WalletErrorCode

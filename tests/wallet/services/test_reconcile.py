@@ -14,17 +14,9 @@ from django.utils import timezone
 from notifications.models import OutboxEvent
 from orders.models import Order
 from orders.tasks import orders_expire_unpaid
-from tests.payments.conftest import (
-    TECHAVEN,
-    add_to_cart,
-    checkout,
-    click,
-    lost_on_the_way,
-    page_path,
-    past_grace,
-    reconcile,
-    signed_callback,
-)
+from tests.conftest import TECHAVEN
+from tests.helpers.orders import add_to_cart, checkout, page_path
+from tests.helpers.payments import click, lost_on_the_way, past_grace, reconcile, signed_callback
 from wallet import sandbox
 from wallet.models import PaymentAttempt, SandboxPayment
 from wallet.providers import PaymentStatus, SandboxProvider, get_provider
@@ -33,8 +25,8 @@ from wallet.tasks import sandbox_refund_settle
 pytestmark = pytest.mark.django_db
 
 
-def order_detail(th, placed) -> dict:
-    response = th.get(f"{TECHAVEN}/orders/{placed['order_id']}")
+def order_detail(buyer_client, placed) -> dict:
+    response = buyer_client.get(f"{TECHAVEN}/orders/{placed['order_id']}")
     assert response.status_code == 200
     return response.json()["data"]
 
@@ -52,7 +44,7 @@ def test_payment_status_answers_from_the_sandbox_records(placed):
 
 
 def test_a_lost_callback_leaves_the_decision_recorded_and_the_page_shows_it(
-    th, placed, callbacks_lost
+    buyer_client, placed, callbacks_lost
 ):
     response = click(placed, "approve")
     assert response.status_code == 200 and "Payment approved" in response.content.decode()
@@ -60,7 +52,7 @@ def test_a_lost_callback_leaves_the_decision_recorded_and_the_page_shows_it(
     assert record.decision == "approved" and record.decided_at is not None
     # Duka heard nothing yet
     assert PaymentAttempt.objects.get().status == "pending"
-    assert order_detail(th, placed)["is_paid"] is False
+    assert order_detail(buyer_client, placed)["is_paid"] is False
     # the page answers from the sandbox's record: no buttons to click twice
     html = Client().get(page_path(placed)).content.decode()
     assert "Payment approved" in html and 'value="approve"' not in html
@@ -79,7 +71,7 @@ def test_a_second_click_keeps_the_first_decision_and_sends_its_callback_again(pl
 
 
 def test_lost_callback_then_reconcile_marks_the_order_paid(
-    th, buyer, placed, callbacks_lost, caplog
+    buyer_client, buyer, placed, callbacks_lost, caplog
 ):
     click(placed, "approve")
     assert reconcile() == {}  # within the grace period nobody is asked
@@ -91,7 +83,7 @@ def test_lost_callback_then_reconcile_marks_the_order_paid(
     attempt = PaymentAttempt.objects.get()
     assert (attempt.status, attempt.settled_by) == ("succeeded", "reconcile")
     assert attempt.callback_payload == {"status_query": "succeeded"}
-    detail = order_detail(th, placed)
+    detail = order_detail(buyer_client, placed)
     assert detail["is_paid"] is True and detail["status"] == "processing"
     assert [h["label"] for h in detail["status_history"]] == ["Order Placed", "Payment Received"]
     # the buyer is told once, as by a callback
@@ -104,14 +96,14 @@ def test_lost_callback_then_reconcile_marks_the_order_paid(
 
 
 def test_declined_with_a_lost_callback_reconcile_fails_it_and_returns_stock(
-    th, placed, product, callbacks_lost
+    buyer_client, placed, product, callbacks_lost
 ):
     click(placed, "decline")
     past_grace()
     assert reconcile() == {"settled": 1}
     attempt = PaymentAttempt.objects.get()
     assert (attempt.status, attempt.settled_by) == ("failed", "reconcile")
-    detail = order_detail(th, placed)
+    detail = order_detail(buyer_client, placed)
     assert detail["status"] == "cancelled" and detail["is_paid"] is False
     assert detail["refund_status"] is None
     product.refresh_from_db()
@@ -144,14 +136,14 @@ def test_replays_after_reconcile_change_nothing(placed, monkeypatch):
     assert PaymentAttempt.objects.count() == 1  # no refund was started
 
 
-def test_provider_still_pending_changes_nothing(th, placed):
+def test_provider_still_pending_changes_nothing(buyer_client, placed):
     past_grace()
     before = OutboxEvent.objects.count()
     assert reconcile() == {"pending": 1}
     attempt = PaymentAttempt.objects.get()
     assert attempt.status == "pending" and attempt.settled_at is None
     assert attempt.status_checked_at is not None
-    detail = order_detail(th, placed)
+    detail = order_detail(buyer_client, placed)
     assert detail["status"] == "pending" and detail["is_paid"] is False
     assert OutboxEvent.objects.count() == before
     assert reconcile() == {"pending": 1}  # asked again on the next run
@@ -162,7 +154,9 @@ def test_provider_still_pending_changes_nothing(th, placed):
 
 
 def test_a_provider_that_cannot_be_asked_is_skipped_and_asked_again(placed, settings, caplog):
-    settings.PAYMENT_PROVIDERS = {"airtel_money": "tests.payments.test_reconcile.StatusApiDown"}
+    settings.PAYMENT_PROVIDERS = {
+        "airtel_money": "tests.wallet.services.test_reconcile.StatusApiDown"
+    }
     past_grace()
     with caplog.at_level(logging.WARNING, logger="wallet.services.reconcile"):
         assert reconcile() == {"unreachable": 1}
@@ -188,10 +182,10 @@ def test_payments_older_than_the_max_age_are_no_longer_asked(placed, callbacks_l
 
 
 def test_least_recently_asked_go_first_when_a_run_has_more_than_a_batch(
-    placed, th, product, address, pay_method, settings
+    placed, buyer_client, product, address, pay_method, settings
 ):
-    add_to_cart(th, product)
-    assert checkout(th, address, pay_method).status_code == 201
+    add_to_cart(buyer_client, product)
+    assert checkout(buyer_client, address, pay_method).status_code == 201
     settings.PAYMENTS_RECONCILE_BATCH_SIZE = 1
     past_grace()
     first, second = PaymentAttempt.objects.order_by("created_at", "pk")
@@ -205,8 +199,8 @@ def test_least_recently_asked_go_first_when_a_run_has_more_than_a_batch(
 # --- refunds -------------------------------------------------------------------------------
 
 
-def cancel(th, placed):
-    response = th.post(
+def cancel(buyer_client, placed):
+    response = buyer_client.post(
         f"{TECHAVEN}/orders/{placed['order_id']}/cancel", {"reason": "Changed my mind"}
     )
     assert response.status_code == 200, response.json()
@@ -214,11 +208,11 @@ def cancel(th, placed):
 
 
 def test_lost_refund_task_is_sent_again_by_reconcile_and_completes(
-    th, placed, broker_down, django_capture_on_commit_callbacks, caplog
+    buyer_client, placed, broker_down, django_capture_on_commit_callbacks, caplog
 ):
     click(placed, "approve")
     with django_capture_on_commit_callbacks(execute=True):
-        cancelled = cancel(th, placed)  # the refund request is lost: the broker is down
+        cancelled = cancel(buyer_client, placed)  # the refund request is lost: the broker is down
     assert cancelled["refund_status"] == "processing"
     refund = PaymentAttempt.objects.get(kind="refund")
     adapter = get_provider(refund.provider)
@@ -227,7 +221,7 @@ def test_lost_refund_task_is_sent_again_by_reconcile_and_completes(
     past_grace(kind="refund")
     with django_capture_on_commit_callbacks(execute=True):
         assert reconcile() == {"refund_requested": 1}  # sent again, lost again
-    assert order_detail(th, placed)["refund_status"] == "processing"
+    assert order_detail(buyer_client, placed)["refund_status"] == "processing"
 
     broker_down.undo()  # the broker is back
     with caplog.at_level(logging.INFO, logger="wallet.services.reconcile"):
@@ -236,7 +230,7 @@ def test_lost_refund_task_is_sent_again_by_reconcile_and_completes(
     assert f"reconcile asked airtel_money again for refund {refund.reference}" in caplog.text
     refund.refresh_from_db()
     assert refund.status == "succeeded" and refund.settled_by == "callback"
-    detail = order_detail(th, placed)
+    detail = order_detail(buyer_client, placed)
     assert detail["refund_status"] == "completed" and detail["status"] == "cancelled"
     assert Order.objects.get().status == "refunded"
     assert SandboxPayment.objects.get(reference=refund.reference).decision == "approved"
@@ -244,12 +238,12 @@ def test_lost_refund_task_is_sent_again_by_reconcile_and_completes(
 
 
 def test_a_refund_whose_callback_was_lost_is_settled_from_the_provider_status(
-    th, placed, django_capture_on_commit_callbacks, monkeypatch
+    buyer_client, placed, django_capture_on_commit_callbacks, monkeypatch
 ):
     click(placed, "approve")
     monkeypatch.setattr(sandbox, "callback_deliver", lost_on_the_way)
     with django_capture_on_commit_callbacks(execute=True):
-        cancel(th, placed)  # the sandbox pays the refund out, its callback is lost
+        cancel(buyer_client, placed)  # the sandbox pays the refund out, its callback is lost
     refund = PaymentAttempt.objects.get(kind="refund")
     assert refund.status == "pending"
     assert SandboxPayment.objects.get(reference=refund.reference).decision == "approved"
@@ -257,14 +251,16 @@ def test_a_refund_whose_callback_was_lost_is_settled_from_the_provider_status(
     assert reconcile() == {"settled": 1}
     refund.refresh_from_db()
     assert (refund.status, refund.settled_by) == ("succeeded", "reconcile")
-    assert order_detail(th, placed)["refund_status"] == "completed"
+    assert order_detail(buyer_client, placed)["refund_status"] == "completed"
     assert Order.objects.get().status == "refunded"
 
 
-def test_a_refund_request_sent_twice_pays_out_once(placed, th, django_capture_on_commit_callbacks):
+def test_a_refund_request_sent_twice_pays_out_once(
+    placed, buyer_client, django_capture_on_commit_callbacks
+):
     click(placed, "approve")
     with django_capture_on_commit_callbacks(execute=True):
-        cancel(th, placed)
+        cancel(buyer_client, placed)
     refund = PaymentAttempt.objects.get(kind="refund")
     # a redelivered task (or a second request) finds the refund paid and sends a replay
     sandbox_refund_settle.delay(refund.provider, refund.reference, refund.amount_minor, "MWK")
@@ -280,12 +276,12 @@ def overdue() -> None:
 
 
 def test_expiry_asks_the_provider_first_and_a_paid_order_stays_paid(
-    th, placed, product, callbacks_lost
+    buyer_client, placed, product, callbacks_lost
 ):
     click(placed, "approve")  # within the grace period: reconcile has not run yet
     overdue()
     assert orders_expire_unpaid.delay().get() == 0
-    detail = order_detail(th, placed)
+    detail = order_detail(buyer_client, placed)
     assert detail["is_paid"] is True and detail["status"] == "processing"
     assert PaymentAttempt.objects.get().settled_by == "reconcile"
     assert not PaymentAttempt.objects.filter(kind="refund").exists()
@@ -293,10 +289,10 @@ def test_expiry_asks_the_provider_first_and_a_paid_order_stays_paid(
     assert product.stock_quantity == 3  # still sold
 
 
-def test_expiry_of_an_order_the_provider_still_awaits_cancels_it(th, placed, product):
+def test_expiry_of_an_order_the_provider_still_awaits_cancels_it(buyer_client, placed, product):
     overdue()
     assert orders_expire_unpaid.delay().get() == 1
-    detail = order_detail(th, placed)
+    detail = order_detail(buyer_client, placed)
     assert detail["status"] == "cancelled" and detail["is_paid"] is False
     assert PaymentAttempt.objects.get().status == "pending"
     product.refresh_from_db()

@@ -4,7 +4,6 @@ locks: each payment and refund is settled once, whichever reaches the row lock f
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 
 import pytest
@@ -12,18 +11,14 @@ from django.conf import settings
 from django.db import connection, transaction
 from rest_framework.test import APIClient
 
-from catalog.factories import ProductFactory
 from catalog.models import Product
 from notifications.models import OutboxEvent
 from orders.models import Order
-from tests.orders.test_concurrency import buyers_with
-from tests.payments.conftest import (
-    TECHAVEN,
-    checkout,
-    click,
-    lost_on_the_way,
-    signed_callback,
-)
+from tests.conftest import TECHAVEN
+from tests.factories.catalog import ProductFactory
+from tests.helpers.orders import buyers_with, checkout
+from tests.helpers.payments import click, lost_on_the_way, signed_callback
+from tests.helpers.races import _wait_until_blocked
 from wallet import sandbox
 from wallet.models import PaymentAttempt
 from wallet.services import ReconcileResult, payment_reconcile
@@ -89,22 +84,6 @@ def race(reference: str, first: list[Call], then: list[Call]) -> list[str]:
         t.join()
     assert not [r for r in results if isinstance(r, Exception)], results
     return results
-
-
-def _wait_until_blocked(n: int) -> None:
-    """Until n sessions of this test database wait for a lock (a bounded poll)."""
-    for _ in range(1000):
-        with connection.cursor() as cursor:
-            # inside a transaction the statistics views keep their first snapshot
-            cursor.execute("SELECT pg_stat_clear_snapshot()")
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            if cursor.fetchone()[0] >= n:
-                return
-        time.sleep(0.01)
-    raise AssertionError(f"{n} sessions never queued behind the attempt's row lock")
 
 
 def approved_with_lost_callbacks(n: int, monkeypatch) -> list[tuple[APIClient, str]]:
