@@ -58,7 +58,7 @@ HIT_HEADER = "X-Cache"
 
 # table → (columns no cached page shows, or the only columns one shows); an UPDATE that
 # sets only unshown columns leaves the pages as they are. Every table a cached page reads
-# is here: tests/catalog/test_page_cache.py records the tables each cached endpoint reads.
+# is here: tests/catalog/test_pagecache.py records the tables each cached endpoint reads.
 ALL_BUT = "all but"
 ONLY = "only"
 WATCHED: dict[str, tuple[str, frozenset[str]]] = {

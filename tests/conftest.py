@@ -8,6 +8,13 @@ from accounts.services.sessions import techaven_session_start
 from config.celery import app as celery_app
 from storefronts import ratelimit
 
+pytest_plugins = [
+    "tests.fixtures.cryptoshop",
+    "tests.fixtures.events",
+    "tests.fixtures.orders",
+    "tests.fixtures.payments",
+]
+
 TECHAVEN = "/techaven/api"
 CRYPTOSHOP = "/cryptoshop/api"
 

@@ -14,26 +14,17 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.factories import StaffUserFactory
-from catalog.factories import CryptoShopProductFactory
 from escrow.models import Escrow
 from escrow.services import escrow_resolve
 from orders.models import Order
 from support.models import Ticket
 from support.permissions import support_group
+from tests.factories.accounts import StaffUserFactory
+from tests.factories.catalog import CryptoShopProductFactory
+from tests.helpers.escrow import balance, confirm, create_escrow, dispute, place_order, release
+from tests.helpers.orders import cryptoshop_account, fund_btc
 from wallet.models import Account, LedgerTransaction
 from wallet.services import ledger_audit
-
-from .conftest import (
-    balance,
-    confirm,
-    create_escrow,
-    cryptoshop_account,
-    dispute,
-    fund_btc,
-    place_order,
-    release,
-)
 
 pytestmark = pytest.mark.django_db
 

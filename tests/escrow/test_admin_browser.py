@@ -12,13 +12,13 @@ import httpx
 import pytest
 from rest_framework.test import APIClient
 
-from accounts.factories import DEFAULT_PASSWORD, StaffUserFactory
 from accounts.services.cryptoshop_auth import cryptoshop_user_register
-from catalog.factories import CryptoShopProductFactory, CryptoShopSellerFactory
 from escrow.models import Escrow
-from tests.browser import BROWSER_TEST, launch
-
-from .conftest import create_escrow, dispute, fund_btc, place_order
+from tests.factories.accounts import DEFAULT_PASSWORD, StaffUserFactory
+from tests.factories.catalog import CryptoShopProductFactory, CryptoShopSellerFactory
+from tests.helpers.browser import BROWSER_TEST, launch
+from tests.helpers.escrow import create_escrow, dispute, place_order
+from tests.helpers.orders import fund_btc
 
 QUEUE_SCREENSHOT = "/tmp/escrow_admin_queue.png"
 SPLIT_SCREENSHOT = "/tmp/escrow_admin_split.png"

@@ -8,10 +8,11 @@ from escrow.models import Escrow
 from escrow.services import escrow_dispute
 from orders.models import Order
 from support.models import Ticket
-from tests.wallet.conftest import fund
+from tests.conftest import CRYPTOSHOP
+from tests.helpers.escrow import confirm, create_escrow, dispute, release
+from tests.helpers.orders import fund_btc
+from tests.helpers.wallet import fund
 from wallet.models import LedgerTransaction
-
-from .conftest import CRYPTOSHOP, confirm, create_escrow, dispute, fund_btc, release
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +74,7 @@ def test_a_dispute_that_loses_the_race_closes_its_ticket(cs_buyer, cs_seller, fu
 
 
 def test_an_adjustment_form_submitted_twice_posts_once(admin_client):
-    from accounts.factories import TechavenUserFactory
+    from tests.factories.accounts import TechavenUserFactory
 
     wallet = fund(TechavenUserFactory(), 5_000)
     url = f"/admin/wallet/account/{wallet.pk}/adjust/"

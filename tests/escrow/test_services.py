@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.factories import StaffUserFactory
 from escrow.models import Escrow
 from escrow.services import escrow_resolve
 from orders.models import Order
 from support.models import TicketStatus
+from tests.factories.accounts import StaffUserFactory
+from tests.helpers.escrow import balance, confirm, dispute, release
 from wallet.models import Account
-
-from .conftest import balance, confirm, dispute, release
 
 pytestmark = pytest.mark.django_db
 

@@ -1,9 +1,9 @@
 import pytest
 
 from accounts import demo as accounts_demo
-from catalog.factories import CryptoShopProductFactory, ProductFactory
 from orders import demo
 from orders.models import Order
+from tests.factories.catalog import CryptoShopProductFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 

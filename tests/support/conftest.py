@@ -5,11 +5,11 @@ import pytest
 from PIL import Image
 from rest_framework.test import APIClient
 
-from accounts.factories import StaffUserFactory, TechavenUserFactory
 from accounts.services.cryptoshop_auth import cryptoshop_user_register
 from support import services
 from support.permissions import support_group
 from tests.conftest import techaven_client
+from tests.factories.accounts import StaffUserFactory, TechavenUserFactory
 
 
 @pytest.fixture(autouse=True)

@@ -7,10 +7,10 @@ pytest-django's live server (WSGI, static files served) on the test database.
 import httpx
 import pytest
 
-from accounts.factories import DEFAULT_PASSWORD
 from accounts.services.cryptoshop_auth import cryptoshop_user_register
 from support import services
-from tests.browser import BROWSER_TEST, launch
+from tests.factories.accounts import DEFAULT_PASSWORD
+from tests.helpers.browser import BROWSER_TEST, launch
 
 SCREENSHOT = "/tmp/support_admin_ticket.png"
 

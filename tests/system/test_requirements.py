@@ -3,7 +3,7 @@
 Every pin is exact, no package is in both files, and no module outside tests/ imports a
 package that only requirements-dev.txt installs: a child process refuses those imports,
 starts Django with the production settings' checks and imports every module of every app
-(the apps' `factories.py`, test support that builds model rows, excepted).
+(the model factories live in tests/factories, so none is excepted).
 """
 
 import re
@@ -103,8 +103,6 @@ IMPORT_EVERYTHING = textwrap.dedent(
             for info in pkgutil.walk_packages(package.__path__, prefix=app + ".")
         ]
         for name in names:
-            if name.rsplit(".", 1)[-1] == "factories":
-                continue  # test support: model factories (factory-boy)
             importlib.import_module(name)
             imported += 1
     print(imported)

@@ -14,7 +14,8 @@ from django.db.models import Sum
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from accounts.factories import StaffUserFactory, TechavenUserFactory
+from tests.factories.accounts import StaffUserFactory, TechavenUserFactory
+from tests.helpers.wallet import fund
 from wallet.models import (
     Account,
     Deposit,
@@ -26,8 +27,6 @@ from wallet.models import (
     Withdrawal,
 )
 from wallet.services import account_adjust, ledger_audit, wallet_account
-
-from .conftest import fund
 
 pytestmark = pytest.mark.django_db
 

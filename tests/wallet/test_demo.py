@@ -2,8 +2,8 @@ import pytest
 from django.core.management import call_command
 
 from accounts import demo as accounts_demo
-from catalog.factories import ProductFactory
 from orders.models import Order
+from tests.factories.catalog import ProductFactory
 from wallet import demo
 from wallet.models import Account, Entry
 from wallet.services import ledger_audit

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from tests.wallet.fake_http import FakeServer, closed_port_url, fake_server
+from tests.helpers.fake_http import FakeServer, closed_port_url, fake_server
 from wallet.chain import ChainOutput, ChainUnavailable, confirmations, get_btc_backend
 from wallet.esplora import EsploraBackend
 

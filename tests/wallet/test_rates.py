@@ -12,7 +12,7 @@ from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 
-from tests.wallet.fake_http import FakeServer, fake_server
+from tests.helpers.fake_http import FakeServer, fake_server
 from wallet.rates import (
     KrakenRate,
     RateSourceError,

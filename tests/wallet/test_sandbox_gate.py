@@ -9,10 +9,10 @@ from django.test import Client
 
 from catalog.models import Product
 from orders.models import Order
-from tests.payments.conftest import signed_callback
+from tests.helpers.orders import add_to_cart, checkout
+from tests.helpers.payments import signed_callback
+from tests.helpers.wallet import topup
 from wallet.models import PaymentAttempt
-
-from .conftest import add_to_cart, checkout, topup
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def test_readyz_says_what_moves_money(client, settings):
     assert client.get("/readyz").json()["payments"]["airtel_money"] == "PayChanguProvider"
 
 
-def test_the_sandbox_page_and_callbacks_are_gone(th, placed, settings):
+def test_the_sandbox_page_and_callbacks_are_gone(buyer_client, placed, settings):
     reference = PaymentAttempt.objects.get().reference
     settings.PAYMENTS_SANDBOX = False
     path = "/pay/" + placed["payment_url"].split("/pay/", 1)[1]
@@ -44,8 +44,8 @@ def test_the_sandbox_page_and_callbacks_are_gone(th, placed, settings):
     assert Order.objects.get().status == "pending"
 
 
-def test_a_top_up_nothing_real_serves_answers_503(th, sandbox_off):
-    response = topup(th, 10_000)
+def test_a_top_up_nothing_real_serves_answers_503(buyer_client, sandbox_off):
+    response = topup(buyer_client, 10_000)
     assert response.status_code == 503
     assert response.json()["success"] is False
     assert "could not be reached" in response.json()["message"]
@@ -53,10 +53,10 @@ def test_a_top_up_nothing_real_serves_answers_503(th, sandbox_off):
 
 
 def test_a_checkout_nothing_real_serves_answers_503_and_gives_the_stock_back(
-    th, address, pay_method, product, sandbox_off
+    buyer_client, address, pay_method, product, sandbox_off
 ):
-    add_to_cart(th, product, 2)
-    response = checkout(th, address, pay_method)
+    add_to_cart(buyer_client, product, 2)
+    response = checkout(buyer_client, address, pay_method)
     assert response.status_code == 503
     assert response.json()["success"] is False
     order = Order.objects.get()

@@ -96,7 +96,7 @@ CARD_FIELDS = (
 def product_cards(products, request) -> list[dict]:
     """What `ProductCardSerializer(products, many=True).data` gives, built directly: DRF's
     per-field machinery was a third of a product list's CPU. The serializer stays the
-    schema and the reference (tests/catalog/test_product_cards.py holds the two equal)."""
+    schema and the reference (tests/catalog/api/test_product_cards.py holds the two equal)."""
     since = selectors.new_arrival_since()
     cards = []
     for p in products:

@@ -1,0 +1,69 @@
+"""Security finding 11: rate limits were dodged with X-Forwarded-For, which uvicorn believed
+from any local address. `make serve` believes it only from `FORWARDED_ALLOW_IPS`."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from django.conf import settings
+
+from tests.helpers.servers import serve_command
+
+ROOT = Path(settings.BASE_DIR)
+
+
+def test_make_serve_believes_no_forwarded_header_by_default():
+    command = serve_command(FORWARDED_ALLOW_IPS="")
+    assert "--no-proxy-headers" in command and "--forwarded-allow-ips" not in command
+
+
+def test_make_serve_believes_the_configured_proxies_only():
+    command = serve_command(FORWARDED_ALLOW_IPS="10.0.0.5")
+    assert command[command.index("--forwarded-allow-ips") + 1] == "10.0.0.5"
+
+
+@pytest.mark.slow
+def test_a_forged_forwarded_for_gets_no_fresh_budget():
+    """Through a real server started as `make serve` starts it, from 127.0.0.1 (where a
+    local proxy would sit): the 11th sign-in attempt within the minute is refused, whatever
+    address each one claims."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    command = serve_command(FORWARDED_ALLOW_IPS="", HOST="127.0.0.1", PORT=str(port))
+    command[0] = str(Path(sys.executable).with_name("uvicorn"))
+    db = Path(tempfile.mkdtemp()) / "db.sqlite3"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "RATELIMIT_ENABLED": "true"}
+    env.pop("REDIS_URL", None)
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                httpx.get(f"{base}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        statuses = [
+            httpx.post(
+                f"{base}/techaven/api/auth/login",
+                json={"email": "nobody@example.mw", "password": "wrong-password"},
+                headers={"X-Forwarded-For": f"203.0.113.{i}"},
+                timeout=10,
+            ).status_code
+            for i in range(11)
+        ]
+        assert statuses[:10] == [401] * 10 and statuses[10] == 429
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
