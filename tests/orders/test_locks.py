@@ -16,7 +16,6 @@ from django.db import connection
 import orders.services.status as status_module
 import wallet.services.ledger as ledger_module
 from escrow.services import escrows_fund_pending
-from orders.factories import OrderFactory
 from orders.models import CartItem, Order
 from orders.services.cart import cart_get_or_create
 from orders.services.checkout import order_create_from_cart
@@ -30,6 +29,7 @@ from tests.factories.catalog import (
     ProductFactory,
     ShopFactory,
 )
+from tests.factories.orders import OrderFactory
 from tests.helpers.escrow import create_escrow, place_order
 from tests.helpers.orders import cryptoshop_account, fund_btc
 from tests.helpers.wallet import fund

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.factories import TechavenUserFactory
 from catalog.models import Product
 from orders.errors import OrderError, OrderErrorCode
 from orders.models import Order
@@ -18,7 +17,8 @@ from orders.services.status import (
     order_ship,
 )
 from orders.state import Actor
-from tests.orders.conftest import CRYPTOSHOP
+from tests.conftest import CRYPTOSHOP
+from tests.factories.accounts import TechavenUserFactory
 
 pytestmark = pytest.mark.django_db
 

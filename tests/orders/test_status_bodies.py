@@ -10,13 +10,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from orders.models import Order
-from tests.orders.conftest import (
-    CRYPTOSHOP,
-    add_to_cart,
-    checkout,
-    cryptoshop_account,
-    pay_by_escrow,
-)
+from tests.conftest import CRYPTOSHOP
+from tests.helpers.orders import add_to_cart, checkout, cryptoshop_account, pay_by_escrow
 
 pytestmark = pytest.mark.django_db
 SELLER = "/seller/api"
@@ -158,9 +153,9 @@ def move(client, order, **body):
 
 
 @pytest.fixture
-def paid_order(th, product, address, pay_method):
-    add_to_cart(th, product)
-    data = checkout(th, address, pay_method).json()["data"]
+def paid_order(buyer_client, product, address, pay_method):
+    add_to_cart(buyer_client, product)
+    data = checkout(buyer_client, address, pay_method).json()["data"]
     Order.objects.update(status="paid", is_paid=True)
     return Order.objects.get(uid=data["order_id"].removeprefix("ord_"))
 
