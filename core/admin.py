@@ -1,5 +1,8 @@
 """What every staff screen shares.
 
+Records that services write (the ledger, escrows, conversations, sign-in sessions) are shown
+read-only: `ReadOnlyAdminMixin` on their ModelAdmin, `ReadOnlyInline` under a parent.
+
 Staff move money through a *decision*: an admin action on one object that opens a form page
 of its own, whose submission calls one service. "Release to seller…" on an escrow,
 "Mark sent…" on a withdrawal and "Adjust balance…" on an account are all written with
@@ -27,6 +30,29 @@ from core.errors import DomainError
 # URLs typed without a scheme are taken as https (Django 6's default, chosen now so the
 # admin forms behave the same before and after the upgrade)
 HTTPS_URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
+
+class ReadOnlyAdminMixin:
+    """Shown to staff who may view it, written by nobody here: no add, change or delete. What
+    it records is written by a service, which checks its rules and publishes its events; a
+    correction is a new record (a staff adjustment, a staff decision), never an edit."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The rows of a read-only record shown under it (an escrow's participants, a ledger
+    transaction's entries, a ticket's conversation), with no empty row to fill in."""
+
+    extra = 0
+    can_delete = False
 
 
 @dataclass(frozen=True)

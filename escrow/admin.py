@@ -26,7 +26,13 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.timesince import timesince
 
-from core.admin import Decided, Decision, DecisionAdminMixin
+from core.admin import (
+    Decided,
+    Decision,
+    DecisionAdminMixin,
+    ReadOnlyAdminMixin,
+    ReadOnlyInline,
+)
 from core.money import Currency, Money, MoneyError, minor_to_decimal
 from support.models import Message
 from wallet.models import Entry, LedgerTransaction
@@ -156,21 +162,10 @@ RESOLUTIONS = (
 
 
 # --- the escrow ------------------------------------------------------------------------------
-class ParticipantInline(admin.TabularInline):
+class ParticipantInline(ReadOnlyInline):
     model = Participant
     fields = ["participant_id", "role", "user", "agreed_at"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user")
@@ -181,7 +176,10 @@ class ParticipantInline(admin.TabularInline):
 
 
 @admin.register(Escrow)
-class EscrowAdmin(DecisionAdminMixin, admin.ModelAdmin):
+class EscrowAdmin(DecisionAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: escrows are created by buyers through CryptoShop, and their money moves
+    through the resolutions only."""
+
     list_display = ["escrow_id", "order_link", "buyer_name", "seller_name", "amount", "status",
                     "disputed", "locked", "age", "dispute_reason_short"]  # fmt: skip
     list_display_links = ["escrow_id"]
@@ -229,16 +227,6 @@ class EscrowAdmin(DecisionAdminMixin, admin.ModelAdmin):
         "Select exactly one disputed or locked escrow still holding the money: "
         "each is settled on its own."
     )
-
-    # --- read-only ---------------------------------------------------------------------------
-    def has_add_permission(self, request):
-        return False  # escrows are created by buyers through CryptoShop
-
-    def has_change_permission(self, request, obj=None):
-        return False  # money moves through the resolution actions only
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_object(self, request, object_id, from_field=None):
         queryset = self.get_queryset(request).select_related(

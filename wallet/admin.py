@@ -24,7 +24,13 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from core.admin import Decided, Decision, DecisionAdminMixin
+from core.admin import (
+    Decided,
+    Decision,
+    DecisionAdminMixin,
+    ReadOnlyAdminMixin,
+    ReadOnlyInline,
+)
 from core.errors import DomainError
 from core.money import Currency, Money, MoneyError, minor_to_decimal
 
@@ -67,18 +73,9 @@ class _ReadOnly(admin.ModelAdmin):
         return False
 
 
-class _Ledger(admin.ModelAdmin):
+class _Ledger(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The books: shown to staff who may view them, changed by nobody here. Corrections
     are new ledger transactions (a staff adjustment), never edits."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _owner(account: Account) -> str:
@@ -212,21 +209,10 @@ class AccountAdmin(DecisionAdminMixin, _Ledger):
 
 
 # --- ledger transactions and entries --------------------------------------------------------
-class EntryInline(admin.TabularInline):
+class EntryInline(ReadOnlyInline):
     model = Entry
     fields = ["account", "owner", "amount", "amount_minor", "currency", "balance_after"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("account__user").order_by("id")
