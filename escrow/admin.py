@@ -38,24 +38,16 @@ from support.models import Message
 from wallet.models import Entry, LedgerTransaction
 
 from . import conf
-from .models import HOLDS_MONEY, Escrow, EscrowStatus, Participant
+from .models import NEEDS_STAFF, Escrow, Participant, needs_staff
 from .permissions import resolution_allowed
 from .services import escrow_fee, escrow_resolve
 
-# what waits for staff: the rule `escrow_resolve` applies under its lock
-NEEDS_STAFF = Q(status=EscrowStatus.DISPUTED) | Q(locked_at__isnull=False, status__in=HOLDS_MONEY)
 REASON_MAX_LENGTH = 1000
 
 
 def btc(amount_minor: int) -> str:
     """`0.00250000 BTC`: satoshis in bitcoin, exactly."""
     return f"{minor_to_decimal(amount_minor, Currency.BTC):,} BTC"
-
-
-def needs_staff(escrow: Escrow) -> bool:
-    return escrow.status == EscrowStatus.DISPUTED or (
-        escrow.is_locked and escrow.status in HOLDS_MONEY
-    )
 
 
 # --- the queue's filters ---------------------------------------------------------------------
