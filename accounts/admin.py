@@ -11,6 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Address, LoginSession, PaymentMethod, User
 from accounts.services.moderation import user_suspend, user_unsuspend
+from core.admin import ReadOnlyAdminMixin
 from core.storefront import Storefront
 
 # django-otp's own screens show TOTP keys and backup codes; staff never need to see them.
@@ -182,7 +183,7 @@ class PaymentMethodAdmin(admin.ModelAdmin):
 
 
 @admin.register(LoginSession)
-class LoginSessionAdmin(admin.ModelAdmin):
+class LoginSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: sessions are opened and revoked by the account services."""
 
     list_display = ("uid", "user", "storefront", "created_at", "expires_at", "revoked_at")
@@ -191,12 +192,3 @@ class LoginSessionAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     fields = ("uid", "user", "storefront", "created_at", "expires_at", "revoked_at")
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -13,45 +13,42 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Case, F, Prefetch, Q, Value, When
-from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.timesince import timesince
 
-from core.errors import DomainError
+from core.admin import (
+    Decided,
+    Decision,
+    DecisionAdminMixin,
+    ReadOnlyAdminMixin,
+    ReadOnlyInline,
+)
 from core.ids import CryptoShopIds
 from core.money import Currency, Money, MoneyError, minor_to_decimal
 from support.models import Message
 from wallet.models import Entry, LedgerTransaction
 
 from . import conf
-from .models import HOLDS_MONEY, Escrow, EscrowStatus, Participant
+from .models import NEEDS_STAFF, Escrow, Participant, needs_staff
 from .permissions import resolution_allowed
 from .services import escrow_fee, escrow_resolve
 
-# what waits for staff: the rule `escrow_resolve` applies under its lock
-NEEDS_STAFF = Q(status=EscrowStatus.DISPUTED) | Q(locked_at__isnull=False, status__in=HOLDS_MONEY)
 REASON_MAX_LENGTH = 1000
 
 
 def btc(amount_minor: int) -> str:
     """`0.00250000 BTC`: satoshis in bitcoin, exactly."""
     return f"{minor_to_decimal(amount_minor, Currency.BTC):,} BTC"
-
-
-def needs_staff(escrow: Escrow) -> bool:
-    return escrow.status == EscrowStatus.DISPUTED or (
-        escrow.is_locked and escrow.status in HOLDS_MONEY
-    )
 
 
 # --- the queue's filters ---------------------------------------------------------------------
@@ -145,30 +142,23 @@ class SplitForm(ResolveForm):
             raise ValidationError(str(exc)) from exc
 
 
-# each resolution: the resolution, the page's title (also the button), the form
-_RESOLUTIONS = {
-    "release": (Escrow.Resolution.RELEASE, "Release to the seller", ResolveForm),
-    "refund": (Escrow.Resolution.REFUND, "Refund to the buyer", ResolveForm),
-    "split": (Escrow.Resolution.SPLIT, "Split between buyer and seller", SplitForm),
-}
+# each resolution (its name is the service's `Escrow.Resolution`), offered as an action
+RESOLUTIONS = (
+    Decision("release", action="release_to_seller", label="Release to seller…",
+             title="Release to the seller", button="Release to the seller",
+             form_class=ResolveForm),
+    Decision("refund", action="refund_to_buyer", label="Refund to buyer…",
+             title="Refund to the buyer", button="Refund to the buyer", form_class=ResolveForm),
+    Decision("split", action="split", label="Split…", title="Split between buyer and seller",
+             button="Split between buyer and seller", form_class=SplitForm),
+)  # fmt: skip
 
 
 # --- the escrow ------------------------------------------------------------------------------
-class ParticipantInline(admin.TabularInline):
+class ParticipantInline(ReadOnlyInline):
     model = Participant
     fields = ["participant_id", "role", "user", "agreed_at"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user")
@@ -179,7 +169,10 @@ class ParticipantInline(admin.TabularInline):
 
 
 @admin.register(Escrow)
-class EscrowAdmin(admin.ModelAdmin):
+class EscrowAdmin(DecisionAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: escrows are created by buyers through CryptoShop, and their money moves
+    through the resolutions only."""
+
     list_display = ["escrow_id", "order_link", "buyer_name", "seller_name", "amount", "status",
                     "disputed", "locked", "age", "dispute_reason_short"]  # fmt: skip
     list_display_links = ["escrow_id"]
@@ -218,17 +211,15 @@ class EscrowAdmin(admin.ModelAdmin):
         "reminder_sent_at", "ledger",
     ]  # fmt: skip
     inlines = [ParticipantInline]
-    actions = ["release_to_seller", "refund_to_buyer", "split"]
-
-    # --- read-only ---------------------------------------------------------------------------
-    def has_add_permission(self, request):
-        return False  # escrows are created by buyers through CryptoShop
-
-    def has_change_permission(self, request, obj=None):
-        return False  # money moves through the resolution actions only
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    # settled through `escrow_resolve`, one escrow at a time, back to the escrow's page
+    decisions = RESOLUTIONS
+    decision_allowed = staticmethod(resolution_allowed)
+    decision_template = "admin/escrow/escrow/resolve.html"
+    decision_related = ("order", "buyer", "seller", "disputed_by", "ticket")
+    one_at_a_time = (
+        "Select exactly one disputed or locked escrow still holding the money: "
+        "each is settled on its own."
+    )
 
     def get_object(self, request, object_id, from_field=None):
         queryset = self.get_queryset(request).select_related(
@@ -363,97 +354,27 @@ class EscrowAdmin(admin.ModelAdmin):
         )
 
     # --- resolution --------------------------------------------------------------------------
-    def has_resolve_permission(self, request) -> bool:
-        return resolution_allowed(request.user)
-
-    @admin.action(description="Release to seller…", permissions=["resolve"])
-    def release_to_seller(self, request, queryset):
-        return self._resolve_one(request, queryset, "release")
-
-    @admin.action(description="Refund to buyer…", permissions=["resolve"])
-    def refund_to_buyer(self, request, queryset):
-        return self._resolve_one(request, queryset, "refund")
-
-    @admin.action(description="Split…", permissions=["resolve"])
-    def split(self, request, queryset):
-        return self._resolve_one(request, queryset, "split")
-
-    def _resolve_one(self, request, queryset, resolution: str):
-        escrows = list(queryset[:2])
-        if len(escrows) != 1 or not needs_staff(escrows[0]):
-            self.message_user(
-                request,
-                "Select exactly one disputed or locked escrow still holding the money: "
-                "each is settled on its own.",
-                level=messages.WARNING,
-            )
+    def decision_refusal(self, escrow: Escrow) -> str | None:
+        if needs_staff(escrow):
             return None
-        return HttpResponseRedirect(
-            reverse(f"admin:escrow_escrow_{resolution}", args=[escrows[0].pk])
+        return (
+            f"escrow_{escrow.uid} is not waiting for staff: only a disputed or locked escrow "
+            f"still holding the money is settled here; this one is {escrow.status}."
         )
 
-    def get_urls(self):
-        view = self.admin_site.admin_view
-        return [
-            *(
-                path(
-                    f"<int:escrow_id>/{resolution}/",
-                    view(self.resolve_view),
-                    {"resolution": resolution},
-                    name=f"escrow_escrow_{resolution}",
-                )
-                for resolution in _RESOLUTIONS
-            ),
-            *super().get_urls(),
-        ]
+    def decision_label(self, escrow: Escrow) -> str:
+        return self.escrow_id(escrow)
 
-    def resolve_view(self, request, escrow_id: int, resolution: str):
-        """The resolution's form (GET) and its submission (POST), for one escrow waiting for
-        staff. Not in a transaction of the admin's: `escrow_resolve` is durable, owns its own
-        and checks again under the escrow's lock that nobody settled it meanwhile."""
-        if not self.has_resolve_permission(request):
-            raise PermissionDenied
-        escrow = get_object_or_404(
-            Escrow.objects.select_related("order", "buyer", "seller", "disputed_by", "ticket"),
-            pk=escrow_id,
-        )
-        change_url = reverse("admin:escrow_escrow_change", args=[escrow.pk])
-        if not needs_staff(escrow):
-            self.message_user(request, _not_waiting(escrow), level=messages.ERROR)
-            return HttpResponseRedirect(change_url)
-        action, title, form_class = _RESOLUTIONS[resolution]
-        data = request.POST if request.method == "POST" else None
-        extra = {"total_minor": escrow.amount_minor} if form_class is SplitForm else {}
-        form = form_class(data, **extra)
-        if request.method == "POST" and form.is_valid():
-            try:
-                escrow = escrow_resolve(
-                    escrow_id=escrow.pk,
-                    action=action,
-                    staff_user=request.user,
-                    reason=form.cleaned_data["reason"],
-                    seller_amount_minor=form.cleaned_data.get("seller_amount"),
-                )
-            except DomainError as exc:  # EscrowError, or a rule of the order or the ticket
-                if exc.field not in form.fields:  # settled meanwhile: nothing to correct here
-                    self.message_user(request, exc.message, level=messages.ERROR)
-                    return HttpResponseRedirect(change_url)
-                form.add_error(exc.field, exc.message)
-            else:
-                gross = {"release": escrow.amount_minor, "refund": 0}.get(
-                    resolution, form.cleaned_data.get("seller_amount") or 0
-                )
-                self._resolved(request, escrow, seller_gross=gross)
-                return HttpResponseRedirect(change_url)
+    def decision_form_kwargs(self, escrow: Escrow, decision: Decision) -> dict[str, Any]:
+        # the split's share is checked against what the escrow holds
+        if decision.form_class is SplitForm:
+            return {"total_minor": escrow.amount_minor}
+        return {}
+
+    def decision_context(self, escrow: Escrow, decision: Decision) -> dict[str, Any]:
         fee = escrow_fee(escrow.amount_minor)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"{title}: escrow_{escrow.uid}",
-            "button": title,
-            "resolution": resolution,
-            "opts": self.opts,
-            "escrow": escrow,
-            "escrow_id": self.escrow_id(escrow),
+        return {
+            "title": f"{decision.title}: {self.escrow_id(escrow)}",
             "order_link": self.order_link(escrow),
             "amount": btc(escrow.amount_minor),
             "fee_percent": conf.fee_percent(),
@@ -464,34 +385,40 @@ class EscrowAdmin(admin.ModelAdmin):
                 if escrow.ticket_id
                 else None
             ),
-            "form": form,
         }
-        return TemplateResponse(request, "admin/escrow/escrow/resolve.html", context)
 
-    def _resolved(self, request, escrow: Escrow, *, seller_gross: int) -> None:
-        """The admin's "Recent actions" and the message; the escrow's resolution fields, its
-        ledger transactions and the ticket's staff message are the record itself."""
-        to_seller = btc(escrow.seller_amount_minor or 0)
-        if escrow.resolution == Escrow.Resolution.RELEASE:
-            what = f"Released to the seller: {to_seller} after the {conf.fee_percent()}% fee"
-        elif escrow.resolution == Escrow.Resolution.REFUND:
-            what = f"Refunded to the buyer: {btc(escrow.amount_minor)}"
-        else:
-            to_buyer = btc(escrow.amount_minor - seller_gross)
-            what = (
-                f"Split: {btc(seller_gross)} to the seller ({to_seller} after the "
-                f"{conf.fee_percent()}% fee), {to_buyer} to the buyer"
-            )
-        self.log_change(request, escrow, f"{what}. Reason: {escrow.resolution_reason}")
-        self.message_user(
-            request, f"Escrow escrow_{escrow.uid} settled. {what}.", level=messages.SUCCESS
+    def decide(
+        self, request: HttpRequest, escrow: Escrow, decision: Decision, data: dict[str, Any]
+    ) -> Decided:
+        """`escrow_resolve`, which refuses (NOT_RESOLVABLE) an escrow settled meanwhile; a
+        bad split share (BAD_SPLIT) lands on the form's `seller_amount`."""
+        escrow = escrow_resolve(
+            escrow_id=escrow.pk,
+            action=Escrow.Resolution(decision.name),
+            staff_user=request.user,
+            reason=data["reason"],
+            seller_amount_minor=data.get("seller_amount"),
+        )
+        what = _settlement(escrow, seller_gross=data.get("seller_amount") or 0)
+        return Decided(
+            escrow,
+            log=f"{what}. Reason: {escrow.resolution_reason}",
+            message=f"Escrow escrow_{escrow.uid} settled. {what}.",
         )
 
 
-def _not_waiting(escrow: Escrow) -> str:
+def _settlement(escrow: Escrow, *, seller_gross: int) -> str:
+    """Where the money of a settled escrow went; `seller_gross` is a split's share before
+    the fee."""
+    to_seller = btc(escrow.seller_amount_minor or 0)
+    if escrow.resolution == Escrow.Resolution.RELEASE:
+        return f"Released to the seller: {to_seller} after the {conf.fee_percent()}% fee"
+    if escrow.resolution == Escrow.Resolution.REFUND:
+        return f"Refunded to the buyer: {btc(escrow.amount_minor)}"
+    to_buyer = btc(escrow.amount_minor - seller_gross)
     return (
-        f"escrow_{escrow.uid} is not waiting for staff: only a disputed or locked escrow still "
-        f"holding the money is settled here; this one is {escrow.status}."
+        f"Split: {btc(seller_gross)} to the seller ({to_seller} after the "
+        f"{conf.fee_percent()}% fee), {to_buyer} to the buyer"
     )
 
 

@@ -32,6 +32,9 @@ FINAL = frozenset(
     {EscrowStatus.RELEASED, EscrowStatus.REFUNDED, EscrowStatus.SPLIT, EscrowStatus.CANCELLED}
 )
 HOLDS_MONEY = frozenset({EscrowStatus.FUNDED, EscrowStatus.CONFIRMED, EscrowStatus.DISPUTED})
+# what waits for staff, and all they may settle (`escrow_resolve`): a dispute, or an escrow
+# locked after five wrong release codes while it still holds the money
+NEEDS_STAFF = Q(status=EscrowStatus.DISPUTED) | Q(locked_at__isnull=False, status__in=HOLDS_MONEY)
 
 
 class Escrow(models.Model):
@@ -108,6 +111,13 @@ class Escrow(models.Model):
     @property
     def is_locked(self) -> bool:
         return self.locked_at is not None
+
+
+def needs_staff(escrow: Escrow) -> bool:
+    """`NEEDS_STAFF` of one escrow in hand."""
+    return escrow.status == EscrowStatus.DISPUTED or (
+        escrow.is_locked and escrow.status in HOLDS_MONEY
+    )
 
 
 class Participant(models.Model):

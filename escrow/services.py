@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
+from typing import Any
 
 import bcrypt
 from django.db import transaction
@@ -34,13 +35,13 @@ from wallet.events import amount_text
 from wallet.locks import accounts_lock
 from wallet.models import Account, LedgerTransaction
 from wallet.services.btc import btc_wallet_ensure
-from wallet.services.ledger import Leg, ledger_post, system_account
+from wallet.services.ledger import Leg, Posting, ledger_post, system_account
 
 from . import conf
 from .errors import EscrowError, EscrowErrorCode, escrow_not_found
 from .events import escrow_announce
 from .locks import escrow_lock
-from .models import FINAL, HOLDS_MONEY, Escrow, EscrowStatus, Participant
+from .models import FINAL, HOLDS_MONEY, Escrow, EscrowStatus, Participant, needs_staff
 from .permissions import resolution_allowed
 
 logger = logging.getLogger(__name__)
@@ -150,17 +151,9 @@ def _fund_if_covered(escrow: Escrow, order: Order) -> bool:
     try:
         with transaction.atomic():  # savepoint: the order's move and the money, or neither
             order_paid_by_escrow(order_id=order.pk, reference=CryptoShopIds.TRANSACTION(txn_uid))
-            ledger_post(
-                key=f"escrow-fund:{escrow.uid}",
-                kind=LedgerTransaction.Kind.ESCROW_FUND,
-                legs=[
-                    Leg(wallet, -escrow.amount_minor),
-                    Leg(system_account(Account.Kind.ESCROW, BTC), escrow.amount_minor),
-                ],
-                description=f"Escrow for order order_{order.uid}",
-                reference=CryptoShopIds.ESCROW(escrow.uid),
-                uid=txn_uid,
-            )
+            _move(escrow, "fund", LedgerTransaction.Kind.ESCROW_FUND, wallet,
+                  system_account(Account.Kind.ESCROW, BTC), escrow.amount_minor,
+                  f"Escrow for order order_{order.uid}", uid=txn_uid)  # fmt: skip
     except InsufficientFunds:  # spent meanwhile: it waits for the next deposit
         return False
     escrow.status = EscrowStatus.FUNDED
@@ -238,13 +231,7 @@ def _confirm(escrow: Escrow, order: Order) -> None:
 
 def _cancelled_with_order(escrow: Escrow, order: Order, *, actor: Actor) -> None:
     if escrow.status == EscrowStatus.PENDING:
-        escrow.status = EscrowStatus.CANCELLED
-        escrow.save(update_fields=["status", "updated_at"])
-        escrow_announce(
-            escrow, "escrow.updated", title="Escrow cancelled",
-            buyer="Your order was cancelled; its escrow is closed (nothing was taken)",
-            seller="The order was cancelled before its escrow was funded",
-        )  # fmt: skip
+        _cancel_unfunded(escrow)
         return
     if actor == Actor.BUYER and escrow.status != EscrowStatus.FUNDED:
         raise EscrowError(
@@ -366,35 +353,40 @@ def _pay_out(escrow: Escrow, *, seller_gross: int, staff=None, reason: str = "")
     # (wallet, then holding) would wait on it crosswise — a deadlock.
     accounts_lock(a.pk for a in (holding, seller_wallet, fees, buyer_wallet) if a is not None)
     order_ref = CryptoShopIds.ORDER(escrow.order.uid)
+    by_staff = {"created_by": staff, "reason": reason}
     if seller_wallet is not None:
-        ledger_post(
-            key=f"escrow-release:{escrow.uid}",
-            kind=LedgerTransaction.Kind.ESCROW_RELEASE,
-            legs=[Leg(holding, -seller_gross), Leg(seller_wallet, seller_gross)],
-            description=f"Escrow released for order {order_ref}",
-            reference=CryptoShopIds.ESCROW(escrow.uid),
-            created_by=staff,
-            reason=reason,
-        )
+        _move(escrow, "release", LedgerTransaction.Kind.ESCROW_RELEASE, holding, seller_wallet,
+              seller_gross, f"Escrow released for order {order_ref}", **by_staff)  # fmt: skip
         if fees is not None:
-            ledger_post(
-                key=f"escrow-fee:{escrow.uid}",
-                kind=LedgerTransaction.Kind.FEE,
-                legs=[Leg(seller_wallet, -fee), Leg(fees, fee)],
-                description=f"Platform fee ({conf.fee_percent()}%) for order {order_ref}",
-                reference=CryptoShopIds.ESCROW(escrow.uid),
-            )
+            _move(escrow, "fee", LedgerTransaction.Kind.FEE, seller_wallet, fees, fee,
+                  f"Platform fee ({conf.fee_percent()}%) for order {order_ref}")  # fmt: skip
         escrow.seller_amount_minor = seller_gross - fee
     if buyer_wallet is not None:
-        ledger_post(
-            key=f"escrow-refund:{escrow.uid}",
-            kind=LedgerTransaction.Kind.ESCROW_REFUND,
-            legs=[Leg(holding, -buyer_share), Leg(buyer_wallet, buyer_share)],
-            description=f"Escrow refunded for order {order_ref}",
-            reference=CryptoShopIds.ESCROW(escrow.uid),
-            created_by=staff,
-            reason=reason,
-        )
+        _move(escrow, "refund", LedgerTransaction.Kind.ESCROW_REFUND, holding, buyer_wallet,
+              buyer_share, f"Escrow refunded for order {order_ref}", **by_staff)  # fmt: skip
+
+
+def _move(
+    escrow: Escrow,
+    movement: str,
+    kind: str,
+    source: Account,
+    target: Account,
+    amount_minor: int,
+    description: str,
+    **more: Any,
+) -> Posting:
+    """`amount_minor` of the escrow's money from `source` to `target`, posted once by its key
+    `escrow-<movement>:<uid>` and under the escrow's reference `escrow_<uid>`, by which its
+    admin page lists them."""
+    return ledger_post(
+        key=f"escrow-{movement}:{escrow.uid}",
+        kind=kind,
+        legs=[Leg(source, -amount_minor), Leg(target, amount_minor)],
+        description=description,
+        reference=CryptoShopIds.ESCROW(escrow.uid),
+        **more,
+    )
 
 
 def _locked() -> EscrowError:
@@ -515,10 +507,7 @@ def escrow_resolve(
     escrow = Escrow.objects.only("order_id").get(pk=escrow_id)
     order_lock(escrow.order_id)
     escrow = escrow_lock(escrow_id)
-    if not (
-        escrow.status == EscrowStatus.DISPUTED
-        or (escrow.is_locked and escrow.status in HOLDS_MONEY)
-    ):
+    if not needs_staff(escrow):
         raise EscrowError(
             EscrowErrorCode.NOT_RESOLVABLE,
             f"Only a disputed or locked escrow is settled by staff; this one is {escrow.status}",
@@ -639,14 +628,19 @@ def escrows_cancel_expired() -> int:
         with transaction.atomic(durable=True):
             escrow = escrow_lock(escrow_id)
             if escrow.status == EscrowStatus.PENDING:
-                escrow.status = EscrowStatus.CANCELLED
-                escrow.save(update_fields=["status", "updated_at"])
-                escrow_announce(
-                    escrow, "escrow.updated", title="Escrow cancelled",
-                    buyer="Your order was cancelled; its escrow is closed (nothing was taken)",
-                    seller="The order was cancelled before its escrow was funded",
-                )  # fmt: skip
+                _cancel_unfunded(escrow)
     return len(ids)
+
+
+def _cancel_unfunded(escrow: Escrow) -> None:
+    """A PENDING escrow closes with its unpaid order; nothing was taken, so nothing moves."""
+    escrow.status = EscrowStatus.CANCELLED
+    escrow.save(update_fields=["status", "updated_at"])
+    escrow_announce(
+        escrow, "escrow.updated", title="Escrow cancelled",
+        buyer="Your order was cancelled; its escrow is closed (nothing was taken)",
+        seller="The order was cancelled before its escrow was funded",
+    )  # fmt: skip
 
 
 def _participant_escrow(*, user, escrow_uid: str) -> Escrow:

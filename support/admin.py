@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
 from accounts.models import User
-from core.admin import HTTPS_URL_FIELDS
+from core.admin import HTTPS_URL_FIELDS, ReadOnlyInline
 from core.errors import DomainError
 from support import services
 from support.events import ticket_public_id
@@ -72,25 +72,14 @@ class TicketAdminForm(forms.ModelForm):
         return cleaned
 
 
-class MessageInline(admin.TabularInline):
+class MessageInline(ReadOnlyInline):
     """The whole conversation, oldest first; existing messages are never edited."""
 
     model = Message
     fields = ["created_at", "author", "is_staff", "content", "images"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     verbose_name = "message"
     verbose_name_plural = "conversation"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return (

@@ -14,17 +14,23 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Case, Value, When
-from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html
 
+from core.admin import (
+    Decided,
+    Decision,
+    DecisionAdminMixin,
+    ReadOnlyAdminMixin,
+    ReadOnlyInline,
+)
 from core.errors import DomainError
 from core.ids import CryptoShopIds
 from core.money import Currency, Money, MoneyError, minor_to_decimal
@@ -68,18 +74,9 @@ class _ReadOnly(admin.ModelAdmin):
         return False
 
 
-class _Ledger(admin.ModelAdmin):
+class _Ledger(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The books: shown to staff who may view them, changed by nobody here. Corrections
     are new ledger transactions (a staff adjustment), never edits."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _owner(account: Account) -> str:
@@ -129,8 +126,18 @@ class AdjustBalanceForm(forms.Form):
         return amount.amount_minor
 
 
+ADJUST = Decision(
+    "adjust",
+    action="adjust_balance",
+    label="Adjust balance…",
+    title="Adjust balance",
+    button="Adjust balance",
+    form_class=AdjustBalanceForm,
+)
+
+
 @admin.register(Account)
-class AccountAdmin(_Ledger):
+class AccountAdmin(DecisionAdminMixin, _Ledger):
     list_display = ["id", "kind", "owner", "currency", "balance", "balance_minor",
                     "deposit_address", "updated_at"]  # fmt: skip
     list_display_links = ["id", "kind"]
@@ -143,7 +150,12 @@ class AccountAdmin(_Ledger):
               "deposit_address", "address_index", "payout_address", "created_at",
               "updated_at"]  # fmt: skip
     readonly_fields = ["balance", "entries_link"]
-    actions = ["adjust_balance"]
+    # adjusted through `account_adjust`, one account at a time, back to the account's page
+    decisions = (ADJUST,)
+    decision_allowed = staticmethod(adjustment_allowed)
+    decision_template = "admin/wallet/account/adjust_balance.html"
+    decision_related = ("user",)
+    one_at_a_time = "Select exactly one account to adjust."
 
     @admin.display(description="owner", ordering="user__username")
     def owner(self, account):
@@ -158,93 +170,50 @@ class AccountAdmin(_Ledger):
         url = reverse("admin:wallet_entry_changelist") + f"?account__id__exact={account.pk}"
         return format_html('<a href="{}">Entries of this account</a>', url)
 
-    def has_adjust_permission(self, request) -> bool:
-        return adjustment_allowed(request.user)
+    def decision_form_kwargs(self, account: Account, decision: Decision) -> dict[str, Any]:
+        return {"currency": account.currency}
 
-    @admin.action(description="Adjust balance…", permissions=["adjust"])
-    def adjust_balance(self, request, queryset):
-        accounts = list(queryset[:2])
-        if len(accounts) != 1:
-            self.message_user(
-                request, "Select exactly one account to adjust.", level=messages.WARNING
-            )
-            return None
-        return HttpResponseRedirect(reverse("admin:wallet_account_adjust", args=[accounts[0].pk]))
+    def decision_context(self, account: Account, decision: Decision) -> dict[str, Any]:
+        return {"balance": money(account.balance_minor, account.currency)}
 
-    def get_urls(self):
-        adjust = self.admin_site.admin_view(self.adjust_view)
-        return [
-            path("<int:account_id>/adjust/", adjust, name="wallet_account_adjust"),
-            *super().get_urls(),
-        ]
+    def decide(
+        self, request: HttpRequest, account: Account, decision: Decision, data: dict[str, Any]
+    ) -> Decided:
+        ledger_transaction = account_adjust(
+            account_id=account.pk,
+            amount_minor=data["amount"],
+            reason=data["reason"],
+            staff_user=request.user,
+            request_key=data["request_key"],
+        )
+        amount = money(data["amount"], account.currency)
+        url = reverse("admin:wallet_ledgertransaction_change", args=[ledger_transaction.pk])
+        return Decided(
+            account,
+            log=f"Adjusted by {amount} ({ledger_transaction.key})",
+            message=format_html(
+                'Adjusted {} by {}: <a href="{}">{}</a>.',
+                account,
+                amount,
+                url,
+                ledger_transaction.key,
+            ),
+        )
 
-    def adjust_view(self, request, account_id: int):
-        """The adjustment form (GET) and its submission (POST), for one account. Not in a
-        transaction of the admin's: `account_adjust` is durable and owns its own."""
-        if not self.has_adjust_permission(request):
-            raise PermissionDenied
-        account = get_object_or_404(Account.objects.select_related("user"), pk=account_id)
-        data = request.POST if request.method == "POST" else None
-        form = AdjustBalanceForm(data, currency=account.currency)
-        if request.method == "POST" and form.is_valid():
-            try:
-                ledger_transaction = account_adjust(
-                    account_id=account.pk,
-                    amount_minor=form.cleaned_data["amount"],
-                    reason=form.cleaned_data["reason"],
-                    staff_user=request.user,
-                    request_key=form.cleaned_data["request_key"],
-                )
-            except DomainError as exc:
-                self.message_user(request, exc.message, level=messages.ERROR)
-            else:
-                amount = money(form.cleaned_data["amount"], account.currency)
-                # "Recent actions" on the admin index; the transaction is the record itself
-                self.log_change(
-                    request, account, f"Adjusted by {amount} ({ledger_transaction.key})"
-                )
-                url = reverse("admin:wallet_ledgertransaction_change", args=[ledger_transaction.pk])
-                self.message_user(
-                    request,
-                    format_html(
-                        'Adjusted {} by {}: <a href="{}">{}</a>.',
-                        account,
-                        amount,
-                        url,
-                        ledger_transaction.key,
-                    ),
-                    level=messages.SUCCESS,
-                )
-                return HttpResponseRedirect(
-                    reverse("admin:wallet_account_change", args=[account.pk])
-                )
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Adjust balance",
-            "opts": self.opts,
-            "account": account,
-            "balance": money(account.balance_minor, account.currency),
-            "form": form,
-        }
-        return TemplateResponse(request, "admin/wallet/account/adjust_balance.html", context)
+    def decision_refused(
+        self, request: HttpRequest, account: Account, form: forms.Form, exc: DomainError
+    ) -> None:
+        """An account can always be adjusted, so every refusal (a debit beyond the balance,
+        which names the balance) is said above the form, which stays for staff to correct
+        the amount or give up."""
+        self.message_user(request, exc.message, level=messages.ERROR)
 
 
 # --- ledger transactions and entries --------------------------------------------------------
-class EntryInline(admin.TabularInline):
+class EntryInline(ReadOnlyInline):
     model = Entry
     fields = ["account", "owner", "amount", "amount_minor", "currency", "balance_after"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("account__user").order_by("id")
@@ -324,15 +293,17 @@ class RejectWithdrawalForm(forms.Form):
     )
 
 
-# each decision's page title, button and form
-_DECISIONS = {
-    "send": ("Mark withdrawal sent", "Mark sent", MarkSentForm),
-    "reject": ("Reject withdrawal", "Reject", RejectWithdrawalForm),
-}
+# sent or rejected through their service, one pending withdrawal at a time
+WITHDRAWAL_DECISIONS = (
+    Decision("send", action="mark_sent", label="Mark sent…", title="Mark withdrawal sent",
+             button="Mark sent", form_class=MarkSentForm),
+    Decision("reject", action="reject", label="Reject…", title="Reject withdrawal",
+             button="Reject", form_class=RejectWithdrawalForm),
+)  # fmt: skip
 
 
 @admin.register(Withdrawal)
-class WithdrawalAdmin(_Ledger):
+class WithdrawalAdmin(DecisionAdminMixin, _Ledger):
     """The withdrawals queue, pending first. Staff send the coins from the operator's wallet
     themselves, then record the broadcast txid ("Mark sent…"), or refuse the withdrawal
     ("Reject…", the amount goes back to the wallet). Each decision goes through its service,
@@ -352,7 +323,12 @@ class WithdrawalAdmin(_Ledger):
         "-id",
     ]
     show_full_result_count = False
-    actions = ["mark_sent", "reject"]
+    decisions = WITHDRAWAL_DECISIONS
+    decision_allowed = staticmethod(withdrawal_decision_allowed)
+    decision_template = "admin/wallet/withdrawal/decide.html"
+    decision_related = ("account__user",)
+    one_at_a_time = "Select exactly one pending withdrawal: each is decided on its own."
+    decided_back_to_list = True  # the queue of pending withdrawals, worked through
 
     @admin.display(description="id", ordering="uid")
     def wd_id(self, withdrawal):
@@ -375,118 +351,45 @@ class WithdrawalAdmin(_Ledger):
         search_term = _WD_PREFIX.sub("", search_term)
         return super().get_search_results(request, queryset, search_term)
 
-    def has_decide_permission(self, request) -> bool:
-        return withdrawal_decision_allowed(request.user)
-
-    @admin.action(description="Mark sent…", permissions=["decide"])
-    def mark_sent(self, request, queryset):
-        return self._decide_one(request, queryset, "send")
-
-    @admin.action(description="Reject…", permissions=["decide"])
-    def reject(self, request, queryset):
-        return self._decide_one(request, queryset, "reject")
-
-    def _decide_one(self, request, queryset, decision: str):
-        withdrawals = list(queryset[:2])
-        if len(withdrawals) != 1 or withdrawals[0].status != Withdrawal.Status.PENDING:
-            self.message_user(
-                request,
-                "Select exactly one pending withdrawal: each is decided on its own.",
-                level=messages.WARNING,
-            )
+    def decision_refusal(self, withdrawal: Withdrawal) -> str | None:
+        if withdrawal.status == Withdrawal.Status.PENDING:
             return None
-        return HttpResponseRedirect(
-            reverse(f"admin:wallet_withdrawal_{decision}", args=[withdrawals[0].pk])
-        )
+        return withdrawal_not_pending(withdrawal).message
 
-    def get_urls(self):
-        view = self.admin_site.admin_view
-        return [
-            path(
-                "<int:withdrawal_id>/send/",
-                view(self.mark_sent_view),
-                name="wallet_withdrawal_send",
-            ),
-            path(
-                "<int:withdrawal_id>/reject/",
-                view(self.reject_view),
-                name="wallet_withdrawal_reject",
-            ),
-            *super().get_urls(),
-        ]
+    def decision_label(self, withdrawal: Withdrawal) -> str:
+        return self.wd_id(withdrawal)
 
-    def mark_sent_view(self, request, withdrawal_id: int):
-        return self._decision_view(request, withdrawal_id, "send")
-
-    def reject_view(self, request, withdrawal_id: int):
-        return self._decision_view(request, withdrawal_id, "reject")
-
-    def _decision_view(self, request, withdrawal_id: int, decision: str):
-        """The decision's form (GET) and its submission (POST), for one pending withdrawal.
-        Not in a transaction of the admin's: the services are durable and own their own,
-        and they check the withdrawal is still pending under its lock."""
-        if not self.has_decide_permission(request):
-            raise PermissionDenied
-        withdrawal = get_object_or_404(
-            Withdrawal.objects.select_related("account__user"), pk=withdrawal_id
-        )
-        change_url = reverse("admin:wallet_withdrawal_change", args=[withdrawal.pk])
-        if withdrawal.status != Withdrawal.Status.PENDING:
-            self.message_user(request, withdrawal_not_pending(withdrawal).message, messages.ERROR)
-            return HttpResponseRedirect(change_url)
-        title, button, form_class = _DECISIONS[decision]
-        form = form_class(request.POST if request.method == "POST" else None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                if decision == "send":
-                    withdrawal = withdrawal_send(
-                        withdrawal_id=withdrawal.pk,
-                        txid=form.cleaned_data["txid"],
-                        staff_user=request.user,
-                    )
-                else:
-                    withdrawal = withdrawal_reject(
-                        withdrawal_id=withdrawal.pk,
-                        reason=form.cleaned_data["reason"],
-                        staff_user=request.user,
-                    )
-            except DomainError as exc:
-                if exc.field not in form.fields:  # decided meanwhile: nothing to correct here
-                    self.message_user(request, exc.message, level=messages.ERROR)
-                    return HttpResponseRedirect(change_url)
-                form.add_error(exc.field, exc.message)
-            else:
-                self._decided(request, withdrawal)
-                return HttpResponseRedirect(reverse("admin:wallet_withdrawal_changelist"))
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "decision": decision,
-            "button": button,
-            "opts": self.opts,
-            "withdrawal": withdrawal,
+    def decision_context(self, withdrawal: Withdrawal, decision: Decision) -> dict[str, Any]:
+        return {
             "wd_id": self.wd_id(withdrawal),
             "owner": _owner(withdrawal.account),  # not "user": that is the staff member
             "amount": money(withdrawal.amount_minor, withdrawal.account.currency),
-            "form": form,
         }
-        return TemplateResponse(request, "admin/wallet/withdrawal/decide.html", context)
 
-    def _decided(self, request, withdrawal: Withdrawal) -> None:
-        """The admin's "Recent actions" and the message; the ledger transaction
-        (`withdrawal-sent:` / `withdrawal-rejected:<uid>`) is the record itself."""
-        wd_id = self.wd_id(withdrawal)
+    def decide(
+        self, request: HttpRequest, withdrawal: Withdrawal, decision: Decision, data: dict[str, Any]
+    ) -> Decided:
+        """The service refuses (WITHDRAWAL_NOT_PENDING) a withdrawal decided meanwhile; a
+        malformed txid lands on the form's `txid`."""
+        wd_id, owner = self.wd_id(withdrawal), _owner(withdrawal.account)
         amount = money(withdrawal.amount_minor, withdrawal.account.currency)
-        if withdrawal.status == Withdrawal.Status.SENT:
-            self.log_change(request, withdrawal, f"Marked sent: {withdrawal.txid}")
-            text = f"Withdrawal {wd_id} of {amount} marked sent: {withdrawal.txid}."
-        else:
-            self.log_change(request, withdrawal, f"Rejected: {withdrawal.reason}")
-            text = (
-                f"Withdrawal {wd_id} rejected: {amount} returned to "
-                f"{_owner(withdrawal.account)}'s wallet."
+        if decision.name == "send":
+            withdrawal = withdrawal_send(
+                withdrawal_id=withdrawal.pk, txid=data["txid"], staff_user=request.user
             )
-        self.message_user(request, text, level=messages.SUCCESS)
+            return Decided(
+                withdrawal,
+                log=f"Marked sent: {withdrawal.txid}",
+                message=f"Withdrawal {wd_id} of {amount} marked sent: {withdrawal.txid}.",
+            )
+        withdrawal = withdrawal_reject(
+            withdrawal_id=withdrawal.pk, reason=data["reason"], staff_user=request.user
+        )
+        return Decided(
+            withdrawal,
+            log=f"Rejected: {withdrawal.reason}",
+            message=f"Withdrawal {wd_id} rejected: {amount} returned to {owner}'s wallet.",
+        )
 
 
 # --- ledger audits -------------------------------------------------------------------------
