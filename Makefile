@@ -9,7 +9,7 @@ PORT ?= 8000
 FORWARDED_ALLOW_IPS ?=
 UVICORN_PROXY = $(if $(strip $(FORWARDED_ALLOW_IPS)),--proxy-headers --forwarded-allow-ips "$(FORWARDED_ALLOW_IPS)",--no-proxy-headers)
 
-.PHONY: install install-prod run serve test lint format seed bench bench-data worker beat probe
+.PHONY: install install-prod run serve test lint format seed bench bench-catalog bench-data worker beat probe
 
 ## Development and CI (`make install`): what runs Duka plus the tests and tooling,
 ## requirements-dev.txt (which starts with `-r requirements.txt`). It also counts as the
@@ -68,7 +68,12 @@ beat: install-prod
 ## database of its own (it empties the catalog tables). BENCH_ARGS passes options,
 ## e.g. BENCH_ARGS="--only search --requests 1000".
 bench: install
-	$(PY) bench/run.py $(BENCH_ARGS)
+	$(PY) bench/catalog_httpx.py $(BENCH_ARGS)
+
+## The catalog's load test with httpx (the cached pages, suggestions, deep pages); the same
+## DATABASE_URL, REDIS_URL and catalog as `make bench`.
+bench-catalog: install
+	$(PY) bench/catalog_httpx.py $(BENCH_ARGS)
 
 ## Fill DATABASE_URL with the benchmark catalog (100,000 products, 1,000 shops, 60
 ## categories, 300,000 reviews; about a minute and a half). Migrate that database first.

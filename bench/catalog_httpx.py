@@ -1,6 +1,6 @@
-"""Load-test the catalog endpoints as they run in production.
+"""Load-test the catalog endpoints as they run in production, with httpx (`make bench-catalog`).
 
-    DATABASE_URL=postgres://... REDIS_URL=redis://... .venv/bin/python bench/run.py
+    DATABASE_URL=postgres://... REDIS_URL=redis://... .venv/bin/python bench/catalog_httpx.py
         [--port 8301] [--workers 2] [--requests 2000] [--concurrency 16] [--rounds 4]
         [--only WORDS] [--no-page-cache]
 
@@ -26,7 +26,6 @@ import asyncio
 import datetime
 import os
 import random
-import secrets
 import signal
 import statistics
 import subprocess
@@ -36,82 +35,28 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
-# BIP84's published test-vector zpub (wallet/bitcoin.py's DEVELOPMENT_ZPUB): development only
-DEVELOPMENT_ZPUB = (
-    "zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf"
-    "31mGDtKsAYz2oz2AGutZYs"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (
+    ROOT,
+    VENV_BIN,
+    collectstatic,
+    duka_env,
+    load_average,
+    server_cpu_seconds,
+    wait_ready,
 )
 
 
-def load_average() -> str:
-    try:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "unknown"
-
-
-def server_cpu_seconds(pid: int) -> float:
-    """User + system CPU of the server process and all its descendants (Linux /proc)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    parents: dict[int, int] = {}
-    times: dict[int, float] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents[int(entry.name)] = int(fields[1])
-        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
-    family, todo = set(), [pid]
-    while todo:
-        current = todo.pop()
-        family.add(current)
-        todo.extend(p for p, parent in parents.items() if parent == current and p not in family)
-    return sum(times.get(p, 0.0) for p in family)
-
-
 def start_server(port: int, workers: int, page_cache: bool) -> subprocess.Popen:
-    env = dict(os.environ)
-    env.update(
-        DEBUG="false",
-        SECRET_KEY=env.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(48),
-        RATELIMIT_ENABLED="false",
-        LOG_LEVEL="WARNING",
-        # a benchmark moves no real money: the sandboxes, asked for explicitly (DEBUG=false
-        # refuses to start on them otherwise), and BIP84's test-vector key
-        PAYMENTS_SANDBOX=env.get("PAYMENTS_SANDBOX", "true"),
-        BTC_XPUB=env.get("BTC_XPUB") or DEVELOPMENT_ZPUB,
-        # each in-flight request runs in a thread of its own under ASGI: a pool per worker
-        # lends it a connection (BENCH_DATABASE_POOL=false: connect per request instead)
-        DATABASE_POOL=env.get("BENCH_DATABASE_POOL", "true"),
-        CONN_MAX_AGE="0",
-        # public catalog pages from Redis until a write changes them (catalog/pagecache.py);
-        # --no-page-cache measures what building every page costs
-        CATALOG_PAGE_CACHE="true" if page_cache else "false",
-        CACHE_KEY_PREFIX=env.get("CACHE_KEY_PREFIX", "bench") + "-bench",
-    )
-    # as `make serve` does: without it WhiteNoise warns that staticfiles/ is missing
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-                   cwd=ROOT, env=env, check=True)  # fmt: skip
-    cmd = [str(ROOT / ".venv/bin/uvicorn"), "config.asgi:application", "--host", "127.0.0.1",
+    env = duka_env(page_cache=page_cache)
+    # this bench's pages apart from other runs' (CACHE_KEY_PREFIX, then "-bench")
+    env["CACHE_KEY_PREFIX"] = env.get("CACHE_KEY_PREFIX", "bench") + "-bench"
+    collectstatic(env)
+    cmd = [str(VENV_BIN / "uvicorn"), "config.asgi:application", "--host", "127.0.0.1",
            "--port", str(port), "--workers", str(workers), "--no-access-log",
            "--log-level", "warning"]  # fmt: skip
     return subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
-
-
-def wait_ready(base: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit("the server did not come up")
 
 
 async def run_scenario(base: str, urls, start: int, count: int, concurrency: int, warm: bool):
@@ -249,7 +194,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{args.port}"
     server = start_server(args.port, args.workers, page_cache=not args.no_page_cache)
     try:
-        wait_ready(base)
+        wait_ready(f"{base}/healthz", server=server)
         plan = scenarios(base)
         words = [w.strip().lower() for w in args.only.split(",") if w.strip()]
         if words:
