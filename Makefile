@@ -9,7 +9,7 @@ PORT ?= 8000
 FORWARDED_ALLOW_IPS ?=
 UVICORN_PROXY = $(if $(strip $(FORWARDED_ALLOW_IPS)),--proxy-headers --forwarded-allow-ips "$(FORWARDED_ALLOW_IPS)",--no-proxy-headers)
 
-.PHONY: install install-prod run serve test lint format seed bench bench-data worker beat probe
+.PHONY: install install-prod run serve test lint format seed bench bench-catalog bench-data worker beat probe
 
 ## Development and CI (`make install`): what runs Duka plus the tests and tooling,
 ## requirements-dev.txt (which starts with `-r requirements.txt`). It also counts as the
@@ -63,12 +63,19 @@ worker: install-prod
 beat: install-prod
 	$(VENV)/bin/celery -A config beat -l info
 
-## Load-test the catalog endpoints (README "Speed", docs/bench.md). Needs DATABASE_URL
+## Issue 14's bench (README "Speed", docs/bench.md): Duka beside a bare Django app (the
+## floor of the stack), driven by wrk, signed-in reads and checkout included; prints the
+## table and a verdict per goal. Needs wrk (Debian: apt-get install wrk), DATABASE_URL
 ## (PostgreSQL) and REDIS_URL, and a catalog: run `make bench-data` first, once, on a
 ## database of its own (it empties the catalog tables). BENCH_ARGS passes options,
-## e.g. BENCH_ARGS="--only search --requests 1000".
+## e.g. BENCH_ARGS="--only list,floor --rounds 1" or BENCH_ARGS=--no-page-cache.
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+## The earlier catalog load test with httpx (cached pages, suggestions, deep pages against
+## page 1); the same DATABASE_URL, REDIS_URL and catalog. BENCH_ARGS as for it.
+bench-catalog: install
+	$(PY) bench/catalog_httpx.py $(BENCH_ARGS)
 
 ## Fill DATABASE_URL with the benchmark catalog (100,000 products, 1,000 shops, 60
 ## categories, 300,000 reviews; about a minute and a half). Migrate that database first.

@@ -1,305 +1,677 @@
-"""Load-test the catalog endpoints as they run in production.
+"""Issue 14's bench: Duka beside the floor of its stack, driven by wrk, checkout included.
 
-    DATABASE_URL=postgres://... REDIS_URL=redis://... .venv/bin/python bench/run.py
-        [--port 8301] [--workers 2] [--requests 2000] [--concurrency 16] [--rounds 4]
-        [--only WORDS] [--no-page-cache]
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/duka_bench \\
+           REDIS_URL=redis://127.0.0.1:6379/7 CACHE_KEY_PREFIX=duka-bench
+    make bench-data                  # once: migrate, then bench/generate.py's catalog
+    .venv/bin/python bench/run.py    # = make bench; BENCH_ARGS="..." passes the options below
+        [--seconds 8] [--rounds 2] [--warmup 1] [--connections 16] [--checkout-seconds 15]
+        [--only WORDS] [--no-checkout] [--no-page-cache] [--wrk-cpus LIST] [--port 8301]
 
-Starts uvicorn with several workers (DEBUG=false, a throwaway SECRET_KEY, rate limits
-off so they cannot distort the figures: RATELIMIT_ENABLED=false), waits for /healthz,
-then sends a fixed number of requests per scenario with httpx (async, concurrent), in
-rounds where the scenarios take turns (so that other jobs on the machine weigh on all of
-them alike), and prints requests/s, p50 and p99 latency, the throughput as a ratio of
-`/healthz` (the cheapest endpoint of the same stack) and `cpu ms`, the CPU time the
-server's processes spent per request (user + system; PostgreSQL and the client are not
-included), then checks the goals (docs/bench.md). The client runs on the same machine,
-so the ratios and the CPU figures, not the raw requests/s, are what compare between
-machines and runs. Generate a catalog first with bench/generate.py.
+Needs wrk (Debian: `apt-get install wrk`), gunicorn (requirements-dev.txt), PostgreSQL
+and Redis. It
 
-`--only` runs just the scenarios whose name contains one of the comma-separated words
-(the baseline always runs), e.g. `--only search` while working on search.
+1. builds the signed-in world in the bench database (bench/world.py: readers with carts
+   and orders, buyers with addresses and payment methods, their products' stock);
+2. starts three servers: Duka as it is served (uvicorn ASGI, 2 workers, DEBUG off, rate
+   limits off, the connection pool, the page cache unless --no-page-cache), and the floor
+   (bench/floor/: a bare Django app, no middleware) once the same way and once the best way
+   the stack allows (gunicorn WSGI, 2 workers × 4 threads);
+3. drives each GET scenario with wrk (bench/wrk/scenario.lua; one connection per wrk
+   thread, 16 at a time) for --seconds, in --rounds where the scenarios take turns so that
+   other jobs' load falls on all of them alike. "distinct" scenarios send a URL never asked
+   before with each request (pages 1-200, many products, categories and search pages, each
+   with a unique `_bench` parameter), so the page cache cannot answer; "cached" ones
+   repeat a few URLs;
+4. runs the checkouts once each (--checkout-seconds): 16 buyers on their own products, 16
+   on one product, 16 paying through a provider that takes 200 ms (bench/providers.py),
+   then a fixed catalog URL read while 8 buyers order (its X-Cache hits), then 16 buyers
+   selling out one product of 10 units (--sellout-stock); each buyer adds one unit to the
+   cart and checks out, again and again; the database then shows whether any stock was
+   oversold and any order number repeated; PostgreSQL's lock waits are sampled meanwhile;
+5. prints the table and the goals of issue 14, each with a verdict.
+
+Columns: `req/s` (orders/s for a checkout) counts 2xx answers; `x hz`, `x json`, `x rows`
+are that throughput over Duka's /healthz, the floor's JSON view and the floor's 20-row view
+(both on gunicorn); `cpu ms` is the server processes' CPU (user + system, /proc) per answer,
+`pg ms` that of the bench database's PostgreSQL backends, `wrk ms` the load generator's;
+a checkout's figures are per order, its cart add included. `load` is the 1-minute load
+average at the end of the scenario's runs. wrk shares the machine's cores with the
+servers: `--wrk-cpus 1` pins it (taskset) to CPU 1, which on a 2-core machine only moves
+the competition; the `wrk ms` column shows what it costs.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import contextlib
 import datetime
+import json
+import math
 import os
-import random
+import platform
 import secrets
+import shutil
 import signal
-import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import psycopg
+import redis
 
-ROOT = Path(__file__).resolve().parent.parent
-# BIP84's published test-vector zpub (wallet/bitcoin.py's DEVELOPMENT_ZPUB): development only
-DEVELOPMENT_ZPUB = (
-    "zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf"
-    "31mGDtKsAYz2oz2AGutZYs"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (
+    ROOT,
+    VENV_BIN,
+    collectstatic,
+    duka_env,
+    load_average,
+    processes_cpu_seconds,
+    server_cpu_seconds,
+    wait_ready,
+)
+from bench.report import (
+    HEADER,
+    Answers,
+    Goal,
+    Measurement,
+    check_goal,
+    check_hits,
+    percentile,
+    ratio,
+    read_wrk_output,
+    table_row,
+    verdict,
 )
 
+LUA = ROOT / "bench" / "wrk" / "scenario.lua"
+TH, CS = "/techaven/api", "/cryptoshop/api"
 
-def load_average() -> str:
-    try:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "unknown"
+HEALTHZ = "Duka /healthz"
+TH_LIST = "TH list p1-200, distinct"
+TH_LIST_CACHED = "TH list p1-10, cached"
+TH_CATEGORY = "TH category by price, distinct"
+TH_CATEGORY_CACHED = "TH category by price, cached"
+TH_DETAIL = "TH product detail, distinct"
+TH_DETAIL_CACHED = "TH product detail, cached"
+TH_SEARCH = "TH search q=phone, distinct"
+TH_SEARCH_CACHED = "TH search q=phone, cached"
+CS_LIST = "CS list sorted p1-200, distinct"
+CS_LIST_CACHED = "CS list sorted p1-10, cached"
+TH_CART = "TH GET /cart (3 items), signed in"
+TH_ORDERS = "TH GET /orders, signed in"
+CS_ORDERS = "CS GET /orders, signed in"
+FLOOR_JSON = "floor JSON, gunicorn 2x4 threads"
+FLOOR_ROWS = "floor 20 rows, gunicorn 2x4 threads"
+FLOOR_JSON_ASGI = "floor JSON, uvicorn 2 workers"
+FLOOR_ROWS_ASGI = "floor 20 rows, uvicorn 2 workers"
+CHECKOUT_SPREAD = "TH checkout, 16 buyers, own products"
+CHECKOUT_ONE = "TH checkout, 16 buyers, one product"
+CHECKOUT_SLOW = "TH checkout, 16 buyers, 200 ms provider"
+CACHED_WHILE_ORDERING = "TH list p1 (fixed URL), 8 buyers ordering"
+ORDERING_BESIDE = "  the 8 buyers' checkout meanwhile"
+SELLOUT = "TH sell-out, 16 buyers, one product"
 
-
-def server_cpu_seconds(pid: int) -> float:
-    """User + system CPU of the server process and all its descendants (Linux /proc)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    parents: dict[int, int] = {}
-    times: dict[int, float] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents[int(entry.name)] = int(fields[1])
-        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
-    family, todo = set(), [pid]
-    while todo:
-        current = todo.pop()
-        family.add(current)
-        todo.extend(p for p, parent in parents.items() if parent == current and p not in family)
-    return sum(times.get(p, 0.0) for p in family)
-
-
-def start_server(port: int, workers: int, page_cache: bool) -> subprocess.Popen:
-    env = dict(os.environ)
-    env.update(
-        DEBUG="false",
-        SECRET_KEY=env.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(48),
-        RATELIMIT_ENABLED="false",
-        LOG_LEVEL="WARNING",
-        # a benchmark moves no real money: the sandboxes, asked for explicitly (DEBUG=false
-        # refuses to start on them otherwise), and BIP84's test-vector key
-        PAYMENTS_SANDBOX=env.get("PAYMENTS_SANDBOX", "true"),
-        BTC_XPUB=env.get("BTC_XPUB") or DEVELOPMENT_ZPUB,
-        # each in-flight request runs in a thread of its own under ASGI: a pool per worker
-        # lends it a connection (BENCH_DATABASE_POOL=false: connect per request instead)
-        DATABASE_POOL=env.get("BENCH_DATABASE_POOL", "true"),
-        CONN_MAX_AGE="0",
-        # public catalog pages from Redis until a write changes them (catalog/pagecache.py);
-        # --no-page-cache measures what building every page costs
-        CATALOG_PAGE_CACHE="true" if page_cache else "false",
-        CACHE_KEY_PREFIX=env.get("CACHE_KEY_PREFIX", "bench") + "-bench",
-    )
-    # as `make serve` does: without it WhiteNoise warns that staticfiles/ is missing
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-                   cwd=ROOT, env=env, check=True)  # fmt: skip
-    cmd = [str(ROOT / ".venv/bin/uvicorn"), "config.asgi:application", "--host", "127.0.0.1",
-           "--port", str(port), "--workers", str(workers), "--no-access-log",
-           "--log-level", "warning"]  # fmt: skip
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
-
-
-def wait_ready(base: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit("the server did not come up")
-
-
-async def run_scenario(base: str, urls, start: int, count: int, concurrency: int, warm: bool):
-    """Send requests `start` … `start + count - 1` (`urls` maps i to a path), `concurrency`
-    at a time; returns the latencies, the elapsed time, the non-200 answers and how many
-    answers came from the page cache (`X-Cache: hit`)."""
-    latencies: list[float] = []
-    errors: list[str] = []
-    hits = 0
-    next_i = start
-    end = start + count
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-
-        async def worker():
-            nonlocal next_i, hits
-            while next_i < end:
-                i = next_i
-                next_i += 1
-                t0 = time.perf_counter()
-                try:
-                    response = await client.get(urls(i))
-                    status = response.status_code
-                    hits += response.headers.get("X-Cache") == "hit"
-                except httpx.HTTPError as exc:
-                    status = type(exc).__name__
-                latencies.append(time.perf_counter() - t0)
-                if status != 200:
-                    errors.append(f"{urls(i)} -> {status}")
-
-        if warm:  # every worker's connections and caches, before the first round
-            for i in range(min(concurrency, 20)):
-                await client.get(urls(i))
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
-    return latencies, elapsed, errors, hits
-
-
-def summarise(latencies: list[float], elapsed: float, errors: list[str]) -> dict:
-    latencies = sorted(latencies)
-    return {
-        "rps": len(latencies) / elapsed,
-        "p50": statistics.median(latencies) * 1000,
-        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
-        "errors": len(errors),
-        "first_error": errors[0] if errors else "",
-    }
-
-
-def scenarios(base: str) -> list[tuple[str, object]]:
-    th, cs = "/techaven/api", "/cryptoshop/api"
-    sample = httpx.get(f"{base}{th}/products", params={"limit": 100}, timeout=30).json()
-    products = sample["data"]["products"]
-    total = sample["data"]["pagination"]["total_items"]
-    if total < 10_000:
-        raise SystemExit(
-            f"the catalog has {total} Techaven products: fill it first with "
-            "bench/generate.py (make bench-data)"
-        )
-    product_ids = [p["id"] for p in products]
-    categories = httpx.get(f"{base}{th}/categories", timeout=30).json()["data"]["categories"]
-    category = categories[0]["id"]
-    words = sorted({p["name"].split()[0].lower() for p in products} | {"iphnoe", "samsnug"})
-    models = sorted({" ".join(p["name"].split()[:2]).lower() for p in products})
-    prefixes = sorted({p["name"][:3].lower() for p in products})
-    deep = max(1, total // 20 // 2)  # the middle page of the whole catalog
-    cs_list = f"{cs}/products?sortBy=price&sortOrder=asc"
-    cs_total = httpx.get(f"{base}{cs_list}", timeout=30).json()["pagination"]["total"]
-    cs_deep = max(1, cs_total // 12 // 2)
-    rnd = random.Random(1)
-    return [
-        ("baseline /healthz", lambda i: "/healthz"),
-        ("TH products (plain)", lambda i: f"{th}/products"),
-        ("TH products (filtered)",
-         lambda i: f"{th}/products?category_id={category}&min_price=100000&max_price=900000"),
-        ("TH products (sorted price asc)", lambda i: f"{th}/products?sort=price&order=asc"),
-        ("TH products (sorted, page 1)", lambda i: f"{th}/products?sort=rating&order=desc"),
-        (f"TH products (sorted, page {deep})",
-         lambda i: f"{th}/products?sort=rating&order=desc&page={deep}"),
-        ("TH product detail", lambda i: f"{th}/products/{product_ids[i % len(product_ids)]}"),
-        ("TH search", lambda i: f"{th}/search?q={rnd.choice(words + models)}"),
-        ("TH search suggestions", lambda i: f"{th}/search/suggestions?q={rnd.choice(prefixes)}"),
-        ("CS products (filters+sort)",
-         lambda i: f"{cs}/products?category=Services&minPrice=0.0001&maxPrice=0.04"
-                   "&sortBy=popularity&sortOrder=desc"),
-        ("CS products (sorted, page 1)", lambda i: cs_list),
-        (f"CS products (sorted, page {cs_deep})", lambda i: f"{cs_list}&page={cs_deep}"),
-    ]  # fmt: skip
-
-
-# (scenario name starts with, least ratio to the baseline's requests/s): docs/bench.md
-THROUGHPUT_GOALS = [
-    ("TH products", 0.5),
-    ("TH product detail", 0.5),
-    ("CS products", 0.5),
-    ("TH search", 1 / 3),
+# issue 14's goals, as ratios of throughputs measured in this run
+GOALS = [
+    Goal(HEALTHZ, FLOOR_JSON, 0.5),
+    Goal(TH_LIST, FLOOR_ROWS, 0.5),
+    Goal(TH_LIST, HEALTHZ, 0.5),
+    Goal(TH_CATEGORY, HEALTHZ, 0.5),
+    Goal(TH_DETAIL, HEALTHZ, 0.5),
+    Goal(TH_SEARCH, HEALTHZ, 1 / 3),
+    Goal(CS_LIST, HEALTHZ, 0.5),
+    Goal(TH_CART, HEALTHZ, 0.5),
+    Goal(TH_ORDERS, HEALTHZ, 0.5),
+    Goal(CS_ORDERS, HEALTHZ, 0.5),
+    Goal(CHECKOUT_SPREAD, HEALTHZ, 0.25, p99_ms=1000),
+    Goal(CHECKOUT_ONE, HEALTHZ, 0.15, p99_ms=1000),
+    # "a 200 ms provider does not lower that"
+    Goal(CHECKOUT_SLOW, HEALTHZ, 0.25, p99_ms=1000),
 ]
+HITS_GOAL = 0.8
 
 
-def check_goals(results: dict[str, dict], baseline: float) -> list[str]:
-    """One line per goal; deep pages are compared with page 1 of the same list (p50)."""
-    lines = []
-    for name, result in results.items():
-        least = next((g for prefix, g in THROUGHPUT_GOALS if name.startswith(prefix)), None)
-        if least is not None:
-            ratio = result["rps"] / baseline
-            verdict = "ok" if ratio >= least else "MISSED"
-            lines.append(f"{verdict:<6} {name}: {ratio:.2f} x base (goal >= {least:.2f})")
-        if "page" in name and "page 1)" not in name:
-            first = next((r for n, r in results.items() if n == name.split(", page")[0]
-                          + ", page 1)"), None)  # fmt: skip
-            if first is not None:
-                slower = result["p50"] / first["p50"]
-                verdict = "ok" if slower <= 2 else "MISSED"
-                lines.append(f"{verdict:<6} {name}: p50 {slower:.2f} x page 1 (goal <= 2.00)")
-        if result["errors"]:
-            lines.append(f"ERRORS {name}: {result['errors']}, first: {result['first_error']}")
-    return lines
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    server: str  # "duka", "floor-wsgi" or "floor-asgi"
+    lines: list[str]  # wrk's request lines: "path" or "path<TAB>token"
+    distinct: bool = False  # a URL never asked before with each request
+
+
+@dataclass
+class Server:
+    name: str
+    port: int
+    process: subprocess.Popen
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+# --- servers ------------------------------------------------------------------------
+
+
+def bench_env(page_cache: bool) -> dict[str, str]:
+    """Duka's environment for the bench (bench/common.py's) and what checkout needs."""
+    env = duka_env(page_cache=page_cache)
+    env.setdefault("CACHE_KEY_PREFIX", "duka-bench")
+    # buyers paying with TNM Mpamba wait on a provider that takes 200 ms to open a payment
+    env["PAYMENT_PROVIDERS"] = json.dumps({"tnm_mpamba": "bench.providers.SlowSandboxProvider"})
+    # every bench order waits in "pending payment": lift the per-account hoarding limits
+    env["ORDERS_MAX_UNPAID_PER_ACCOUNT"] = env["ORDERS_MAX_UNPAID_UNITS_PER_ACCOUNT"] = "1000000"
+    return env
+
+
+def start_servers(env: dict[str, str], port: int, workers: int, logs: Path) -> list[Server]:
+    """Duka and the floor twice; their output goes to `logs`/<name>.log."""
+    common = ["--host", "127.0.0.1", "--workers", str(workers), "--no-access-log",
+              "--log-level", "warning"]  # fmt: skip
+    floor = {**env, "DJANGO_SETTINGS_MODULE": "bench.floor.settings"}
+    specs = [
+        ("duka", port, env, [str(VENV_BIN / "uvicorn"), "config.asgi:application",
+                             "--port", str(port), *common]),
+        ("floor-asgi", port + 1, {**floor, "FLOOR_DATABASE_POOL": "true"},
+         [str(VENV_BIN / "uvicorn"), "bench.floor.asgi:application", "--port",
+          str(port + 1), *common]),
+        ("floor-wsgi", port + 2, floor,
+         [str(VENV_BIN / "gunicorn"), "bench.floor.wsgi:application", "--worker-class",
+          "gthread", "--workers", str(workers), "--threads", "4", "--bind",
+          f"127.0.0.1:{port + 2}", "--log-level", "warning"]),
+    ]  # fmt: skip
+    servers = []
+    for name, p, server_env, cmd in specs:
+        with (logs / f"{name}.log").open("w") as log:
+            process = subprocess.Popen(cmd, cwd=ROOT, env=server_env, start_new_session=True,
+                                       stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+        servers.append(Server(name, p, process))
+    try:
+        for server in servers:
+            path = "/healthz" if server.name == "duka" else "/json"
+            wait_ready(server.base + path, server=server.process)
+    except SystemExit:
+        stop_servers(servers)
+        for server in servers:
+            print(f"--- {server.name}:", (logs / f"{server.name}.log").read_text()[-2000:])
+        raise
+    return servers
+
+
+def stop_servers(servers: list[Server]) -> None:
+    for server in servers:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.process.pid, signal.SIGTERM)
+    for server in servers:
+        try:
+            server.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.process.pid, signal.SIGKILL)
+            server.process.wait(timeout=10)
+
+
+# --- measuring ----------------------------------------------------------------------
+
+
+class Postgres:
+    """The bench database's backends (their CPU) and what they wait on."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.conn = psycopg.connect(url, autocommit=True)
+
+    def backend_pids(self) -> list[int]:
+        rows = self.conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+        ).fetchall()
+        return [pid for (pid,) in rows]
+
+    def cpu(self) -> dict[int, float]:
+        return processes_cpu_seconds(self.backend_pids())
+
+    def wait_quiet(self, timeout: float = 60) -> None:
+        """Until no backend of the bench database has run a statement for a second: the
+        requests still in flight when wrk stopped have finished."""
+        deadline, quiet_since = time.monotonic() + timeout, time.monotonic()
+        while time.monotonic() < deadline:
+            (active,) = self.conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND state = 'active' AND pid <> pg_backend_pid()"
+            ).fetchone()
+            now = time.monotonic()
+            if active:
+                quiet_since = now
+            elif now - quiet_since >= 1:
+                return
+            time.sleep(0.1)
+
+
+class LockSampler(threading.Thread):
+    """Every 100 ms, what the bench database's active backends wait on."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url = url
+        self.samples = 0
+        self.active = 0
+        self.waits: Counter[str] = Counter()
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            while not self._stop_event.wait(0.1):
+                rows = conn.execute(
+                    "SELECT wait_event_type, wait_event FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND state = 'active'"
+                    " AND pid <> pg_backend_pid()"
+                ).fetchall()
+                self.samples += 1
+                self.active += len(rows)
+                for kind, event in rows:
+                    if kind is not None:
+                        self.waits[f"{kind}:{event}"] += 1
+
+    def stop(self) -> str:
+        self._stop_event.set()
+        self.join(timeout=5)
+        if not self.samples:
+            return "PostgreSQL: not sampled"
+        locks = sum(n for event, n in self.waits.items() if event.startswith("Lock:"))
+        top = ", ".join(f"{e} {n / self.samples:.1f}" for e, n in self.waits.most_common(4))
+        return (
+            f"PostgreSQL meanwhile: {self.active / self.samples:.1f} backends active on average,"
+            f" {locks / self.samples:.1f} of them waiting on a lock ({top or 'no waits'})"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Load:
+    """One wrk run: whom it asks what, how many at once, for how long."""
+
+    base: str
+    lines: list[str]  # "path" or "path<TAB>token"; checkout: one buyer's line each
+    mode: str = "get"  # or "checkout"
+    connections: int = 16
+    seconds: float = 8
+    nonce: str | None = None  # distinct URLs (scenario.lua)
+
+
+def wrk_command(load: Load, cpus: str | None) -> list[str]:
+    n = load.connections
+    cmd = ["wrk", f"-t{n}", f"-c{n}", f"-d{max(1, round(load.seconds))}s", "--timeout", "30s",
+           "-s", str(LUA), load.base]  # fmt: skip
+    return ["taskset", "-c", cpus, *cmd] if cpus else cmd
+
+
+def start_wrk(load: Load, workdir: Path, cpus: str | None) -> tuple[subprocess.Popen, Path]:
+    """Start wrk; returns the process and the summary file it writes."""
+    run = Path(tempfile.mkdtemp(dir=workdir))
+    (run / "lines.tsv").write_text("\n".join(load.lines) + "\n")
+    env = {**os.environ, "BENCH_MODE": load.mode, "BENCH_LINES": str(run / "lines.tsv"),
+           "BENCH_OUT": str(run / "out.json"), "BENCH_THREADS": str(load.connections)}  # fmt: skip
+    if load.nonce:
+        env["BENCH_NONCE"] = load.nonce
+    process = subprocess.Popen(wrk_command(load, cpus), env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)  # fmt: skip
+    return process, run / "out.json"
+
+
+def finish_wrk(process: subprocess.Popen, out: Path) -> tuple[dict, dict[str, Answers], float]:
+    """Wait for wrk; (its summary, the answers by kind, its CPU seconds)."""
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    stderr = process.stderr.read().decode() if process.stderr else ""
+    if process.returncode != 0 or not out.exists():
+        raise SystemExit(f"wrk failed ({process.returncode}): {stderr.strip()}")
+    summary, answers = read_wrk_output(out)
+    return summary, answers, usage.ru_utime + usage.ru_stime
+
+
+@dataclass
+class Bench:
+    servers: dict[str, Server]
+    pg: Postgres
+    workdir: Path
+    connections: int
+    cpus: str | None
+    nonce: str
+
+    def load(self, scenario: Scenario, seconds: float, nonce: str | None) -> Load:
+        return Load(self.servers[scenario.server].base, scenario.lines, "get",
+                    self.connections, seconds, nonce if scenario.distinct else None)  # fmt: skip
+
+    def measure(self, m: Measurement, scenario: Scenario, seconds: float) -> None:
+        """Run one scenario once and add what it cost to `m`."""
+        pid = self.servers[scenario.server].process.pid
+        cpu0, pg0 = server_cpu_seconds(pid), self.pg.cpu()
+        load = self.load(scenario, seconds, f"{self.nonce}{len(m.loads)}")
+        summary, answers, client = finish_wrk(*start_wrk(load, self.workdir, self.cpus))
+        cpu1, pg1 = server_cpu_seconds(pid), self.pg.cpu()
+        m.add(summary["duration_us"] / 1e6, answers, cpu1 - cpu0, pg_delta(pg0, pg1), client,
+              socket_errors(summary), os.getloadavg()[0])  # fmt: skip
+
+    def warm(self, scenario: Scenario, seconds: float) -> None:
+        load = self.load(scenario, seconds, f"{self.nonce}w")
+        finish_wrk(*start_wrk(load, self.workdir, self.cpus))
+
+    def checkout(
+        self, name: str, buyers: list[str], seconds: float, reader: Scenario | None = None
+    ) -> list[Measurement]:
+        """Buyers order for `seconds`, and `reader`'s URLs are read meanwhile."""
+        duka = self.servers["duka"]
+        loads = [(Measurement(name, kind="order"),
+                  Load(duka.base, buyers, "checkout", len(buyers), seconds))]  # fmt: skip
+        if reader is not None:
+            loads.append((Measurement(reader.name), self.load(reader, seconds, None)))
+        sampler = LockSampler(self.pg.url)
+        cpu0, pg0 = server_cpu_seconds(duka.process.pid), self.pg.cpu()
+        sampler.start()
+        started = [(m, start_wrk(load, self.workdir, self.cpus)) for m, load in loads]
+        finished = [(m, *finish_wrk(*run)) for m, run in started]
+        lock_line = sampler.stop()
+        cpu, pg = server_cpu_seconds(duka.process.pid) - cpu0, pg_delta(pg0, self.pg.cpu())
+        load_1 = os.getloadavg()[0]
+        self.pg.wait_quiet()  # the orders in flight when wrk stopped, before anything else
+        for i, (m, summary, answers, client) in enumerate(finished):
+            # with a reader beside, the server's and PostgreSQL's CPU are the checkout's
+            m.add(summary["duration_us"] / 1e6, answers, cpu if i == 0 else math.nan,
+                  pg if i == 0 else math.nan, client, socket_errors(summary), load_1)  # fmt: skip
+        finished[0][0].notes.append(lock_line)
+        return [m for m, *_ in finished]
+
+
+def pg_delta(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU the backends spent between two readings (one that ended meanwhile is lost)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
+def socket_errors(summary: dict) -> int:
+    e = summary["errors"]
+    return e["connect"] + e["read"] + e["write"] + e["timeout"]
+
+
+# --- what is asked ------------------------------------------------------------------
+
+
+def tsv(path: Path) -> list[list[str]]:
+    return [line.split("\t") for line in path.read_text().splitlines() if line]
+
+
+def get_scenarios(world: dict, worlddir: Path) -> list[Scenario]:
+    """The GET scenarios: Duka's (distinct URLs and cached), signed-in reads, the floor."""
+    th_tokens = [row[0] for row in tsv(worlddir / "readers_techaven.tsv")]
+    cs_tokens = [row[0] for row in tsv(worlddir / "readers_cryptoshop.tsv")]
+    ids = world["techaven_product_ids"]
+    categories = world["techaven_categories"]
+    th_pages = [f"{TH}/products?page={p}" for p in range(1, 201)]
+    by_price = [f"{TH}/products?category_id={c}&sort=price&order=asc&page={p}"
+                for p in range(1, 6) for c in categories]  # fmt: skip
+    search = [f"{TH}/search?q=phone&page={p}" for p in range(1, 11)]
+    cs_pages = [f"{CS}/products?sortBy=price&sortOrder=asc&page={p}" for p in range(1, 201)]
+    rows = [f"/rows?page={p}" for p in range(1, 201)]
+    return [
+        Scenario(HEALTHZ, "duka", ["/healthz"]),
+        Scenario(TH_LIST, "duka", th_pages, distinct=True),
+        Scenario(TH_LIST_CACHED, "duka", th_pages[:10]),
+        Scenario(TH_CATEGORY, "duka", by_price, distinct=True),
+        Scenario(TH_CATEGORY_CACHED, "duka", by_price[:10]),
+        Scenario(TH_DETAIL, "duka", [f"{TH}/products/{i}" for i in ids], distinct=True),
+        Scenario(TH_DETAIL_CACHED, "duka", [f"{TH}/products/{i}" for i in ids[:20]]),
+        Scenario(TH_SEARCH, "duka", search, distinct=True),
+        Scenario(TH_SEARCH_CACHED, "duka", search[:1]),
+        Scenario(CS_LIST, "duka", cs_pages, distinct=True),
+        Scenario(CS_LIST_CACHED, "duka", cs_pages[:10]),
+        Scenario(TH_CART, "duka", [f"{TH}/cart\t{t}" for t in th_tokens]),
+        Scenario(TH_ORDERS, "duka", [f"{TH}/orders\t{t}" for t in th_tokens]),
+        Scenario(CS_ORDERS, "duka", [f"{CS}/orders\t{t}" for t in cs_tokens]),
+        Scenario(FLOOR_JSON, "floor-wsgi", ["/json"]),
+        Scenario(FLOOR_ROWS, "floor-wsgi", rows),
+        Scenario(FLOOR_JSON_ASGI, "floor-asgi", ["/json"]),
+        Scenario(FLOOR_ROWS_ASGI, "floor-asgi", rows),
+    ]
+
+
+def progress(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def build_world(env: dict[str, str], worlddir: Path, args: argparse.Namespace) -> dict:
+    started = time.monotonic()
+    subprocess.run([sys.executable, str(ROOT / "bench" / "world.py"), "--out", str(worlddir),
+                    "--buyers", str(args.connections), "--readers", str(args.connections),
+                    "--sellout-stock", str(args.sellout_stock)],
+                   cwd=ROOT, env=env, check=True)  # fmt: skip
+    progress(f"world built in {time.monotonic() - started:.0f} s")
+    return json.loads((worlddir / "world.json").read_text())
+
+
+# --- what the database shows after checkout -----------------------------------------
+
+
+def check_orders(pg: Postgres, name: str, group: dict, answered: int) -> str:
+    """Every 201 is one order in the database (plus at most one per buyer whose answer wrk
+    did not wait for), and the units its orders hold are what the stock lost: no oversell,
+    no lost update."""
+    usernames, products, stock = group["usernames"], group["products"], group["stock"]
+    placed, live = pg.conn.execute(
+        "SELECT count(*), count(*) FILTER (WHERE o.status <> 'cancelled') FROM orders_order o"
+        " JOIN accounts_user u ON u.id = o.buyer_id WHERE u.username = ANY(%s)",
+        [usernames],
+    ).fetchone()
+    held = dict(
+        pg.conn.execute(
+            "SELECT oi.product_id, sum(oi.quantity) FROM orders_orderitem oi"
+            " JOIN orders_order o ON o.id = oi.order_id JOIN accounts_user u ON u.id = o.buyer_id"
+            " WHERE u.username = ANY(%s) AND o.status <> 'cancelled' GROUP BY oi.product_id",
+            [usernames],
+        ).fetchall()
+    )
+    left = dict(
+        pg.conn.execute(
+            "SELECT id, stock_quantity FROM catalog_product WHERE id = ANY(%s)", [products]
+        ).fetchall()
+    )
+    sold = sum(held.get(p, 0) for p in products)
+    lost = sum(stock - left[p] for p in products)
+    # an order in flight when wrk stopped is in the database without its answer
+    ok = (
+        answered <= placed <= answered + len(usernames)
+        and all(left[p] >= 0 for p in products)
+        and all(stock - left[p] == held.get(p, 0) for p in products)
+        and all(held.get(p, 0) <= stock for p in products)
+    )
+    return (
+        f"{verdict(ok)} {name.strip()}: {answered} orders answered 201, {placed} in the database"
+        f" ({placed - live} cancelled); {sold} units held by them, {lost} gone from stock,"
+        f" lowest stock {min(left.values())}: {'no oversell' if ok else 'OVERSOLD or lost'}"
+    )
+
+
+def check_numbers(pg: Postgres, run_start: datetime.datetime) -> str:
+    total, repeated = pg.conn.execute(
+        "SELECT count(*), count(*) - count(DISTINCT (storefront, number)) FROM orders_order"
+        " WHERE created_at >= %s",
+        [run_start],
+    ).fetchone()
+    ever = pg.conn.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM orders_order GROUP BY storefront, number"
+        " HAVING count(*) > 1) d"
+    ).fetchone()[0]
+    return (
+        f"{verdict(repeated == 0 and ever == 0)} order numbers: {total} orders placed in this run,"
+        f" {repeated} numbers repeated among them, {ever} repeated in the whole database"
+    )
+
+
+# --- the run ------------------------------------------------------------------------
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--port", type=int, default=8301, help="Duka's; the floor's +1, +2")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=8, help="per GET scenario and round")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--warmup", type=float, default=1, help="seconds per GET scenario")
+    parser.add_argument("--connections", type=int, default=16, help="and buyers per checkout")
+    parser.add_argument("--checkout-seconds", type=float, default=15)
+    parser.add_argument("--sellout-seconds", type=float, default=10)
+    parser.add_argument("--sellout-stock", type=int, default=10)
+    parser.add_argument("--only", default="", help="comma-separated words of scenario names")
+    parser.add_argument("--no-checkout", action="store_true", help="GET scenarios only")
+    parser.add_argument("--no-page-cache", action="store_true",
+                        help="build every page (CATALOG_PAGE_CACHE=false)")  # fmt: skip
+    parser.add_argument("--wrk-cpus", default=None, help="pin wrk with taskset -c LIST")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    return parser.parse_args()
+
+
+def preflight() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        raise SystemExit("set DATABASE_URL to the PostgreSQL database bench/generate.py filled")
+    if not os.environ.get("REDIS_URL"):
+        raise SystemExit("set REDIS_URL (the page cache and the sessions' cache live there)")
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+    if not (VENV_BIN / "gunicorn").exists():
+        raise SystemExit("gunicorn is not installed: pip install -r requirements-dev.txt")
+    return url
+
+
+def selected(name: str, words: list[str]) -> bool:
+    return not words or name == HEALTHZ or any(w in name.lower() for w in words)
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}"
+
+
+def run(args: argparse.Namespace, url: str, workdir: Path) -> dict[str, Measurement]:
+    env = bench_env(page_cache=not args.no_page_cache)
+    collectstatic(env)
+    world = build_world(env, workdir / "world", args)
+    words = [w.strip().lower() for w in args.only.split(",") if w.strip()]
+    servers = start_servers(env, args.port, args.workers, workdir)
+    results: dict[str, Measurement] = {}
+    try:
+        bench = Bench({s.name: s for s in servers}, Postgres(url), workdir, args.connections,
+                      args.wrk_cpus, secrets.token_hex(3))  # fmt: skip
+        plan = [s for s in get_scenarios(world, workdir / "world") if selected(s.name, words)]
+        print(f"{datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, {machine()},"
+              f" load average {load_average()} at the start", flush=True)  # fmt: skip
+        progress("warming up")
+        for scenario in plan:
+            bench.warm(scenario, args.warmup)
+        for r in range(args.rounds):
+            progress(f"round {r + 1} of {args.rounds}, {len(plan)} scenarios")
+            for scenario in plan:
+                m = results.setdefault(scenario.name, Measurement(scenario.name))
+                bench.measure(m, scenario, args.seconds)
+        if not args.no_checkout:
+            results |= run_checkouts(bench, args, world, workdir / "world", words)
+    finally:
+        stop_servers(servers)
+    return results
+
+
+def run_checkouts(bench: Bench, args: argparse.Namespace, world: dict, worlddir: Path,
+                  words: list[str]) -> dict[str, Measurement]:  # fmt: skip
+    results: dict[str, Measurement] = {}
+    groups = world["groups"]
+    lines = {g: ["\t".join(r) for r in tsv(worlddir / f"buyers_{g}.tsv")] for g in groups}
+    for name, group in ((CHECKOUT_SPREAD, "spread"), (CHECKOUT_ONE, "one"),
+                        (CHECKOUT_SLOW, "slow")):  # fmt: skip
+        if selected(name, words):
+            progress(name)
+            (m,) = bench.checkout(name, lines[group], args.checkout_seconds)
+            m.notes.append(check_orders(bench.pg, name, groups[group], m.main.ok))
+            results[name] = m
+    if selected(CACHED_WHILE_ORDERING, words):
+        progress(CACHED_WHILE_ORDERING)
+        fixed = Scenario(CACHED_WHILE_ORDERING, "duka", [f"{TH}/products?page=1"])
+        bench.warm(fixed, args.warmup)
+        order, read = bench.checkout(
+            ORDERING_BESIDE, lines["cached"], args.checkout_seconds, reader=fixed
+        )
+        order.notes.append(check_orders(bench.pg, ORDERING_BESIDE, groups["cached"], order.main.ok))
+        results[CACHED_WHILE_ORDERING], results[ORDERING_BESIDE] = read, order
+    if selected(SELLOUT, words):
+        progress(SELLOUT)
+        (m,) = bench.checkout(SELLOUT, lines["sellout"], args.sellout_seconds)
+        codes = m.main.codes + m.answers.get("cart", Answers()).codes
+        m.notes.append(check_orders(bench.pg, SELLOUT, groups["sellout"], m.main.ok))
+        m.notes.append(f"       {SELLOUT}: {sum(codes.values())} refusals ({dict(codes)})")
+        results[SELLOUT] = m
+    return results
+
+
+def print_report(results: dict[str, Measurement], args: argparse.Namespace,
+                 pg: Postgres, run_start: datetime.datetime) -> None:  # fmt: skip
+    healthz, fjson, frows = (results.get(n) for n in (HEALTHZ, FLOOR_JSON, FLOOR_ROWS))
+    print(f"Duka: {args.workers} uvicorn workers, DEBUG=false, rate limits off, connection pool, "
+          f"page cache {'off' if args.no_page_cache else 'on'}; GET scenarios "
+          f"{args.rounds} x {args.seconds:g} s, checkouts {args.checkout_seconds:g} s; "
+          f"{args.connections} connections (wrk -t{args.connections} -c{args.connections}"
+          f"{', taskset -c ' + args.wrk_cpus if args.wrk_cpus else ''})")  # fmt: skip
+    print(HEADER)
+    print("-" * len(HEADER))
+    for m in results.values():
+        print(table_row(m, healthz, fjson, frows))
+    print(f"load average {load_average()} at the end")
+    print()
+    for m in results.values():
+        for note in m.notes:
+            print(note if note.startswith(("ok", "MISSED", " ")) else f"       {m.name}: {note}")
+    if any(m.kind == "order" for m in results.values()):
+        print(check_numbers(pg, run_start))
+    print()
+    print("Goals of issue 14 (ratios of this run's throughputs):")
+    for goal in GOALS:
+        for line in check_goal(goal, results):
+            print(line)
+    if CACHED_WHILE_ORDERING in results:
+        print(check_hits(CACHED_WHILE_ORDERING, results, HITS_GOAL))
+    slow, spread = results.get(CHECKOUT_SLOW), results.get(CHECKOUT_SPREAD)
+    if slow is not None and spread is not None:
+        p99 = percentile(slow.main.latencies_us, 99) / 1000
+        print(f"       {CHECKOUT_SLOW}: {ratio(slow, spread):.2f} x the same checkout without "
+              f"the delay, p99 {p99:.0f} ms")  # fmt: skip
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--port", type=int, default=8301)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--rounds", type=int, default=4, help="turns the scenarios take")
-    parser.add_argument("--only", default="", help="comma-separated words of scenario names")
-    parser.add_argument("--no-page-cache", action="store_true",
-                        help="build every page (CATALOG_PAGE_CACHE=false)")  # fmt: skip
-    args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        raise SystemExit("set DATABASE_URL to the PostgreSQL database bench/generate.py filled")
-    base = f"http://127.0.0.1:{args.port}"
-    server = start_server(args.port, args.workers, page_cache=not args.no_page_cache)
+    args = parse_args()
+    url = preflight()
+    run_start = datetime.datetime.now(datetime.UTC)
+    workdir = Path(tempfile.mkdtemp(prefix="duka-bench-"))
     try:
-        wait_ready(base)
-        plan = scenarios(base)
-        words = [w.strip().lower() for w in args.only.split(",") if w.strip()]
-        if words:
-            plan = plan[:1] + [p for p in plan[1:] if any(w in p[0].lower() for w in words)]
-        print(f"{datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, {os.cpu_count()} CPUs,"
-              f" load average {load_average()} at the start")  # fmt: skip
-        print(f"{args.workers} uvicorn workers, DEBUG=false, RATELIMIT_ENABLED=false, "
-              f"page cache {'off' if args.no_page_cache else 'on'}, "
-              f"{args.requests} requests per scenario in {args.rounds} rounds, "
-              f"concurrency {args.concurrency}")  # fmt: skip
-        header = (
-            f"{'scenario':<34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'x base':>7}"
-            f" {'cpu ms':>7} {'hits':>5} {'err':>4}"
-        )
-        print(header)
-        print("-" * len(header))
-        # the scenarios take turns, a share of each one's requests per round, so that a
-        # change in the machine's load (other jobs) falls on all of them alike
-        samples = {name: ([], 0.0, [], 0.0, 0) for name, _ in plan}
-        for r in range(args.rounds):
-            lo, hi = args.requests * r // args.rounds, args.requests * (r + 1) // args.rounds
-            for name, urls in plan:
-                cpu = server_cpu_seconds(server.pid)
-                latencies, elapsed, errors, hits = asyncio.run(
-                    run_scenario(base, urls, lo, hi - lo, args.concurrency, warm=r == 0)
-                )
-                spent = server_cpu_seconds(server.pid) - cpu
-                before = samples[name]
-                samples[name] = (before[0] + latencies, before[1] + elapsed,
-                                 before[2] + errors, before[3] + spent,
-                                 before[4] + hits)  # fmt: skip
-        baseline = None
-        results: dict[str, dict] = {}
-        for name, (latencies, elapsed, errors, spent, hits) in samples.items():
-            result = results[name] = summarise(latencies, elapsed, errors)
-            sent = args.requests + min(args.concurrency, 20)  # with the warm-up requests
-            result["cpu"] = spent / sent * 1000
-            baseline = baseline or result["rps"]
-            ratio = result["rps"] / baseline
-            print(f"{name:<34} {result['rps']:>8.0f} {result['p50']:>8.1f} {result['p99']:>8.1f}"
-                  f" {ratio:>7.2f} {result['cpu']:>7.2f} {hits / len(latencies):>5.0%}"
-                  f" {result['errors']:>4}",
-                  flush=True)  # fmt: skip
-        print(f"load average {load_average()} at the end")
-        print()
-        print("\n".join(check_goals(results, baseline)))
+        results = run(args, url, workdir)
+        print_report(results, args, Postgres(url), run_start)
+        queued = redis.Redis.from_url(os.environ["REDIS_URL"]).llen("celery")
+        print(f"\n{queued} Celery tasks wait in the broker (no worker runs during the bench)")
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
+        if args.keep:
+            print(f"work directory kept: {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
