@@ -15,6 +15,7 @@ django_asgi = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from core.origins import WebSocketOriginGate  # noqa: E402
 from storefronts.asgi import RequestBodyLimit  # noqa: E402
 
 
@@ -26,9 +27,14 @@ def _websocket_routes() -> list:
     return websocket_urlpatterns
 
 
-# the body limit holds for the bytes received, before Django reads them (storefronts/asgi.py)
+# the body limit holds for the bytes received, before Django reads them (storefronts/asgi.py);
+# a WebSocket from a browser page on another origin opens only from CORS_ALLOWED_ORIGINS
+# (core/origins.py, the rule Socket.IO follows too)
 application = ProtocolTypeRouter(
-    {"http": RequestBodyLimit(django_asgi), "websocket": URLRouter(_websocket_routes())}
+    {
+        "http": RequestBodyLimit(django_asgi),
+        "websocket": WebSocketOriginGate(URLRouter(_websocket_routes())),
+    }
 )
 
 if importlib.util.find_spec("notifications.socketio") is not None:

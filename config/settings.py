@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers as default_cors_headers
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -31,6 +32,19 @@ CRYPTOSHOP_HOSTS = env.list("CRYPTOSHOP_HOSTS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 ALLOWED_HOSTS += [h for h in TECHAVEN_HOSTS + CRYPTOSHOP_HOSTS if h not in ALLOWED_HOSTS]
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Browser pages on these origins (`scheme://host[:port]`, comma separated) may call the
+# storefront APIs and open Socket.IO and /ws/ (core/origins.py); none by default. Under DEBUG,
+# local front-end development servers (Next/CRA on 3000, Vite on 5173).
+DEVELOPMENT_CORS_ORIGINS = [
+    f"http://{host}:{port}" for port in (3000, 5173) for host in ("localhost", "127.0.0.1")
+]
+CORS_ALLOWED_ORIGINS = [
+    origin.strip().rstrip("/")
+    for origin in env.list(
+        "CORS_ALLOWED_ORIGINS", default=DEVELOPMENT_CORS_ORIGINS if DEBUG else []
+    )
+    if origin.strip()
+]
 # Public base URL used in links the API hands out (payment pages, media) when
 # there is no request to build them from (Celery tasks, e-mails).
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -53,6 +67,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "corsheaders",
     "csp",
     "axes",
     "core",
@@ -71,6 +86,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # before anything that answers on its own (a NUL refused, static files, CommonMiddleware):
+    # a storefront's error must reach the page that asked, and preflights stop here
+    "storefronts.middleware.StorefrontCorsMiddleware",
     "csp.middleware.CSPMiddleware",  # on every answer, static files and redirects included
     # before anything reads the database: PostgreSQL stores no NUL in text
     "storefronts.middleware.RefuseNulMiddleware",
@@ -357,6 +375,22 @@ AVATAR_MAX_BYTES = 5 * 1024 * 1024
 IDEMPOTENCY_TTL = timedelta(hours=24)
 # A request still marked as running after this long is taken to have died.
 IDEMPOTENCY_LOCK_TIMEOUT = timedelta(seconds=60)
+
+# CORS (django-cors-headers) on the storefront APIs only: their two prefixes here, and `/api/`
+# on a storefront's own host (storefronts.middleware.StorefrontCorsMiddleware). Tokens travel
+# in headers, never cookies, so no credentials; what the clients read and send beyond the
+# defaults: the rate-limit headers, Retry-After, Idempotent-Replayed and Idempotency-Key.
+CORS_URLS_REGEX = r"^/(?:techaven|cryptoshop)/api/"
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = (*default_cors_headers, "idempotency-key")
+CORS_EXPOSE_HEADERS = [
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+    "Retry-After",
+    "Idempotent-Replayed",
+]
+CORS_PREFLIGHT_MAX_AGE = env.int("CORS_PREFLIGHT_MAX_AGE", default=86400)
 
 # --- Static and media ---------------------------------------------------------
 STATIC_URL = "/static/"

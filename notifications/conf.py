@@ -73,13 +73,21 @@ def push_sender() -> str:
     return _str("PUSH_SENDER", "logging")
 
 
+def fcm_service_account() -> tuple[str, str] | None:
+    """Where the Firebase service-account key is: `("json", <the key file's text>)` from
+    `FCM_SERVICE_ACCOUNT_JSON`, else `("file", <path>)` from `FCM_SERVICE_ACCOUNT_FILE`."""
+    text = _str("FCM_SERVICE_ACCOUNT_JSON", "").strip()
+    if text:
+        return ("json", text)
+    path = _str("FCM_SERVICE_ACCOUNT_FILE", "").strip()
+    if path:
+        return ("file", path)
+    return None
+
+
 def fcm_project_id() -> str:
+    """The Firebase project to send through; empty: the service-account key's `project_id`."""
     return _str("FCM_PROJECT_ID", "")
-
-
-def fcm_bearer_token() -> str:
-    """An OAuth access token for FCM (obtained outside Duka from the service account)."""
-    return _str("FCM_BEARER_TOKEN", "")
 
 
 def fcm_base_url() -> str:

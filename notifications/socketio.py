@@ -26,6 +26,7 @@ import socketio
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
+from core.origins import socketio_origin_allowed
 from notifications import conf, realtime
 from notifications.realtime_auth import (
     AuthenticationFailed,
@@ -63,8 +64,15 @@ class _Server(socketio.AsyncServer):
         return result
 
 
-# Tokens travel in `auth`, never in cookies, so any origin may connect.
-sio = _Server(async_mode="asgi", cors_allowed_origins="*", client_manager=_client_manager())
+# A browser page may connect from its own host or from CORS_ALLOWED_ORIGINS, as for the
+# HTTP APIs and /ws/ (core/origins.py); Engine.IO refuses any other Origin with a 400.
+# Tokens travel in `auth`, never in cookies: no credentials.
+sio = _Server(
+    async_mode="asgi",
+    cors_allowed_origins=socketio_origin_allowed,
+    cors_credentials=False,
+    client_manager=_client_manager(),
+)
 
 
 def _remember_loop() -> None:

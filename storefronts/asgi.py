@@ -52,22 +52,23 @@ async def answer_too_large(scope, send) -> None:
     root = scope.get("root_path", "")
     if root and path.startswith(root):
         path = path[len(root) :]
-    host = (_header(scope.get("headers", []), b"host") or b"").decode("latin1")
+    headers = scope.get("headers", [])
+    host = (_header(headers, b"host") or b"").decode("latin1")
+    storefront = storefront_for(path, host)
     body = json.dumps(
-        error_body(storefront_for(path, host), message=TOO_LARGE, code="PAYLOAD_TOO_LARGE"),
+        error_body(storefront, message=TOO_LARGE, code="PAYLOAD_TOO_LARGE"),
         separators=(",", ":"),
     ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
+    answer = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),
+    ]
+    # Django's CORS middleware never sees this answer: a page on an allowed origin reads it too
+    origin = _header(headers, b"origin")
+    if storefront and origin and origin.decode("latin1") in settings.CORS_ALLOWED_ORIGINS:
+        answer += [(b"access-control-allow-origin", origin), (b"vary", b"origin")]
+    await send({"type": "http.response.start", "status": 413, "headers": answer})
     await send({"type": "http.response.body", "body": body})
 
 

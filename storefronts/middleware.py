@@ -1,8 +1,9 @@
 """Host mapping: a Host in TECHAVEN_HOSTS / CRYPTOSHOP_HOSTS gets that storefront at `/api/...`;
-no NUL characters in paths and queries."""
+no NUL characters in paths and queries; CORS for the storefront APIs."""
 
+from corsheaders.middleware import CorsMiddleware
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 
 from .edge import error_body, host_storefront, storefront_for
 from .parsers import NUL_MESSAGE
@@ -56,3 +57,16 @@ class RefuseNulMiddleware:
             if any("\x00" in value for value in values):
                 return {key: [NUL_MESSAGE]}
         return None  # an escaped "%2500": the text "%00", no NUL
+
+
+class StorefrontCorsMiddleware(CorsMiddleware):
+    """django-cors-headers for the storefront APIs and nothing else: `CORS_URLS_REGEX`
+    (`/techaven/api/`, `/cryptoshop/api/`) and `/api/` on a storefront's own host, which a
+    path alone cannot tell (`storefronts.edge.storefront_for`). The origins are
+    `CORS_ALLOWED_ORIGINS` (`core.origins`). Its signal is not used: a receiver that says
+    yes would also let every origin in."""
+
+    def is_enabled(self, request: HttpRequest) -> bool:
+        if super().is_enabled(request):
+            return True
+        return storefront_for(request.path_info, request.META.get("HTTP_HOST", "")) is not None

@@ -62,12 +62,13 @@ Assumed where the docs are vague or contradict each other:
 - The docs accept an amount "greater than or equal to" the expected one; a verified success
   whose amount or currency differs from the attempt's, or whose reference is another, is not
   taken as success here: it is logged as an error and answered as pending, for a person.
-- The payout's `mobile` is the local spelling `0991234567`, as in the docs' sample. The
-  operator follows from the number's MACRA range (`accounts.phones`: Airtel 99/98, TNM
-  88/89/31) and is matched to the operators list by `short_code`, else by name. Before
-  sending, the transfer's details are asked: a `charge_id` PayChangu already has is not sent
-  again (it must be unique anyway), so asking twice pays once. The initialize answer (which
-  in sandbox mode may already say success) is never taken as the outcome.
+- The payout's `mobile` is the local spelling `0991234567` (libphonenumber's national
+  format without spaces), as in the docs' sample. The operator follows from the number's
+  MACRA range (`accounts.phones.MOBILE_RANGES`: Airtel 99/98, TNM 88/89/31) and is matched
+  to the operators list by `short_code`, else by name. Before sending, the transfer's
+  details are asked: a `charge_id` PayChangu already has is not sent again (it must be
+  unique anyway), so asking twice pays once. The initialize answer (which in sandbox mode
+  may already say success) is never taken as the outcome.
 - One docs version says mobile-money payouts serve Airtel Money only and lists TNM with
   `supports_withdrawals: false`; the current page says both. A refused TNM payout raises
   (logged; reconcile asks again) and needs a person.
@@ -88,7 +89,7 @@ from urllib.parse import quote
 import httpx
 from django.db import transaction
 
-from accounts.phones import AIRTEL, TNM, mobile_network, normalise_mobile
+from accounts.phones import AIRTEL, TNM, local_spelling, mobile_network, normalise_mobile
 from core.money import Currency, Money
 
 from . import conf
@@ -261,7 +262,7 @@ class PayChanguProvider:
             "/mobile-money/payouts/initialize",
             body={
                 "mobile_money_operator_ref_id": self._operator_ref_id(network),
-                "mobile": "0" + number[4:],
+                "mobile": local_spelling(number),
                 "amount": _amount(amount_minor, currency),
                 "charge_id": reference,
             },

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.errors import AccountError, AccountErrorCode
 from accounts.locks import user_lock
 from accounts.models import EmailOTP, LoginSession, PasswordResetToken, User
-from accounts.phones import normalise_mobile
+from accounts.phones import mobile_network, normalise_mobile
 from accounts.services.sessions import sessions_revoke_all
 from accounts.services.techaven_auth import password_check_rules
 from core.images import avatar_max_pixels, clean_image
@@ -33,8 +33,9 @@ def full_name_check(value: str, *, field: str = "full_name") -> str:
 
 
 def mobile_check(value: str, *, field: str = "phone") -> str:
+    """A valid Malawian mobile number on a network Duka knows, in E.164 (`accounts.phones`)."""
     number = normalise_mobile(value)
-    if number is None:
+    if number is None or mobile_network(number) is None:
         raise AccountError(
             AccountErrorCode.INVALID_PHONE,
             "Enter a Malawian mobile number such as +265991234567.",

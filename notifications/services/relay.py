@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 def outbox_relay_run(*, batch_size: int = 200) -> int:
     """Deliver what is pending and due, oldest first; returns how many events were delivered."""
+    push.prepare()  # a push credential that needs a call to Google, before any row is locked
     now = timezone.now()
     candidates = list(
         OutboxEvent.objects.filter(delivered_at__isnull=True, failed_at__isnull=True)

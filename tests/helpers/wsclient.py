@@ -9,14 +9,16 @@ from asgiref.testing import ApplicationCommunicator
 
 
 class WebsocketCommunicator(ApplicationCommunicator):
-    def __init__(self, application, path: str) -> None:
+    def __init__(
+        self, application, path: str, headers: list[tuple[bytes, bytes]] | None = None
+    ) -> None:
         path, _, query = path.partition("?")
         scope = {
             "type": "websocket",
             "path": path,
             "raw_path": path.encode(),
             "query_string": query.encode(),
-            "headers": [(b"host", b"testserver")],
+            "headers": [(b"host", b"testserver"), *(headers or [])],
             "subprotocols": [],
             "client": ("127.0.0.1", 50000),
             "server": ("testserver", 80),

@@ -136,3 +136,31 @@ def test_connections_per_user_are_limited(cs_account: Account, settings):
         await sockets[1].disconnect()
 
     run(scenario)
+
+
+@pytest.mark.parametrize(
+    ("origin", "opens"),
+    [
+        (None, True),  # no browser: a mobile app, a server
+        ("http://testserver", True),  # the server's own host
+        ("https://shop.example", True),  # CORS_ALLOWED_ORIGINS
+        ("https://elsewhere.example", False),
+        ("null", False),
+        ("http://testserver.elsewhere.example", False),
+    ],
+)
+def test_a_browser_page_opens_ws_only_from_an_allowed_origin(settings, cs_account, origin, opens):
+    settings.CORS_ALLOWED_ORIGINS = ["https://shop.example"]
+
+    async def scenario():
+        headers = [] if origin is None else [(b"origin", origin.encode())]
+        ws = WebsocketCommunicator(application, f"/ws/?token={cs_account.token}", headers)
+        connected, answer = await ws.connect()
+        assert connected is opens, answer
+        if opens:
+            assert (await ws.receive_json_from())["event"] == "authenticated"
+            await ws.disconnect()
+        else:
+            assert answer == {"type": "websocket.close", "code": 403}
+
+    run(scenario)

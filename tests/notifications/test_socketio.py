@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import shutil
 import subprocess
 from pathlib import Path
 
+import httpx
 import pytest
 import socketio
+import websocket
 from django.conf import settings
 
 from tests.helpers.cryptoshop_flow import (
@@ -163,3 +166,49 @@ def test_a_socket_that_never_authenticates_is_closed(server):
         assert not client.connected
     finally:
         client.disconnect()
+
+
+SHOP = "https://shop.example"
+ELSEWHERE = "https://elsewhere.example"
+
+
+def _socketio_from(url: str, origin: str, token: str) -> socketio.Client:
+    """The python-socketio client over WebSocket, its handshake sent with `Origin: origin`."""
+    client = socketio.Client(reconnection=False, websocket_extra_options={"origin": origin})
+    client.connect(url, auth={"accessToken": token}, transports=["websocket"], wait_timeout=10)
+    return client
+
+
+def test_sockets_open_only_from_allowed_origins_or_the_servers_own(database_url):
+    """Browsers apply no same-origin policy to WebSockets: Socket.IO and /ws/ check Origin
+    against CORS_ALLOWED_ORIGINS (and the server's own host), like the HTTP APIs' CORS."""
+    with uvicorn_server(database_url, CORS_ALLOWED_ORIGINS=SHOP) as running:
+        token = register(running.url)
+        # a browser's first Engine.IO request (polling)
+        handshake = f"{running.url}/socket.io/?EIO=4&transport=polling"
+        refused = httpx.get(handshake, headers={"Origin": ELSEWHERE}, timeout=10)
+        assert refused.status_code == 400
+        assert "not an accepted origin" in refused.text
+        opened = httpx.get(handshake, headers={"Origin": SHOP}, timeout=10)
+        assert opened.status_code == 200
+        assert opened.headers["access-control-allow-origin"] == SHOP
+        assert "access-control-allow-credentials" not in opened.headers
+        assert httpx.get(handshake, timeout=10).status_code == 200  # no Origin: no browser
+
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            _socketio_from(running.url, ELSEWHERE, token)
+        for origin in (SHOP, running.url):
+            client = _socketio_from(running.url, origin, token)
+            assert client.connected
+            client.disconnect()
+
+        ws_url = running.url.replace("http://", "ws://") + f"/ws/?token={token}"
+        with pytest.raises(websocket.WebSocketBadStatusException) as denied:
+            websocket.create_connection(ws_url, origin=ELSEWHERE, timeout=10)
+        assert denied.value.status_code == 403
+        for origin in (SHOP, running.url):
+            ws = websocket.create_connection(ws_url, origin=origin, timeout=10)
+            try:
+                assert json.loads(ws.recv())["event"] == "authenticated"
+            finally:
+                ws.close()

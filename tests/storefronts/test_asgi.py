@@ -99,6 +99,18 @@ def test_a_declared_length_over_the_limit_answers_413_before_reading_the_body():
     assert headers[b"content-type"] == b"application/json"
 
 
+@override_settings(MAX_REQUEST_BODY_BYTES=LIMIT, CORS_ALLOWED_ORIGINS=["https://shop.example"])
+def test_the_413_reaches_a_page_on_an_allowed_origin():
+    """Answered before Django, so before its CORS middleware: the same origins, here."""
+    for origin, allowed in (("https://shop.example", True), ("https://elsewhere.example", False)):
+        headers = [length(1200), (b"origin", origin.encode())]
+        *_, answer, _ = call("/techaven/api/auth/register", [b"x" * 1200], headers=headers)
+        assert (answer.get(b"access-control-allow-origin") == origin.encode()) is allowed
+    seller = [length(1200), (b"origin", b"https://shop.example")]
+    *_, answer, _ = call("/seller/api/products/", [b"x" * 1200], headers=seller)
+    assert b"access-control-allow-origin" not in answer
+
+
 @override_settings(MAX_REQUEST_BODY_BYTES=LIMIT)
 def test_a_chunked_body_over_the_limit_answers_413_once_the_limit_is_passed():
     chunks = [b"y" * 400] * 10  # 4000 bytes; the limit is passed in the third

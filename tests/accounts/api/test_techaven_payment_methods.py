@@ -106,6 +106,7 @@ def test_add_answers_201_with_the_id(signed_in, user):
         ("TNM Mpamba", "0881234567", "+265881234567"),
         ("TNM Mpamba", "+265 89 123 4567", "+265891234567"),
         ("TNM Mpamba", "0311234567", "+265311234567"),
+        ("TNM Mpamba", "00265 (31) 123-4567", "+265311234567"),
     ],
 )
 def test_each_network_accepts_its_own_numbers(signed_in, user, provider, number, stored):
@@ -123,6 +124,7 @@ def test_each_network_accepts_its_own_numbers(signed_in, user, provider, number,
         ("TNM Mpamba", "+265871234567"),  # 87 is not allocated to TNM
         ("Airtel Money", "+26599123456"),  # too short
         ("Airtel Money", "+255991234567"),  # not Malawi
+        ("Airtel Money", "+265111234567"),  # a valid mobile number, but of no money network
         ("Airtel Money", ""),
     ],
 )

@@ -119,6 +119,41 @@ def test_local_phone_spellings_are_normalised(signed_in, user, given, stored):
     assert user.phone == stored
 
 
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("991234567", "+265991234567"),  # the national number without its 0
+        ("+265 (99) 123.4567", "+265991234567"),
+        ("00265 88 123 4567", "+265881234567"),
+        # fullwidth digits, as some phone keyboards type them
+        ("\uff10\uff19\uff19\uff11\uff12\uff13\uff14\uff15\uff16\uff17", "+265991234567"),
+    ],
+)
+def test_phonenumbers_reads_other_spellings_of_a_malawian_mobile(signed_in, user, given, stored):
+    assert signed_in.put("user/profile", {"phone": given}).status_code == 200
+    user.refresh_from_db()
+    assert user.phone == stored
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "+265111234567",  # valid mobile for libphonenumber (MTL), no network Duka knows
+        "+265211234567",  # likewise (Zero2)
+        "+447911123456",  # a valid mobile, but British
+        "+2651234567",  # a Malawian fixed line
+        "0991234567 ext. 5",  # an extension
+        "0991234567#5",
+        "099-123-ABCD",  # letters are not read as a vanity number
+    ],
+)
+def test_a_phone_that_is_no_malawian_mobile_keeps_its_error(signed_in, user, value):
+    body = assert_error(signed_in.put("user/profile", {"phone": value}), 400, "phone")
+    assert body["errors"]["phone"] == ["Enter a Malawian mobile number such as +265991234567."]
+    user.refresh_from_db()
+    assert user.phone == ""
+
+
 def test_absent_fields_are_left_alone_and_null_clears(signed_in, user):
     User.objects.filter(pk=user.pk).update(phone="+265991234567", gender="female")
     signed_in.put("user/profile", {"full_name": "Chikondi Phiri"})
