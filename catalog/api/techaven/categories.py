@@ -11,6 +11,7 @@ from catalog.errors import not_found
 from catalog.pagecache import cached_page
 
 from .common import TH, PublicView, file_url
+from .filters import CategoryProductFilter
 from .products import PRODUCT_LIST_PARAMS, ProductListingView, ProductListSerializer, product_query
 
 
@@ -66,5 +67,7 @@ class CategoryProductsView(ProductListingView):
         ids = selectors.category_subtree(TH, category_id)
         if ids is None:
             raise not_found("Category")
-        qs, _ = selectors.product_queryset(product_query(request.query_params, category_ids=ids))
+        qs, _ = selectors.product_queryset(
+            product_query(request.query_params, CategoryProductFilter, category_ids=ids)
+        )
         return self.product_list_response(qs, "Products retrieved")
