@@ -14,6 +14,7 @@ from core.errors import NotFound
 from core.ids import strip_prefix
 from core.money import minor_to_decimal
 from orders import selectors
+from orders.api.filters import CryptoShopOrderFilter
 from orders.errors import OrderErrorCode
 from orders.models import Order, OrderItem
 from orders.services.checkout import order_create_from_items
@@ -22,6 +23,7 @@ from orders.state import Status
 from orders.words import CRYPTOSHOP_FROM_WORD, CRYPTOSHOP_STATUS, CRYPTOSHOP_STATUS_WORDS
 from storefronts.cryptoshop.base import CryptoShopView
 from storefronts.fields import ItemsField
+from storefronts.filters import filter_params
 from storefronts.pagination import paginate
 
 
@@ -218,17 +220,6 @@ class OrderUpdateIn(serializers.Serializer):
     )
 
 
-def _status_filter(value: str | None) -> list[str] | None:
-    if not value:
-        return None
-    internal = CRYPTOSHOP_FROM_WORD.get(value.upper())
-    if internal is None:
-        raise serializers.ValidationError(
-            {"status": [f"status must be one of: {', '.join(CRYPTOSHOP_FROM_WORD)}."]}
-        )
-    return [internal.value]
-
-
 def _visible_order(request, order_id: str) -> Order:
     uid = strip_prefix(order_id, "order")
     order = selectors.cryptoshop_orders(user=request.user).filter(uid=uid or "").first()
@@ -249,7 +240,8 @@ class OrdersView(CryptoShopView):
     )
     def get(self, request):
         page_no, limit = self.page_params()
-        statuses = _status_filter(request.query_params.get("status"))
+        params = filter_params(CryptoShopOrderFilter, request.query_params).form.cleaned_data
+        statuses = params["status"]
         page = paginate(
             selectors.cryptoshop_orders(user=request.user, statuses=statuses),
             page=page_no,

@@ -11,6 +11,7 @@ from core.errors import NotFound
 from core.ids import strip_prefix
 from core.timefmt import api_datetime
 from orders import selectors
+from orders.api.filters import TechavenOrderFilter
 from orders.errors import OrderErrorCode
 from orders.models import CartItem, Order, OrderStatusHistory
 from orders.services import cart as cart_services
@@ -19,6 +20,7 @@ from orders.services.checkout import order_checkout, product_image_url
 from orders.services.status import order_cancel
 from orders.state import HISTORY_LABELS, Actor, Status
 from orders.words import TECHAVEN_FILTER, TECHAVEN_LABEL, TECHAVEN_STATUS
+from storefronts.filters import filter_params
 from storefronts.pagination import paginate
 from storefronts.techaven.base import TechavenPaginationSerializer, TechavenView, pagination_block
 from wallet.services import WALLET_PROVIDER
@@ -332,16 +334,6 @@ STATUS_PARAM = OpenApiParameter(
 )
 
 
-def _status_filter(value: str | None) -> list[str] | None:
-    if not value:
-        return None
-    if value not in TECHAVEN_FILTER:
-        raise serializers.ValidationError(
-            {"status": [f"status must be one of: {', '.join(sorted(TECHAVEN_FILTER))}."]}
-        )
-    return TECHAVEN_FILTER[value]
-
-
 def _payment_method_uid(value: str) -> str:
     """`pm_…` names a saved payment method; `wallet` the buyer's Techaven wallet."""
     if value == WALLET_PROVIDER:
@@ -361,7 +353,8 @@ class OrdersView(TechavenView):
     )
     def get(self, request):
         page_no, limit = self.page_params()
-        statuses = _status_filter(request.query_params.get("status"))
+        params = filter_params(TechavenOrderFilter, request.query_params).form.cleaned_data
+        statuses = params["status"]
         page = paginate(
             selectors.techaven_orders(user=request.user, statuses=statuses),
             page=page_no,
