@@ -1,11 +1,10 @@
-"""Helpers both storefronts' catalog modules share (parsing, ratings and image URLs)."""
+"""Helpers both storefronts' catalog modules share (ratings and image URLs)."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP
 
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
 
 
 def rating_field(**kw) -> serializers.DecimalField:
@@ -32,26 +31,3 @@ def product_images(product) -> list:
 
 def product_image_urls(request, product) -> list[str]:
     return [image_url(request, i) for i in product_images(product)]
-
-
-def parse_decimal(params, name: str, errors: dict) -> Decimal | None:
-    raw = params.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        value = Decimal(str(raw).strip())
-    except InvalidOperation:
-        errors[name] = [f"{name} must be a number."]
-        return None
-    if not value.is_finite():
-        errors[name] = [f"{name} must be a number."]
-        return None
-    if value < 0:
-        errors[name] = [f"{name} cannot be negative."]
-        return None
-    return value
-
-
-def raise_if(errors: dict) -> None:
-    if errors:
-        raise ValidationError(errors)

@@ -4,7 +4,11 @@ is scoped to the signed-in owner's shops: another shop's objects answer 404."""
 
 from __future__ import annotations
 
+import django_filters
+from django.db.models import QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.routers import SimpleRouter
 
 from catalog.models import Category, Product, ProductImage, Shop
@@ -112,11 +116,44 @@ class ProductSerializer(serializers.ModelSerializer):
         ).data
 
 
+class SellerProductFilter(django_filters.FilterSet):
+    """`status` (active or inactive) and `in_stock` (true or false); anything else is a 400."""
+
+    status = django_filters.ChoiceFilter(
+        choices=[("active", "Active"), ("inactive", "Inactive")], method="filter_status"
+    )
+    in_stock = django_filters.TypedChoiceFilter(
+        choices=[("true", "In stock"), ("false", "Out of stock")],
+        coerce=lambda value: value == "true",
+        method="filter_in_stock",
+        label="In stock",
+    )
+
+    class Meta:
+        model = Product
+        fields = ["status", "in_stock"]
+
+    def filter_status(self, qs: QuerySet[Product], name: str, value: str) -> QuerySet[Product]:
+        return qs.filter(is_active=value == "active")
+
+    def filter_in_stock(self, qs: QuerySet[Product], name: str, value: bool) -> QuerySet[Product]:
+        return qs.filter(stock_quantity__gt=0) if value else qs.filter(stock_quantity__lte=0)
+
+
 class ProductViewSet(SellerViewMixin, viewsets.ModelViewSet):
-    """Your products. Deleting hides a product and keeps it for past orders."""
+    """Your products, newest first. Deleting hides a product and keeps it for past orders.
+    `?search=` matches the name, brand or slug (or the exact uid), `?status=active|inactive`,
+    `?in_stock=true|false`, `?ordering=` one of name, price_minor, stock_quantity,
+    sales_count, created_at, updated_at (`-` for descending)."""
 
     serializer_class = ProductSerializer
     parser_classes = [JSONParser, FormParser, MultiPartParser]
+    filter_backends = [DjangoFilterBackend, SearchFilter, OrderingFilter]
+    filterset_class = SellerProductFilter
+    search_fields = ["name", "brand", "slug", "=uid"]
+    ordering_fields = [
+        "name", "price_minor", "stock_quantity", "sales_count", "created_at", "updated_at",
+    ]  # fmt: skip
 
     def get_queryset(self):
         return (

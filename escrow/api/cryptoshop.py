@@ -12,10 +12,12 @@ from rest_framework import serializers
 from core.errors import DomainError, ErrorKind, NotFound
 from core.ids import CryptoShopIds
 from core.timefmt import api_datetime
+from escrow.api.filters import EscrowFilter
 from escrow.models import Escrow, EscrowStatus, Participant
 from escrow.services import escrow_create, escrow_dispute, escrow_release
 from orders.models import OrderItem
 from storefronts.cryptoshop.base import CryptoShopView, btc, eur
+from storefronts.filters import filter_params
 from storefronts.pagination import paginate
 
 STATUSES = [s.value for s in EscrowStatus]
@@ -247,11 +249,7 @@ class EscrowListView(CryptoShopView):
     )
     def get(self, request):
         page_no, limit = self.page_params()
-        status = request.query_params.get("status")
-        if status and status not in STATUSES:
-            raise serializers.ValidationError(
-                {"status": [f"status must be one of: {', '.join(STATUSES)}."]}
-            )
+        filters = filter_params(EscrowFilter, request.query_params, escrows_for(request.user))
         user_id = request.query_params.get("userId")
         if user_id and user_id != CryptoShopIds.USER(request.user.uid):
             raise DomainError(
@@ -260,10 +258,7 @@ class EscrowListView(CryptoShopView):
                 field="userId",
                 kind=ErrorKind.FORBIDDEN,
             )
-        escrows = escrows_for(request.user)
-        if status:
-            escrows = escrows.filter(status=status)
-        page = paginate(escrows, page=page_no, limit=limit)
+        page = paginate(filters.qs, page=page_no, limit=limit)
         return self.ok([escrow_data(e) for e in page.items], page=page)
 
     @extend_schema(request=EscrowCreateIn, responses={201: EscrowCreatedOut})

@@ -15,6 +15,7 @@ from rest_framework import serializers
 from core.errors import NotFound
 from core.ids import CryptoShopIds
 from orders import selectors
+from orders.api.filters import CryptoShopOrderFilter
 from orders.errors import OrderError, OrderErrorCode
 from orders.models import Order, OrderItem
 from orders.services.checkout import order_create_from_items
@@ -38,6 +39,7 @@ from orders.status_names import (
 )
 from storefronts.cryptoshop.base import CryptoShopView, btc, eur
 from storefronts.fields import ItemsField
+from storefronts.filters import filter_params
 from storefronts.pagination import paginate
 
 
@@ -226,17 +228,6 @@ class OrderUpdateIn(serializers.Serializer):
     )
 
 
-def _status_filter(value: str | None) -> list[str] | None:
-    if not value:
-        return None
-    internal = CRYPTOSHOP_STATUS_BY_NAME.get(value.upper())
-    if internal is None:
-        raise serializers.ValidationError(
-            {"status": [f"status must be one of: {', '.join(CRYPTOSHOP_STATUS_BY_NAME)}."]}
-        )
-    return [internal.value]
-
-
 def _visible_order(request, order_id: str) -> Order:
     uid = CryptoShopIds.ORDER.parse(order_id)
     order = selectors.cryptoshop_orders(user=request.user).filter(uid=uid or "").first()
@@ -308,7 +299,8 @@ class OrdersView(CryptoShopView):
     )
     def get(self, request):
         page_no, limit = self.page_params()
-        statuses = _status_filter(request.query_params.get("status"))
+        params = filter_params(CryptoShopOrderFilter, request.query_params).form.cleaned_data
+        statuses = params["status"]
         page = paginate(
             selectors.cryptoshop_orders(user=request.user, statuses=statuses),
             page=page_no,

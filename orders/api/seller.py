@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import django_filters
 from django.urls import path
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import generics, serializers
+from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -58,15 +61,29 @@ class StatusIn(serializers.Serializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
+class SellerOrderFilter(django_filters.FilterSet):
+    """`status`: an internal status (another is a 400); `is_paid`: true or false."""
+
+    status = django_filters.ChoiceFilter(choices=Status.choices)
+
+    class Meta:
+        model = Order
+        fields = ["status", "is_paid"]
+
+
 class SellerOrderList(SellerViewMixin, generics.ListAPIView):
-    """Orders of my shops, newest first; `?status=` filters by the internal status."""
+    """Orders of my shops, newest first. `?status=` an internal status, `?is_paid=`,
+    `?search=` the order number, the buyer's username or a product name, `?ordering=`
+    one of created_at, total_minor, status, number (`-` for descending)."""
 
     serializer_class = SellerOrderOut
+    filter_backends = [DjangoFilterBackend, SearchFilter, OrderingFilter]
+    filterset_class = SellerOrderFilter
+    search_fields = ["number", "buyer__username", "items__product_name"]
+    ordering_fields = ["created_at", "total_minor", "status", "number"]
 
     def get_queryset(self):
-        status = self.request.query_params.get("status")
-        statuses = [status] if status in Status.values else None
-        return selectors.shop_orders(shops=seller_shops(self.request.user), statuses=statuses)
+        return selectors.shop_orders(shops=seller_shops(self.request.user))
 
 
 class SellerOrderDetail(SellerViewMixin, generics.RetrieveAPIView):

@@ -11,6 +11,7 @@ from core.errors import NotFound
 from core.ids import TechavenIds
 from core.timefmt import api_datetime
 from orders import selectors
+from orders.api.filters import TechavenOrderFilter
 from orders.errors import OrderErrorCode
 from orders.models import CartItem, Order, OrderStatusHistory
 from orders.services import cart as cart_services
@@ -24,6 +25,7 @@ from orders.status_names import (
     TECHAVEN_STATUS_LABEL,
     TECHAVEN_STATUS_NAME,
 )
+from storefronts.filters import filter_params
 from storefronts.pagination import paginate
 from storefronts.techaven.base import TechavenPaginationSerializer, TechavenView, pagination_block
 from wallet.services import WALLET_PROVIDER
@@ -338,16 +340,6 @@ STATUS_PARAM = OpenApiParameter(
 )
 
 
-def _status_filter(value: str | None) -> list[str] | None:
-    if not value:
-        return None
-    if value not in TECHAVEN_STATUS_FILTER:
-        raise serializers.ValidationError(
-            {"status": [f"status must be one of: {', '.join(sorted(TECHAVEN_STATUS_FILTER))}."]}
-        )
-    return TECHAVEN_STATUS_FILTER[value]
-
-
 def _payment_method_uid(value: str) -> str:
     """`pm_…` names a saved payment method; `wallet` the buyer's Techaven wallet."""
     if value == WALLET_PROVIDER:
@@ -367,7 +359,8 @@ class OrdersView(TechavenView):
     )
     def get(self, request):
         page_no, limit = self.page_params()
-        statuses = _status_filter(request.query_params.get("status"))
+        params = filter_params(TechavenOrderFilter, request.query_params).form.cleaned_data
+        statuses = params["status"]
         page = paginate(
             selectors.techaven_orders(user=request.user, statuses=statuses),
             page=page_no,

@@ -10,9 +10,11 @@ from rest_framework import serializers
 from core.ids import TechavenIds
 from core.money import Currency, format_mwk
 from core.timefmt import api_datetime
+from storefronts.filters import filter_params
 from storefronts.pagination import paginate
 from storefronts.techaven.base import TechavenPaginationSerializer, TechavenView, pagination_block
 from wallet import selectors
+from wallet.api.filters import DIRECTIONS, TransactionFilter
 from wallet.models import Entry
 from wallet.services import topup_start, wallet_account
 
@@ -51,10 +53,6 @@ class TransactionListOut(serializers.Serializer):
     pagination = TechavenPaginationSerializer()
 
 
-class TransactionQuery(serializers.Serializer):
-    type = serializers.ChoiceField(choices=["credit", "debit"], required=False)
-
-
 class TopUpIn(serializers.Serializer):
     amount = serializers.IntegerField(help_text="whole kwacha")
     payment_method = serializers.ChoiceField(choices=["mobile_money"])
@@ -87,18 +85,15 @@ class WalletTransactionsView(TechavenView):
         parameters=[
             OpenApiParameter("page", OpenApiTypes.INT),
             OpenApiParameter("limit", OpenApiTypes.INT),
-            OpenApiParameter("type", OpenApiTypes.STR, enum=["credit", "debit"]),
+            OpenApiParameter("type", OpenApiTypes.STR, enum=DIRECTIONS),
         ],
         responses={200: TransactionListOut},
     )
     def get(self, request):
         page_no, limit = self.page_params()
-        query = TransactionQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        params = filter_params(TransactionFilter, request.query_params).form.cleaned_data
         wallet = wallet_account(user=request.user, currency=Currency.MWK)
-        entries = selectors.wallet_entries(
-            account=wallet, direction=query.validated_data.get("type")
-        )
+        entries = selectors.wallet_entries(account=wallet, direction=params["type"])
         page = paginate(entries, page=page_no, limit=limit)
         return self.ok(
             {

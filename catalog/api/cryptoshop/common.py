@@ -1,5 +1,5 @@
 """What the CryptoShop catalog sections share: the storefront, the public-read permission,
-BTC and EUR rendering, the paging and sort parameters, and the seller and review blocks
+BTC and EUR rendering, the paging parameters, and the seller and review blocks
 both products and sellers show."""
 
 from __future__ import annotations
@@ -26,22 +26,6 @@ PAGE_PARAMS = [
     OpenApiParameter("page", OpenApiTypes.INT),
     OpenApiParameter("limit", OpenApiTypes.INT),
 ]
-
-
-def parse_sort(params, sorts: dict[str, str], errors: dict) -> tuple[str, bool]:
-    sort_by = params.get("sortBy") or "rating"
-    if sort_by not in sorts:
-        errors["sortBy"] = [f"sortBy must be one of {', '.join(sorts)}."]
-        sort_by = "rating"
-    order = params.get("sortOrder") or "desc"
-    if order not in ("asc", "desc"):
-        errors["sortOrder"] = ["sortOrder must be asc or desc."]
-    return sorts[sort_by], order != "asc"
-
-
-def category_filter(params) -> str | None:
-    name = (params.get("category") or "").strip()
-    return None if not name or name.lower() == "all" else name
 
 
 def update_answer(data: dict, keys: set[str]) -> dict:

@@ -12,7 +12,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers
 
 from catalog import selectors
-from catalog.api.common import parse_decimal, product_image_urls, raise_if, rating_field
+from catalog.api.common import product_image_urls, rating_field
 from catalog.errors import not_found
 from catalog.models import Product
 from catalog.pagecache import cached_page
@@ -32,10 +32,11 @@ from catalog.services.sellers import (
     seller_shop_of,
 )
 from core.ids import CryptoShopIds
-from core.money import Currency, Money, MoneyError
+from core.money import Currency, Money
 from storefronts.cryptoshop.auth import IsCryptoShopUserOrReadOnly
 from storefronts.cryptoshop.base import CryptoShopView, btc, eur
 from storefronts.fields import BoundedListField, ItemsField
+from storefronts.filters import filter_params
 from storefronts.schema import ChangedFieldsAnswer
 
 from .common import (
@@ -46,18 +47,9 @@ from .common import (
     SellerBriefSerializer,
     SellerFullSerializer,
     avatar_url,
-    category_filter,
-    parse_sort,
     update_answer,
 )
-
-PRODUCT_SORTS = {
-    "rating": "rating",
-    "price": "price_minor",
-    "created": "created_at",
-    # popularity is what people buy, not what they look at
-    "popularity": "sales_count",
-}
+from .filters import PRODUCT_SORTS, SORT_ORDERS, ProductFilter
 
 
 class ProductCardSerializer(serializers.Serializer):
@@ -269,17 +261,6 @@ class DeletedSerializer(serializers.Serializer):
     pass
 
 
-def _btc_bound(params, name: str, errors: dict) -> int | None:
-    value = parse_decimal(params, name, errors)
-    if value is None:
-        return None
-    try:
-        return Money.from_decimal(value, Currency.BTC).amount_minor
-    except MoneyError:
-        errors[name] = [f"{name} has at most 8 decimal places."]
-        return None
-
-
 def _product_or_404(product_id: str) -> Product:
     uid = CryptoShopIds.PRODUCT.parse(product_id)
     product = selectors.product_get_listed(CS, uid=uid) if uid is not None else None
@@ -300,45 +281,28 @@ class ProductsView(CryptoShopView):
             OpenApiParameter("minPrice", OpenApiTypes.NUMBER),
             OpenApiParameter("maxPrice", OpenApiTypes.NUMBER),
             OpenApiParameter("sortBy", OpenApiTypes.STR, enum=list(PRODUCT_SORTS)),
-            OpenApiParameter("sortOrder", OpenApiTypes.STR, enum=["asc", "desc"]),
+            OpenApiParameter("sortOrder", OpenApiTypes.STR, enum=SORT_ORDERS),
             OpenApiParameter("sellerId", OpenApiTypes.STR),
         ],
         responses={200: ProductCardSerializer(many=True)},
     )
     @cached_page()
     def get(self, request):
-        params = request.query_params
-        errors: dict[str, list[str]] = {}
-        lo = _btc_bound(params, "minPrice", errors)
-        hi = _btc_bound(params, "maxPrice", errors)
-        if lo is not None and hi is not None and lo > hi:
-            errors["minPrice"] = ["minPrice cannot be greater than maxPrice."]
-        field, descending = parse_sort(params, PRODUCT_SORTS, errors)
-        shop_id = None
-        seller = params.get("sellerId")
-        if seller:
-            uid = CryptoShopIds.SELLER.parse(seller)
-            if uid is None:
-                errors["sellerId"] = ["sellerId looks like seller_<id>."]
-            else:
-                # an unknown seller simply has no products
-                shop_id = selectors.shop_pk_of(CS, uid) or 0
-        raise_if(errors)
+        params = filter_params(ProductFilter, request.query_params).form.cleaned_data
         page_no, limit = self.page_params()
         qs, _ = selectors.product_queryset(
             selectors.ProductQuery(
                 storefront=CS,
-                shop_id=shop_id,
-                min_price_minor=lo,
-                max_price_minor=hi,
-                text=(params.get("search") or "").strip(),
-                sort=field,
-                descending=descending,
+                shop_id=params["sellerId"],
+                min_price_minor=params["minPrice"],
+                max_price_minor=params["maxPrice"],
+                text=params["search"],
+                sort=params["sortBy"],
+                descending=params["sortOrder"],
             )
         )
-        category = category_filter(params)
-        if category:
-            qs = selectors.products_in_category_named(qs, category)
+        if params["category"]:
+            qs = selectors.products_in_category_named(qs, params["category"])
         page = selectors.product_page(qs, page=page_no, limit=limit, fields=CARD_FIELDS)
         return self.ok(product_cards(page.items, request), page=page)
 

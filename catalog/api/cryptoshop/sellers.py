@@ -9,13 +9,14 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers
 
 from catalog import selectors
-from catalog.api.common import raise_if, rating_field
+from catalog.api.common import rating_field
 from catalog.errors import not_found
 from catalog.services.sellers import seller_profile_create, seller_profile_update
 from catalog.services.shops import SHOP_DESCRIPTION_MAX
 from core.ids import CryptoShopIds
 from storefronts.cryptoshop.auth import IsCryptoShopUserOrReadOnly
 from storefronts.cryptoshop.base import CryptoShopView, btc
+from storefronts.filters import filter_params
 from storefronts.pagination import paginate
 from storefronts.schema import ChangedFieldsAnswer
 
@@ -25,20 +26,10 @@ from .common import (
     PAGE_PARAMS,
     ReviewSerializer,
     SellerFullSerializer,
-    category_filter,
-    parse_sort,
     update_answer,
 )
+from .filters import SELLER_SORTS, SORT_ORDERS, SellerFilter
 from .products import ProductCardSerializer
-
-SELLER_SORTS = {
-    "rating": "rating",
-    "sales": "sales_count",
-    "products": "listed_products",
-    "revenue": "revenue_minor",
-    "joined": "joined_at",
-}
-
 
 DETAIL_PRODUCTS = 12
 
@@ -114,16 +105,6 @@ class SellerUpdateSerializer(SellerInSerializer):
     isOnline = serializers.BooleanField(required=False)
 
 
-def _parse_bool(params, name: str, errors: dict) -> bool:
-    raw = (params.get(name) or "").strip().lower()
-    if raw in ("", "false", "0", "no"):
-        return False
-    if raw in ("true", "1", "yes"):
-        return True
-    errors[name] = [f"{name} must be true or false."]
-    return False
-
-
 class SellersView(CryptoShopView):
     permission_classes = [IsCryptoShopUserOrReadOnly]
 
@@ -134,25 +115,21 @@ class SellersView(CryptoShopView):
             OpenApiParameter("category", OpenApiTypes.STR),
             OpenApiParameter("search", OpenApiTypes.STR),
             OpenApiParameter("sortBy", OpenApiTypes.STR, enum=list(SELLER_SORTS)),
-            OpenApiParameter("sortOrder", OpenApiTypes.STR, enum=["asc", "desc"]),
+            OpenApiParameter("sortOrder", OpenApiTypes.STR, enum=SORT_ORDERS),
             OpenApiParameter("verifiedOnly", OpenApiTypes.BOOL),
         ],
         responses={200: SellerCardSerializer(many=True)},
     )
     def get(self, request):
-        params = request.query_params
-        errors: dict[str, list[str]] = {}
-        field, descending = parse_sort(params, SELLER_SORTS, errors)
-        verified_only = _parse_bool(params, "verifiedOnly", errors)
-        raise_if(errors)
+        params = filter_params(SellerFilter, request.query_params).form.cleaned_data
         page_no, limit = self.page_params()
         qs = selectors.seller_list(
             CS,
-            sort=field,
-            descending=descending,
-            verified_only=verified_only,
-            category_name=category_filter(params),
-            text=(params.get("search") or "").strip(),
+            sort=params["sortBy"],
+            descending=params["sortOrder"],
+            verified_only=params["verifiedOnly"],
+            category_name=params["category"],
+            text=params["search"],
         )
         page = paginate(qs, page=page_no, limit=limit, total=qs.order_by().count())
         data = SellerCardSerializer(page.items, many=True, context={"request": request}).data

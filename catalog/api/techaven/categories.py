@@ -13,6 +13,7 @@ from storefronts.base import media_url
 from storefronts.techaven.base import TechavenPublicView
 
 from .common import TH
+from .filters import CategoryProductFilter
 from .products import PRODUCT_LIST_PARAMS, ProductListingView, ProductListSerializer, product_query
 
 
@@ -68,5 +69,7 @@ class CategoryProductsView(ProductListingView):
         ids = selectors.category_subtree(TH, category_id)
         if ids is None:
             raise not_found("Category")
-        qs, _ = selectors.product_queryset(product_query(request.query_params, category_ids=ids))
+        qs, _ = selectors.product_queryset(
+            product_query(request.query_params, CategoryProductFilter, category_ids=ids)
+        )
         return self.product_list_response(qs, "Products retrieved")

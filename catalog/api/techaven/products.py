@@ -9,12 +9,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 
 from catalog import selectors
-from catalog.api.common import image_url, product_image_urls, product_images, raise_if, rating_field
+from catalog.api.common import image_url, product_image_urls, product_images, rating_field
 from catalog.errors import not_found
 from catalog.pagecache import cached_page
 from catalog.services.products import product_record_view
 from core.ids import TechavenIds
 from storefronts.base import media_url
+from storefronts.filters import filter_params
 from storefronts.techaven.base import (
     TechavenPaginationSerializer,
     TechavenPublicView,
@@ -24,11 +25,9 @@ from storefronts.techaven.base import (
 from .common import (
     PAGE_PARAMS,
     TH,
-    parse_category_id,
-    parse_price_bounds,
 )
+from .filters import ORDERS, SORTS, ProductFilter
 
-SORTS = {"name": "name", "price": "price_minor", "created_at": "created_at", "rating": "rating"}
 SPECIAL_LISTS_LIMIT = 10
 
 
@@ -186,7 +185,7 @@ class ProductDetailSerializer(serializers.Serializer):
 PRODUCT_LIST_PARAMS = [
     *PAGE_PARAMS,
     OpenApiParameter("sort", OpenApiTypes.STR, enum=list(SORTS)),
-    OpenApiParameter("order", OpenApiTypes.STR, enum=["asc", "desc"]),
+    OpenApiParameter("order", OpenApiTypes.STR, enum=ORDERS),
     OpenApiParameter("category_id", OpenApiTypes.INT),
     OpenApiParameter("min_price", OpenApiTypes.NUMBER),
     OpenApiParameter("max_price", OpenApiTypes.NUMBER),
@@ -194,36 +193,21 @@ PRODUCT_LIST_PARAMS = [
 ]
 
 
-def product_query(params, **fixed) -> selectors.ProductQuery:
-    errors: dict[str, list[str]] = {}
-    sort = params.get("sort") or None
-    if sort is not None and sort not in SORTS:
-        errors["sort"] = [f"sort must be one of {', '.join(SORTS)}."]
-    order = params.get("order") or None
-    if order is not None and order not in ("asc", "desc"):
-        errors["order"] = ["order must be asc or desc."]
-    lo, hi = parse_price_bounds(params, errors)
-    category_ids = fixed.pop("category_ids", None)
-    if category_ids is None:
-        category_ids = parse_category_id(params.get("category_id"), errors)
-    shop_id = fixed.pop("shop_id", None)
-    vendor = params.get("vendor_id")
-    if shop_id is None and vendor:
-        uid = TechavenIds.SHOP.parse(vendor)
-        shop_id = selectors.shop_pk_of(TH, uid) if uid else None
-        if shop_id is None:
-            errors["vendor_id"] = ["No shop has this id."]
-    raise_if(errors)
+def product_query(
+    params, filterset: type[ProductFilter] = ProductFilter, **fixed
+) -> selectors.ProductQuery:
+    """The product list's query from its parameters (`fixed`: what the path chose)."""
+    cleaned = filter_params(filterset, params).form.cleaned_data
     # no sort is newest first, so `order` alone orders by created_at too
-    field = SORTS[sort] if sort else "created_at"
+    field = cleaned["sort"] or "created_at"
     # name reads A→Z unless asked otherwise; the others show the most/newest first
-    descending = order == "desc" if order else sort != "name"
+    descending = cleaned["order"] if cleaned["order"] is not None else field != "name"
     return selectors.ProductQuery(
         storefront=TH,
-        category_ids=category_ids,
-        shop_id=shop_id,
-        min_price_minor=lo,
-        max_price_minor=hi,
+        category_ids=fixed.get("category_ids", cleaned.get("category_id")),
+        shop_id=fixed.get("shop_id", cleaned.get("vendor_id")),
+        min_price_minor=cleaned["min_price"],
+        max_price_minor=cleaned["max_price"],
         sort=field,
         descending=descending,
     )

@@ -6,11 +6,10 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
 
 from catalog import search, selectors
-from catalog.api.common import raise_if
 from catalog.pagecache import cached_page
+from storefronts.filters import filter_params
 from storefronts.techaven.base import (
     TechavenPaginationSerializer,
     TechavenPublicView,
@@ -20,18 +19,9 @@ from storefronts.techaven.base import (
 from .common import (
     PAGE_PARAMS,
     TH,
-    parse_category_id,
-    parse_price_bounds,
 )
+from .filters import SEARCH_SORTS, ProductSearchFilter, SuggestionFilter
 from .products import CARD_FIELDS, ProductCardSerializer, product_cards
-
-SEARCH_SORTS = {
-    "relevance": ("relevance", True),
-    "price_asc": ("price_minor", False),
-    "price_desc": ("price_minor", True),
-    "rating": ("rating", True),
-    "newest": ("created_at", True),
-}
 
 
 class PriceRangeSerializer(serializers.Serializer):
@@ -83,20 +73,11 @@ class SearchView(TechavenPublicView):
     )
     @cached_page()
     def get(self, request):
-        params = request.query_params
-        errors: dict[str, list[str]] = {}
-        text = (params.get("q") or "").strip()
-        if not text:
-            errors["q"] = ["q is required."]
-        sort = params.get("sort") or "relevance"
-        if sort not in SEARCH_SORTS:
-            errors["sort"] = [f"sort must be one of {', '.join(SEARCH_SORTS)}."]
-            sort = "relevance"
-        lo, hi = parse_price_bounds(params, errors)
-        category_ids = parse_category_id(params.get("category_id"), errors)
-        raise_if(errors)
+        params = filter_params(ProductSearchFilter, request.query_params).form.cleaned_data
+        text, category_ids = params["q"], params["category_id"]
+        lo, hi = params["min_price"], params["max_price"]
         page_no, limit = self.page_params()
-        field, descending = SEARCH_SORTS[sort]
+        field, descending = params["sort"]
         matched, understood = selectors.product_search(TH, text)
         # the facets describe everything the words matched; with no filter on top they
         # count the page's list too
@@ -145,9 +126,7 @@ class SearchSuggestionsView(TechavenPublicView):
     )
     @cached_page()
     def get(self, request):
-        text = (request.query_params.get("q") or "").strip()
-        if len(text) < 2:
-            raise ValidationError({"q": ["q must be at least 2 characters."]})
+        text = filter_params(SuggestionFilter, request.query_params).form.cleaned_data["q"]
         products = search.product_suggestions(selectors.products_listed(TH), text, 5)
         categories = search.category_suggestions(TH, text, 3)
         suggestions = [{"text": t, "type": "product"} for t in products] + [

@@ -8,12 +8,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers
 
 from catalog import selectors
-from catalog.api.common import raise_if, rating_field
+from catalog.api.common import rating_field
 from catalog.errors import not_found
 from catalog.models import Shop
 from catalog.pagecache import cached_page
 from core.ids import TechavenIds
 from storefronts.base import media_url
+from storefronts.filters import filter_params
 from storefronts.pagination import paginate
 from storefronts.techaven.base import (
     TechavenPaginationSerializer,
@@ -21,7 +22,8 @@ from storefronts.techaven.base import (
     pagination_block,
 )
 
-from .common import PAGE_PARAMS, TH, parse_category_id
+from .common import PAGE_PARAMS, TH
+from .filters import ShopFilter, ShopProductFilter
 from .products import PRODUCT_LIST_PARAMS, ProductListingView, ProductListSerializer, product_query
 
 
@@ -97,13 +99,9 @@ class ShopListView(TechavenPublicView):
     @cached_page()
     def get(self, request):
         page_no, limit = self.page_params()
-        errors: dict[str, list[str]] = {}
-        category_ids = parse_category_id(request.query_params.get("category_id"), errors)
-        raise_if(errors)
+        params = filter_params(ShopFilter, request.query_params).form.cleaned_data
         qs = selectors.shop_list(
-            TH,
-            location=(request.query_params.get("location") or "").strip(),
-            category_ids=category_ids,
+            TH, location=params["location"], category_ids=params["category_id"]
         )
         page = paginate(qs, page=page_no, limit=limit)
         ctx = {
@@ -131,5 +129,7 @@ class ShopProductsView(ProductListingView):
     @cached_page()
     def get(self, request, shop_id: str):
         shop = _shop_or_404(shop_id)
-        qs, _ = selectors.product_queryset(product_query(request.query_params, shop_id=shop.pk))
+        qs, _ = selectors.product_queryset(
+            product_query(request.query_params, ShopProductFilter, shop_id=shop.pk)
+        )
         return self.product_list_response(qs, "Products retrieved")
