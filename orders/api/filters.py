@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from orders.models import Order
-from orders.words import CRYPTOSHOP_FROM_WORD, TECHAVEN_FILTER
+from orders.status_names import CRYPTOSHOP_STATUS_BY_NAME, TECHAVEN_STATUS_FILTER
 from storefronts.filters import ParamFilter, ParamFilterSet, WordField
 
 STATUS_MESSAGE = "{name} must be one of: {choices}."
@@ -12,7 +12,7 @@ STATUS_MESSAGE = "{name} must be one of: {choices}."
 
 class TechavenOrderFilter(ParamFilterSet):
     status = ParamFilter(
-        WordField, words=dict(sorted(TECHAVEN_FILTER.items())), message=STATUS_MESSAGE
+        WordField, words=dict(sorted(TECHAVEN_STATUS_FILTER.items())), message=STATUS_MESSAGE
     )
 
     class Meta(ParamFilterSet.Meta):
@@ -24,7 +24,7 @@ class CryptoShopOrderFilter(ParamFilterSet):
     # the contract's words are upper case; any case is understood
     status = ParamFilter(
         WordField,
-        words={word: [status.value] for word, status in CRYPTOSHOP_FROM_WORD.items()},
+        words={word: [status.value] for word, status in CRYPTOSHOP_STATUS_BY_NAME.items()},
         normalize=str.upper,
         message=STATUS_MESSAGE,
     )
