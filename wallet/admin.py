@@ -371,19 +371,15 @@ class WithdrawalAdmin(DecisionAdminMixin, _Ledger):
             withdrawal = withdrawal_send(
                 withdrawal_id=withdrawal.pk, txid=data["txid"], staff_user=request.user
             )
-            return Decided(
-                withdrawal,
-                log=f"Marked sent: {withdrawal.txid}",
-                message=f"Withdrawal {wd_id} of {amount} marked sent: {withdrawal.txid}.",
+            log = f"Marked sent: {withdrawal.txid}"
+            message = f"Withdrawal {wd_id} of {amount} marked sent: {withdrawal.txid}."
+        else:
+            withdrawal = withdrawal_reject(
+                withdrawal_id=withdrawal.pk, reason=data["reason"], staff_user=request.user
             )
-        withdrawal = withdrawal_reject(
-            withdrawal_id=withdrawal.pk, reason=data["reason"], staff_user=request.user
-        )
-        return Decided(
-            withdrawal,
-            log=f"Rejected: {withdrawal.reason}",
-            message=f"Withdrawal {wd_id} rejected: {amount} returned to {owner}'s wallet.",
-        )
+            log = f"Rejected: {withdrawal.reason}"
+            message = f"Withdrawal {wd_id} rejected: {amount} returned to {owner}'s wallet."
+        return Decided(withdrawal, log=log, message=message)
 
 
 # --- ledger audits -------------------------------------------------------------------------
