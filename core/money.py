@@ -91,6 +91,13 @@ def minor_to_decimal(amount_minor: int, currency: Currency | str) -> Decimal:
     return Money(int(amount_minor), Currency(currency)).decimal
 
 
+def format_amount(amount_minor: int, currency: Currency | str, *, signed: bool = False) -> str:
+    """`75,000 MWK`, `0.00250000 BTC` (`+0.00250000 BTC` when `signed`): every decimal the
+    currency has and thousands grouped, as staff screens write amounts to compare them."""
+    sign = "+" if signed else ""
+    return f"{minor_to_decimal(amount_minor, currency):{sign},} {currency}"
+
+
 def format_mwk(amount_minor: int) -> str:
     """Techaven's way of writing kwacha: `MK 50,000` (`MK 0` when empty, `-MK 500` below)."""
     sign = "-" if amount_minor < 0 else ""

@@ -34,7 +34,7 @@ from core.admin import (
     ReadOnlyInline,
 )
 from core.ids import CryptoShopIds
-from core.money import Currency, Money, MoneyError, minor_to_decimal
+from core.money import Currency, Money, MoneyError, format_amount
 from support.models import Message
 from wallet.models import Entry, LedgerTransaction
 
@@ -48,7 +48,7 @@ REASON_MAX_LENGTH = 1000
 
 def btc(amount_minor: int) -> str:
     """`0.00250000 BTC`: satoshis in bitcoin, exactly."""
-    return f"{minor_to_decimal(amount_minor, Currency.BTC):,} BTC"
+    return format_amount(amount_minor, Currency.BTC)
 
 
 # --- the queue's filters ---------------------------------------------------------------------
@@ -263,7 +263,7 @@ class EscrowAdmin(DecisionAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     def amount_eur(self, escrow):
         if escrow.amount_eur_minor is None:
             return "—"
-        return f"{minor_to_decimal(escrow.amount_eur_minor, Currency.EUR):,} EUR"
+        return format_amount(escrow.amount_eur_minor, Currency.EUR)
 
     @admin.display(description="disputed", boolean=True)
     def disputed(self, escrow):
@@ -423,7 +423,7 @@ def _settlement(escrow: Escrow, *, seller_gross: int) -> str:
 
 
 def _signed_btc(amount_minor: int) -> str:
-    return f"{minor_to_decimal(amount_minor, Currency.BTC):+,} BTC"
+    return format_amount(amount_minor, Currency.BTC, signed=True)
 
 
 def _account(entry: Entry) -> str:

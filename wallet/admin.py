@@ -33,7 +33,7 @@ from core.admin import (
 )
 from core.errors import DomainError
 from core.ids import CryptoShopIds
-from core.money import Currency, Money, MoneyError, minor_to_decimal
+from core.money import Currency, Money, MoneyError, format_amount
 
 from .models import (
     Account,
@@ -57,11 +57,6 @@ from .services.btc import (
 # extends the stock index). An app's `templates/admin/index.html` would be shadowed by
 # django.contrib.admin's own, which INSTALLED_APPS lists first, hence the site's hook.
 admin.site.index_template = "wallet/admin_index.html"
-
-
-def money(amount_minor: int, currency: str) -> str:
-    """`75,000 MWK`, `0.00250000 BTC`: the minor units in the currency's major unit."""
-    return f"{minor_to_decimal(amount_minor, currency):,} {currency}"
 
 
 class _ReadOnly(admin.ModelAdmin):
@@ -163,7 +158,7 @@ class AccountAdmin(DecisionAdminMixin, _Ledger):
 
     @admin.display(description="Balance", ordering="balance_minor")
     def balance(self, account):
-        return money(account.balance_minor, account.currency)
+        return format_amount(account.balance_minor, account.currency)
 
     @admin.display(description="statement")
     def entries_link(self, account):
@@ -174,7 +169,7 @@ class AccountAdmin(DecisionAdminMixin, _Ledger):
         return {"currency": account.currency}
 
     def decision_context(self, account: Account, decision: Decision) -> dict[str, Any]:
-        return {"balance": money(account.balance_minor, account.currency)}
+        return {"balance": format_amount(account.balance_minor, account.currency)}
 
     def decide(
         self, request: HttpRequest, account: Account, decision: Decision, data: dict[str, Any]
@@ -186,7 +181,7 @@ class AccountAdmin(DecisionAdminMixin, _Ledger):
             staff_user=request.user,
             request_key=data["request_key"],
         )
-        amount = money(data["amount"], account.currency)
+        amount = format_amount(data["amount"], account.currency)
         url = reverse("admin:wallet_ledgertransaction_change", args=[ledger_transaction.pk])
         return Decided(
             account,
@@ -224,7 +219,7 @@ class EntryInline(ReadOnlyInline):
 
     @admin.display(description="amount")
     def amount(self, entry):
-        return money(entry.amount_minor, entry.currency)
+        return format_amount(entry.amount_minor, entry.currency)
 
 
 @admin.register(LedgerTransaction)
@@ -253,7 +248,7 @@ class EntryAdmin(_Ledger):
 
     @admin.display(description="amount", ordering="amount_minor")
     def amount(self, entry):
-        return money(entry.amount_minor, entry.currency)
+        return format_amount(entry.amount_minor, entry.currency)
 
 
 # --- BTC deposits and withdrawals -------------------------------------------------------------
@@ -268,7 +263,7 @@ class DepositAdmin(_Ledger):
 
     @admin.display(description="amount", ordering="amount_minor")
     def amount(self, deposit):
-        return money(deposit.amount_minor, deposit.account.currency)
+        return format_amount(deposit.amount_minor, deposit.account.currency)
 
 
 _WD_PREFIX = re.compile(r"(?<!\w)wd_(?=\w)", re.IGNORECASE)
@@ -340,7 +335,7 @@ class WithdrawalAdmin(DecisionAdminMixin, _Ledger):
 
     @admin.display(description="amount", ordering="amount_minor")
     def amount(self, withdrawal):
-        return money(withdrawal.amount_minor, withdrawal.account.currency)
+        return format_amount(withdrawal.amount_minor, withdrawal.account.currency)
 
     @admin.display(description="requested at", ordering="created_at")
     def requested_at(self, withdrawal):
@@ -363,7 +358,7 @@ class WithdrawalAdmin(DecisionAdminMixin, _Ledger):
         return {
             "wd_id": self.wd_id(withdrawal),
             "owner": _owner(withdrawal.account),  # not "user": that is the staff member
-            "amount": money(withdrawal.amount_minor, withdrawal.account.currency),
+            "amount": format_amount(withdrawal.amount_minor, withdrawal.account.currency),
         }
 
     def decide(
@@ -372,24 +367,20 @@ class WithdrawalAdmin(DecisionAdminMixin, _Ledger):
         """The service refuses (WITHDRAWAL_NOT_PENDING) a withdrawal decided meanwhile; a
         malformed txid lands on the form's `txid`."""
         wd_id, owner = self.wd_id(withdrawal), _owner(withdrawal.account)
-        amount = money(withdrawal.amount_minor, withdrawal.account.currency)
+        amount = format_amount(withdrawal.amount_minor, withdrawal.account.currency)
         if decision.name == "send":
             withdrawal = withdrawal_send(
                 withdrawal_id=withdrawal.pk, txid=data["txid"], staff_user=request.user
             )
-            return Decided(
-                withdrawal,
-                log=f"Marked sent: {withdrawal.txid}",
-                message=f"Withdrawal {wd_id} of {amount} marked sent: {withdrawal.txid}.",
+            log = f"Marked sent: {withdrawal.txid}"
+            message = f"Withdrawal {wd_id} of {amount} marked sent: {withdrawal.txid}."
+        else:
+            withdrawal = withdrawal_reject(
+                withdrawal_id=withdrawal.pk, reason=data["reason"], staff_user=request.user
             )
-        withdrawal = withdrawal_reject(
-            withdrawal_id=withdrawal.pk, reason=data["reason"], staff_user=request.user
-        )
-        return Decided(
-            withdrawal,
-            log=f"Rejected: {withdrawal.reason}",
-            message=f"Withdrawal {wd_id} rejected: {amount} returned to {owner}'s wallet.",
-        )
+            log = f"Rejected: {withdrawal.reason}"
+            message = f"Withdrawal {wd_id} rejected: {amount} returned to {owner}'s wallet."
+        return Decided(withdrawal, log=log, message=message)
 
 
 # --- ledger audits -------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from django import template
 
-from core.money import minor_to_decimal
+from core.money import format_amount
 
 register = template.Library()
 
@@ -11,4 +11,4 @@ register = template.Library()
 def money(amount_minor: int | None, currency: str) -> str:
     if amount_minor is None:
         return ""
-    return f"{minor_to_decimal(amount_minor, currency):,} {currency}"
+    return format_amount(amount_minor, currency)
