@@ -117,6 +117,8 @@ CHECKOUT_SLOW = "TH checkout, 16 buyers, 200 ms provider"
 CACHED_WHILE_ORDERING = "TH list p1 (fixed URL), 8 buyers ordering"
 ORDERING_BESIDE = "  the 8 buyers' checkout meanwhile"
 SELLOUT = "TH sell-out, 16 buyers, one product"
+SIGNED_IN = [TH_CART, TH_ORDERS, CS_ORDERS]
+CHECKOUTS = [CHECKOUT_SPREAD, CHECKOUT_ONE, CHECKOUT_SLOW, CACHED_WHILE_ORDERING, SELLOUT]
 
 # issue 14's goals, as ratios of throughputs measured in this run
 GOALS = [
@@ -381,10 +383,17 @@ class Bench:
         cpu, pg = server_cpu_seconds(duka.process.pid) - cpu0, pg_delta(pg0, self.pg.cpu())
         load_1 = os.getloadavg()[0]
         self.pg.wait_quiet()  # the orders in flight when wrk stopped, before anything else
-        for i, (m, summary, answers, client) in enumerate(finished):
-            # with a reader beside, the server's and PostgreSQL's CPU are the checkout's
-            m.add(summary["duration_us"] / 1e6, answers, cpu if i == 0 else math.nan,
-                  pg if i == 0 else math.nan, client, socket_errors(summary), load_1)  # fmt: skip
+        if reader is not None:  # the server's CPU is the two loads', not one's
+            answered = sum(sum(a.count for a in answers.values()) for _, _, answers, _ in finished)
+            per = 1000 / max(1, answered)
+            finished[0][0].notes.append(
+                f"server CPU {cpu * per:.1f} ms, PostgreSQL's {pg * per:.1f} ms per answer,"
+                f" reads and checkouts together ({answered} answers)"
+            )
+            cpu = pg = math.nan
+        for m, summary, answers, client in finished:
+            m.add(summary["duration_us"] / 1e6, answers, cpu, pg, client, socket_errors(summary),
+                  load_1)  # fmt: skip
         finished[0][0].notes.append(lock_line)
         return [m for m, *_ in finished]
 
@@ -403,6 +412,8 @@ def socket_errors(summary: dict) -> int:
 
 
 def tsv(path: Path) -> list[list[str]]:
+    if not path.exists():
+        return []
     return [line.split("\t") for line in path.read_text().splitlines() if line]
 
 
@@ -410,6 +421,11 @@ def get_scenarios(world: dict, worlddir: Path) -> list[Scenario]:
     """The GET scenarios: Duka's (distinct URLs and cached), signed-in reads, the floor."""
     th_tokens = [row[0] for row in tsv(worlddir / "readers_techaven.tsv")]
     cs_tokens = [row[0] for row in tsv(worlddir / "readers_cryptoshop.tsv")]
+    signed_in = [
+        Scenario(TH_CART, "duka", [f"{TH}/cart\t{t}" for t in th_tokens]),
+        Scenario(TH_ORDERS, "duka", [f"{TH}/orders\t{t}" for t in th_tokens]),
+        Scenario(CS_ORDERS, "duka", [f"{CS}/orders\t{t}" for t in cs_tokens]),
+    ]
     ids = world["techaven_product_ids"]
     categories = world["techaven_categories"]
     th_pages = [f"{TH}/products?page={p}" for p in range(1, 201)]
@@ -430,9 +446,7 @@ def get_scenarios(world: dict, worlddir: Path) -> list[Scenario]:
         Scenario(TH_SEARCH_CACHED, "duka", search[:1]),
         Scenario(CS_LIST, "duka", cs_pages, distinct=True),
         Scenario(CS_LIST_CACHED, "duka", cs_pages[:10]),
-        Scenario(TH_CART, "duka", [f"{TH}/cart\t{t}" for t in th_tokens]),
-        Scenario(TH_ORDERS, "duka", [f"{TH}/orders\t{t}" for t in th_tokens]),
-        Scenario(CS_ORDERS, "duka", [f"{CS}/orders\t{t}" for t in cs_tokens]),
+        *(s for s in signed_in if s.lines),  # none without the world's users
         Scenario(FLOOR_JSON, "floor-wsgi", ["/json"]),
         Scenario(FLOOR_ROWS, "floor-wsgi", rows),
         Scenario(FLOOR_JSON_ASGI, "floor-asgi", ["/json"]),
@@ -444,12 +458,14 @@ def progress(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def build_world(env: dict[str, str], worlddir: Path, args: argparse.Namespace) -> dict:
+def build_world(env: dict[str, str], worlddir: Path, args: argparse.Namespace,
+                users: bool) -> dict:  # fmt: skip
+    """bench/world.py in the server's environment; without `users`, the catalog sample."""
     started = time.monotonic()
-    subprocess.run([sys.executable, str(ROOT / "bench" / "world.py"), "--out", str(worlddir),
-                    "--buyers", str(args.connections), "--readers", str(args.connections),
-                    "--sellout-stock", str(args.sellout_stock)],
-                   cwd=ROOT, env=env, check=True)  # fmt: skip
+    cmd = [sys.executable, str(ROOT / "bench" / "world.py"), "--out", str(worlddir),
+           "--buyers", str(args.connections), "--readers", str(args.connections),
+           "--sellout-stock", str(args.sellout_stock)]  # fmt: skip
+    subprocess.run([*cmd, *([] if users else ["--catalog-only"])], cwd=ROOT, env=env, check=True)
     progress(f"world built in {time.monotonic() - started:.0f} s")
     return json.loads((worlddir / "world.json").read_text())
 
@@ -567,8 +583,10 @@ def machine() -> str:
 def run(args: argparse.Namespace, url: str, workdir: Path) -> dict[str, Measurement]:
     env = bench_env(page_cache=not args.no_page_cache)
     collectstatic(env)
-    world = build_world(env, workdir / "world", args)
     words = [w.strip().lower() for w in args.only.split(",") if w.strip()]
+    checkouts = [] if args.no_checkout else CHECKOUTS
+    users = any(selected(name, words) for name in [*SIGNED_IN, *checkouts])
+    world = build_world(env, workdir / "world", args, users)
     servers = start_servers(env, args.port, args.workers, workdir)
     results: dict[str, Measurement] = {}
     try:
@@ -585,7 +603,7 @@ def run(args: argparse.Namespace, url: str, workdir: Path) -> dict[str, Measurem
             for scenario in plan:
                 m = results.setdefault(scenario.name, Measurement(scenario.name))
                 bench.measure(m, scenario, args.seconds)
-        if not args.no_checkout:
+        if checkouts:
             results |= run_checkouts(bench, args, world, workdir / "world", words)
     finally:
         stop_servers(servers)

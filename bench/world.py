@@ -20,6 +20,9 @@ earlier run is reused or deleted; `make bench-data` empties it all with the cata
   the catalog scenarios ask for: a sample of Techaven product ids and the Techaven
   categories with at least 100 products.
 
+`--catalog-only` writes world.json's catalog sample and creates no users (bench/run.py
+when no signed-in or checkout scenario runs).
+
 Checkout products get a stock that the run cannot exhaust (`--stock`), except the sell-out
 one. Placing orders needs `ORDERS_MAX_UNPAID_PER_ACCOUNT` and
 `ORDERS_MAX_UNPAID_UNITS_PER_ACCOUNT` above what a run places (bench/run.py raises both):
@@ -129,21 +132,7 @@ def write_tsv(path: Path, rows: list[list[object]]) -> None:
     path.write_text("".join("\t".join(str(v) for v in row) + "\n" for row in rows))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out", type=Path, required=True, help="directory for the files")
-    parser.add_argument("--buyers", type=int, default=16, help="buyers per checkout group")
-    parser.add_argument("--readers", type=int, default=16, help="signed-in readers each")
-    parser.add_argument("--orders", type=int, default=10, help="orders of each reader")
-    parser.add_argument("--stock", type=int, default=1_000_000)
-    parser.add_argument("--sellout-stock", type=int, default=10)
-    args = parser.parse_args()
-    if not settings.USES_POSTGRES:
-        sys.exit("bench/world.py needs DATABASE_URL pointing at PostgreSQL")
-    args.out.mkdir(parents=True, exist_ok=True)
-    run = f"{time.strftime('%m%d%H%M')}{secrets.token_hex(2)}"
-    used: set[int] = set()
-
+def techaven_readers(args: argparse.Namespace, run: str, used: set[int]) -> list[list[object]]:
     log(f"{args.readers} Techaven readers with {args.orders} orders and a cart of 3 (run {run})")
     pool = techaven_products(args.readers * 3 + args.orders * 2, exclude=used)
     used |= set(pool)
@@ -156,30 +145,34 @@ def main() -> None:
         for k in range(3):
             cart_add_item(user=reader.user, product_id=pool[(i * 3 + k) % len(pool)], quantity=1)
         rows.append([reader.token])
-    write_tsv(args.out / "readers_techaven.tsv", rows)
+    return rows
 
+
+def cryptoshop_readers(args: argparse.Namespace) -> list[list[object]]:
     log(f"{args.readers} CryptoShop readers with {args.orders} orders")
     cs_products = list(
         Product.objects.filter(
             storefront=Storefront.CRYPTOSHOP, is_active=True, deleted_at__isnull=True,
-            stock_quantity__gt=args.readers * args.orders,
+            stock_quantity__gt=args.readers * args.orders, shop__is_active=True,
         )
-        .filter(shop__is_active=True)
         .order_by("?")
         .values_list("uid", flat=True)[: args.orders]
     )  # fmt: skip
     if not cs_products:
         raise SystemExit("the catalog has no CryptoShop products: make bench-data")
-    rows = []
+    rows: list[list[object]] = []
     for _ in range(args.readers):
         account = cryptoshop_user_register()
         for n in range(args.orders):
             product = cs_products[n % len(cs_products)]
             order_create_from_items(user=account.user, items=[(product, 1)])
         rows.append([account.access_token])
-    write_tsv(args.out / "readers_cryptoshop.tsv", rows)
+    return rows
 
-    world: dict[str, object] = {"run": run, "groups": {}}
+
+def checkout_buyers(args: argparse.Namespace, run: str, used: set[int]) -> dict[str, dict]:
+    """Writes buyers_<group>.tsv; returns each group's products, stock and usernames."""
+    groups: dict[str, dict] = {}
     for group, size, provider, shared in CHECKOUT_GROUPS:
         size = size or args.buyers
         log(f"{size} buyers ({group}, {provider}, {'one product' if shared else 'a product each'})")
@@ -187,32 +180,62 @@ def main() -> None:
         used |= set(products)
         stock = args.sellout_stock if group == "sellout" else args.stock
         Product.objects.filter(pk__in=products).update(stock_quantity=stock)
-        rows = []
+        rows: list[list[object]] = []
         for i in range(size):
             buyer = techaven_buyer(f"benchw{run}_{group}{i}", provider)
             product = products[0] if shared else products[i]
             address, method = f"addr_{buyer.address.uid}", f"pm_{buyer.method.uid}"
             rows.append([buyer.token, address, method, product])
         write_tsv(args.out / f"buyers_{group}.tsv", rows)
-        world["groups"][group] = {  # type: ignore[index]
+        groups[group] = {
             "products": products,
             "stock": stock,
             "usernames": [f"benchw{run}_{group}{i}" for i in range(size)],
         }
-    world["techaven_product_ids"] = list(
+    return groups
+
+
+def catalog_sample() -> dict[str, list[int]]:
+    """What the catalog scenarios ask for: product ids, categories worth filtering by."""
+    ids = (
         Product.objects.filter(
             storefront=Storefront.TECHAVEN, is_active=True, deleted_at__isnull=True
         )
         .order_by("?")
         .values_list("pk", flat=True)[:5000]
     )
-    world["techaven_categories"] = list(
+    categories = (
         Category.objects.filter(storefront=Storefront.TECHAVEN)
         .annotate(n=Count("products"))
         .filter(n__gte=100)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+    return {"techaven_product_ids": list(ids), "techaven_categories": list(categories)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, required=True, help="directory for the files")
+    parser.add_argument("--buyers", type=int, default=16, help="buyers per checkout group")
+    parser.add_argument("--readers", type=int, default=16, help="signed-in readers each")
+    parser.add_argument("--orders", type=int, default=10, help="orders of each reader")
+    parser.add_argument("--stock", type=int, default=1_000_000)
+    parser.add_argument("--sellout-stock", type=int, default=10)
+    parser.add_argument("--catalog-only", action="store_true",
+                        help="only world.json's catalog sample: no users")  # fmt: skip
+    args = parser.parse_args()
+    if not settings.USES_POSTGRES:
+        sys.exit("bench/world.py needs DATABASE_URL pointing at PostgreSQL")
+    args.out.mkdir(parents=True, exist_ok=True)
+    run = f"{time.strftime('%m%d%H%M')}{secrets.token_hex(2)}"
+    world: dict[str, object] = {"run": run, "groups": {}}
+    if not args.catalog_only:
+        used: set[int] = set()
+        write_tsv(args.out / "readers_techaven.tsv", techaven_readers(args, run, used))
+        write_tsv(args.out / "readers_cryptoshop.tsv", cryptoshop_readers(args))
+        world["groups"] = checkout_buyers(args, run, used)
+    world |= catalog_sample()
     (args.out / "world.json").write_text(json.dumps(world, indent=1))
     log("done")
 
