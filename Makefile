@@ -1,9 +1,12 @@
 # The verbs a newcomer types. Everything installs itself into .venv on first use.
+SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# `make serve`: the sockets (Socket.IO, /ws/) on a port of their own beside the HTTP API's
+SOCKET_PORT ?= 8001
 # The proxies whose X-Forwarded-For uvicorn believes (comma separated). None by default:
 # each client is then known by its own address, which rate limits count by.
 FORWARDED_ALLOW_IPS ?=
@@ -32,15 +35,24 @@ install: $(VENV)/.installed
 
 install-prod: $(VENV)/.installed-prod
 
-## Run Duka with demo data on the embedded default (SQLite, no services needed).
+## Run Duka with demo data on the embedded default (SQLite, no services needed): one
+## uvicorn process serves everything, the HTTP API and the sockets, on PORT.
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	$(MAKE) serve
+	$(PY) manage.py collectstatic --noinput -v0
+	$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) $(UVICORN_PROXY)
 
+## Production: the HTTP API on gunicorn's threaded WSGI workers (config/gunicorn.py: PORT,
+## WEB_WORKERS, WEB_THREADS) and the sockets (Socket.IO, /ws/) on uvicorn at SOCKET_PORT;
+## the proxy in front sends /socket.io/ and /ws/ to SOCKET_PORT (docs/deploy.md). Both stop
+## together: Ctrl-C, or either one ending, ends the other.
 serve: install-prod
 	$(PY) manage.py collectstatic --noinput -v0  # the admin's CSS and JS when DEBUG=false
-	$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) $(UVICORN_PROXY)
+	trap 'kill $$(jobs -p) 2>/dev/null' EXIT; \
+	HOST=$(HOST) PORT=$(PORT) FORWARDED_ALLOW_IPS="$(FORWARDED_ALLOW_IPS)" $(VENV)/bin/gunicorn config.wsgi:application --config config/gunicorn.py & \
+	$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(SOCKET_PORT) $(UVICORN_PROXY) & \
+	wait -n
 
 seed: install-prod
 	$(PY) manage.py seed_demo

@@ -5,14 +5,16 @@
     make bench-data                  # once: migrate, then bench/generate.py's catalog
     .venv/bin/python bench/run.py    # = make bench; BENCH_ARGS="..." passes the options below
         [--seconds 8] [--rounds 2] [--warmup 1] [--connections 16] [--checkout-seconds 15]
+        [--workers 2] [--threads 4]
         [--only WORDS] [--no-checkout] [--no-page-cache] [--wrk-cpus LIST] [--port 8301]
 
-Needs wrk (Debian: `apt-get install wrk`), gunicorn (requirements-dev.txt), PostgreSQL
-and Redis. It
+Needs wrk (Debian: `apt-get install wrk`), PostgreSQL and Redis. It
 
 1. builds the signed-in world in the bench database (bench/world.py: readers with carts
    and orders, buyers with addresses and payment methods, their products' stock);
-2. starts three servers: Duka as it is served (uvicorn ASGI, 2 workers, DEBUG off, rate
+2. starts four servers: Duka as `make serve` serves it (the HTTP API on gunicorn's
+   threaded WSGI workers, 2 × 4 threads, and its sockets process, uvicorn ASGI with 2
+   workers, whose /healthz is measured beside; DEBUG off, rate
    limits off, the connection pool, the page cache unless --no-page-cache), and the floor
    (bench/floor/: a bare Django app, no middleware) once the same way and once the best way
    the stack allows (gunicorn WSGI, 2 workers × 4 threads);
@@ -94,6 +96,7 @@ LUA = ROOT / "bench" / "wrk" / "scenario.lua"
 TH, CS = "/techaven/api", "/cryptoshop/api"
 
 HEALTHZ = "Duka /healthz"
+HEALTHZ_ASGI = "Duka /healthz, uvicorn (sockets process)"
 TH_LIST = "TH list p1-200, distinct"
 TH_LIST_CACHED = "TH list p1-10, cached"
 TH_CATEGORY = "TH category by price, distinct"
@@ -173,14 +176,29 @@ def bench_env(page_cache: bool) -> dict[str, str]:
     return env
 
 
-def start_servers(env: dict[str, str], port: int, workers: int, logs: Path) -> list[Server]:
-    """Duka and the floor twice; their output goes to `logs`/<name>.log."""
+def start_servers(
+    env: dict[str, str], port: int, workers: int, threads: int, logs: Path
+) -> list[Server]:
+    """Duka (its HTTP and its sockets process) and the floor twice; their output goes to
+    `logs`/<name>.log."""
     common = ["--host", "127.0.0.1", "--workers", str(workers), "--no-access-log",
               "--log-level", "warning"]  # fmt: skip
     floor = {**env, "DJANGO_SETTINGS_MODULE": "bench.floor.settings"}
+    # Duka as `make serve` runs it: gunicorn's threaded workers for HTTP (config/gunicorn.py)
+    # and uvicorn for the sockets, whose /healthz the bench measures too
+    duka = {
+        **env,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WEB_WORKERS": str(workers),
+        "WEB_THREADS": str(threads),
+        "WEB_ACCESS_LOG": "false",
+    }
     specs = [
-        ("duka", port, env, [str(VENV_BIN / "uvicorn"), "config.asgi:application",
-                             "--port", str(port), *common]),
+        ("duka", port, duka, [str(VENV_BIN / "gunicorn"), "config.wsgi:application",
+                              "--config", "config/gunicorn.py"]),
+        ("duka-asgi", port + 3, env, [str(VENV_BIN / "uvicorn"), "config.asgi:application",
+                                      "--port", str(port + 3), *common]),
         ("floor-asgi", port + 1, {**floor, "FLOOR_DATABASE_POOL": "true"},
          [str(VENV_BIN / "uvicorn"), "bench.floor.asgi:application", "--port",
           str(port + 1), *common]),
@@ -197,7 +215,7 @@ def start_servers(env: dict[str, str], port: int, workers: int, logs: Path) -> l
         servers.append(Server(name, p, process))
     try:
         for server in servers:
-            path = "/healthz" if server.name == "duka" else "/json"
+            path = "/healthz" if server.name.startswith("duka") else "/json"
             wait_ready(server.base + path, server=server.process)
     except SystemExit:
         stop_servers(servers)
@@ -436,6 +454,7 @@ def get_scenarios(world: dict, worlddir: Path) -> list[Scenario]:
     rows = [f"/rows?page={p}" for p in range(1, 201)]
     return [
         Scenario(HEALTHZ, "duka", ["/healthz"]),
+        Scenario(HEALTHZ_ASGI, "duka-asgi", ["/healthz"]),
         Scenario(TH_LIST, "duka", th_pages, distinct=True),
         Scenario(TH_LIST_CACHED, "duka", th_pages[:10]),
         Scenario(TH_CATEGORY, "duka", by_price, distinct=True),
@@ -537,6 +556,7 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--port", type=int, default=8301, help="Duka's; the floor's +1, +2")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4, help="per Duka worker (gunicorn)")
     parser.add_argument("--seconds", type=float, default=8, help="per GET scenario and round")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--warmup", type=float, default=1, help="seconds per GET scenario")
@@ -562,7 +582,7 @@ def preflight() -> str:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
     if not (VENV_BIN / "gunicorn").exists():
-        raise SystemExit("gunicorn is not installed: pip install -r requirements-dev.txt")
+        raise SystemExit("gunicorn is not installed: make install")
     return url
 
 
@@ -587,7 +607,7 @@ def run(args: argparse.Namespace, url: str, workdir: Path) -> dict[str, Measurem
     checkouts = [] if args.no_checkout else CHECKOUTS
     users = any(selected(name, words) for name in [*SIGNED_IN, *checkouts])
     world = build_world(env, workdir / "world", args, users)
-    servers = start_servers(env, args.port, args.workers, workdir)
+    servers = start_servers(env, args.port, args.workers, args.threads, workdir)
     results: dict[str, Measurement] = {}
     try:
         bench = Bench({s.name: s for s in servers}, Postgres(url), workdir, args.connections,
@@ -644,7 +664,8 @@ def run_checkouts(bench: Bench, args: argparse.Namespace, world: dict, worlddir:
 def print_report(results: dict[str, Measurement], args: argparse.Namespace,
                  pg: Postgres, run_start: datetime.datetime) -> None:  # fmt: skip
     healthz, fjson, frows = (results.get(n) for n in (HEALTHZ, FLOOR_JSON, FLOOR_ROWS))
-    print(f"Duka: {args.workers} uvicorn workers, DEBUG=false, rate limits off, connection pool, "
+    print(f"Duka: gunicorn {args.workers} workers x {args.threads} threads (sockets: uvicorn "
+          f"{args.workers} workers), DEBUG=false, rate limits off, connection pool, "
           f"page cache {'off' if args.no_page_cache else 'on'}; GET scenarios "
           f"{args.rounds} x {args.seconds:g} s, checkouts {args.checkout_seconds:g} s; "
           f"{args.connections} connections (wrk -t{args.connections} -c{args.connections}"

@@ -47,6 +47,25 @@ def _declared_length(headers) -> int | None:
     return int(raw)
 
 
+def too_large(path: str, host: str, origin: str | None) -> tuple[list[tuple[str, str]], bytes]:
+    """The 413's headers and body: in the format of the storefront the path (or Host)
+    belongs to, closing the connection so that the server stops reading the rest. Django's
+    CORS middleware never sees this answer, so a page on an allowed origin is let in here."""
+    storefront = storefront_for(path, host)
+    body = json.dumps(
+        error_body(storefront, message=TOO_LARGE, code="PAYLOAD_TOO_LARGE"),
+        separators=(",", ":"),
+    ).encode()
+    headers = [
+        ("content-type", "application/json"),
+        ("content-length", str(len(body))),
+        ("connection", "close"),
+    ]
+    if storefront and origin and origin in settings.CORS_ALLOWED_ORIGINS:
+        headers += [("access-control-allow-origin", origin), ("vary", "origin")]
+    return headers, body
+
+
 async def answer_too_large(scope, send) -> None:
     path = scope.get("path", "")
     root = scope.get("root_path", "")
@@ -54,21 +73,10 @@ async def answer_too_large(scope, send) -> None:
         path = path[len(root) :]
     headers = scope.get("headers", [])
     host = (_header(headers, b"host") or b"").decode("latin1")
-    storefront = storefront_for(path, host)
-    body = json.dumps(
-        error_body(storefront, message=TOO_LARGE, code="PAYLOAD_TOO_LARGE"),
-        separators=(",", ":"),
-    ).encode()
-    answer = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-        (b"connection", b"close"),
-    ]
-    # Django's CORS middleware never sees this answer: a page on an allowed origin reads it too
     origin = _header(headers, b"origin")
-    if storefront and origin and origin.decode("latin1") in settings.CORS_ALLOWED_ORIGINS:
-        answer += [(b"access-control-allow-origin", origin), (b"vary", b"origin")]
-    await send({"type": "http.response.start", "status": 413, "headers": answer})
+    answer, body = too_large(path, host, origin.decode("latin1") if origin else None)
+    encoded = [(key.encode(), value.encode("latin1")) for key, value in answer]
+    await send({"type": "http.response.start", "status": 413, "headers": encoded})
     await send({"type": "http.response.body", "body": body})
 
 

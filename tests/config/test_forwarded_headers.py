@@ -1,5 +1,6 @@
 """Security finding 11: rate limits were dodged with X-Forwarded-For, which uvicorn believed
-from any local address. `make serve` believes it only from `FORWARDED_ALLOW_IPS`."""
+from any local address. `make serve` believes it only from `FORWARDED_ALLOW_IPS`, in both
+of its processes: the sockets' uvicorn and the HTTP API's gunicorn (core/proxies.py)."""
 
 from __future__ import annotations
 
@@ -21,27 +22,42 @@ ROOT = Path(settings.BASE_DIR)
 
 
 def test_make_serve_believes_no_forwarded_header_by_default():
-    command = serve_command(FORWARDED_ALLOW_IPS="")
+    _, command = serve_command(FORWARDED_ALLOW_IPS="")
     assert "--no-proxy-headers" in command and "--forwarded-allow-ips" not in command
+    variables, _ = serve_command("gunicorn", FORWARDED_ALLOW_IPS="")
+    assert variables["FORWARDED_ALLOW_IPS"] == ""
 
 
 def test_make_serve_believes_the_configured_proxies_only():
-    command = serve_command(FORWARDED_ALLOW_IPS="10.0.0.5")
+    _, command = serve_command(FORWARDED_ALLOW_IPS="10.0.0.5")
     assert command[command.index("--forwarded-allow-ips") + 1] == "10.0.0.5"
+    variables, _ = serve_command("gunicorn", FORWARDED_ALLOW_IPS="10.0.0.5")
+    assert variables["FORWARDED_ALLOW_IPS"] == "10.0.0.5"
 
 
 @pytest.mark.slow
-def test_a_forged_forwarded_for_gets_no_fresh_budget():
-    """Through a real server started as `make serve` starts it, from 127.0.0.1 (where a
+@pytest.mark.parametrize(
+    ("process", "port_variable"), [("gunicorn", "PORT"), ("uvicorn", "SOCKET_PORT")]
+)
+def test_a_forged_forwarded_for_gets_no_fresh_budget(process, port_variable):
+    """Through each process started as `make serve` starts it, from 127.0.0.1 (where a
     local proxy would sit): the 11th sign-in attempt within the minute is refused, whatever
     address each one claims."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    command = serve_command(FORWARDED_ALLOW_IPS="", HOST="127.0.0.1", PORT=str(port))
-    command[0] = str(Path(sys.executable).with_name("uvicorn"))
+    variables, command = serve_command(
+        process, FORWARDED_ALLOW_IPS="", HOST="127.0.0.1", **{port_variable: str(port)}
+    )
+    command[0] = str(Path(sys.executable).with_name(process))
     db = Path(tempfile.mkdtemp()) / "db.sqlite3"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "RATELIMIT_ENABLED": "true"}
+    env = {
+        **os.environ,
+        **variables,
+        "DATABASE_URL": f"sqlite:///{db}",
+        "RATELIMIT_ENABLED": "true",
+        "WEB_WORKERS": "1",  # one process: without Redis each process counts its own
+    }
     env.pop("REDIS_URL", None)
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,

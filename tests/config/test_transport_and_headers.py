@@ -204,14 +204,15 @@ def test_debug_never_redirects_nor_sends_hsts():
 # --- the access log ---------------------------------------------------------------------
 @pytest.mark.slow
 def test_access_tokens_are_kept_out_of_the_server_log():
-    """Through a real server started as `make serve` starts it: uvicorn logs every request
-    line, query string included (the access log), and each WebSocket it accepts."""
+    """Through the sockets process started as `make serve` starts it (uvicorn, as `make run`
+    serves everything): uvicorn logs every request line, query string included (the access
+    log), and each WebSocket it accepts."""
     import websocket
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    command = serve_command(FORWARDED_ALLOW_IPS="", HOST="127.0.0.1", PORT=str(port))
+    _, command = serve_command(FORWARDED_ALLOW_IPS="", HOST="127.0.0.1", SOCKET_PORT=str(port))
     command[0] = str(Path(sys.executable).with_name("uvicorn"))
     tmp = Path(tempfile.mkdtemp())
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}"}
@@ -242,6 +243,42 @@ def test_access_tokens_are_kept_out_of_the_server_log():
     assert "GET /seller/api/?access_token=[redacted]" in text
     assert "GET /cryptoshop/api/nowhere?accessToken=[redacted]" in text
     assert "WebSocket /ws/?token=[redacted]" in text
+    assert "SECRET" not in text
+
+
+@pytest.mark.slow
+def test_the_http_workers_access_log_has_no_query_string():
+    """Through the HTTP API's process started as `make serve` starts it (gunicorn): each
+    request is logged with its path alone."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    variables, command = serve_command("gunicorn", HOST="127.0.0.1", PORT=str(port))
+    command[0] = str(Path(sys.executable).with_name("gunicorn"))
+    tmp = Path(tempfile.mkdtemp())
+    env = {**os.environ, **variables, "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}"}
+    env.pop("REDIS_URL", None)
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    log = tmp / "server.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                httpx.get(f"{base}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        httpx.get(f"{base}/seller/api/?access_token=csk_SECRET1", timeout=10)
+        httpx.get(f"{base}/cryptoshop/api/products?page=1&access_token=csk_SECRET2&limit=2")
+        time.sleep(0.5)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    text = log.read_text()
+    assert '"GET /cryptoshop/api/products HTTP/1.1" 401' in text, text  # an unknown token
+    assert '"GET /seller/api/ HTTP/1.1"' in text
     assert "SECRET" not in text
 
 

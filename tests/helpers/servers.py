@@ -1,5 +1,6 @@
-"""Real uvicorn servers for the events tests: Duka's own `config.asgi:application` and
-settings, with the few settings the tests need given as environment variables."""
+"""Real servers for the tests over HTTP: Duka's own `config.asgi:application` on uvicorn and
+`config.wsgi:application` on gunicorn, with Duka's settings and the few the tests need
+given as environment variables."""
 
 from __future__ import annotations
 
@@ -72,23 +73,32 @@ class Server:
 def uvicorn_server(database_url: str, **env: str) -> Iterator[Server]:
     """Duka on a free port; `env` adds or overrides environment variables of the server."""
     port = free_port()
-    log = Path(tempfile.mkstemp(prefix="duka-uvicorn-", suffix=".log")[1])
+    command = ["-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port",
+               str(port), "--log-level", "warning"]  # fmt: skip
+    with _running("uvicorn", command, port, server_env(database_url, **env)) as server:
+        yield server
+
+
+@contextmanager
+def gunicorn_server(database_url: str, **env: str) -> Iterator[Server]:
+    """Duka's HTTP API as `make serve` serves it (gunicorn, config/gunicorn.py) on a free
+    port; `env` adds or overrides environment variables of the server."""
+    port = free_port()
+    server_vars = {"HOST": "127.0.0.1", "PORT": str(port), "WEB_WORKERS": "1",
+                   "WEB_THREADS": "2", "WEB_ACCESS_LOG": "false", **env}  # fmt: skip
+    command = ["-m", "gunicorn", "config.wsgi:application", "--config", "config/gunicorn.py"]
+    with _running("gunicorn", command, port, server_env(database_url, **server_vars)) as server:
+        yield server
+
+
+@contextmanager
+def _running(name: str, command: list[str], port: int, env: dict[str, str]) -> Iterator[Server]:
+    log = Path(tempfile.mkstemp(prefix=f"duka-{name}-", suffix=".log")[1])
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "config.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
+            [sys.executable, *command],
             cwd=BASE_DIR,
-            env=server_env(database_url, **env),
+            env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -97,14 +107,14 @@ def uvicorn_server(database_url: str, **env: str) -> Iterator[Server]:
         deadline = time.monotonic() + 60
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"uvicorn exited:\n{log.read_text()}")
+                raise RuntimeError(f"{name} exited:\n{log.read_text()}")
             try:
                 if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"uvicorn did not start:\n{log.read_text()}")
+                raise RuntimeError(f"{name} did not start:\n{log.read_text()}")
             time.sleep(0.1)
         yield Server(url=url, log=log)
     finally:
@@ -116,12 +126,18 @@ def uvicorn_server(database_url: str, **env: str) -> Iterator[Server]:
             process.wait()
 
 
-def serve_command(**make_vars: str) -> list[str]:
-    """The uvicorn command line `make serve` runs (`make -n` prints it without running)."""
+def serve_command(process: str = "uvicorn", **make_vars: str) -> tuple[dict[str, str], list[str]]:
+    """The environment assignments and command line of one of the processes `make serve`
+    starts, `uvicorn` (the sockets) or `gunicorn` (the HTTP API), as `make -n` prints them."""
     assignments = [f"{k}={v}" for k, v in make_vars.items()]
     out = subprocess.run(
         ["make", "-n", "serve", *assignments], cwd=BASE_DIR, capture_output=True, text=True,
         check=True,
     ).stdout  # fmt: skip
-    [line] = [ln for ln in out.splitlines() if "uvicorn config.asgi:application" in ln]
-    return shlex.split(line)
+    [line] = [ln for ln in out.splitlines() if f"{process} config." in ln]
+    words = shlex.split(line.rstrip(" \\").removesuffix("&"))
+    env: dict[str, str] = {}
+    while "=" in words[0] and not words[0].startswith(("-", "/", ".")):
+        name, _, value = words.pop(0).partition("=")
+        env[name] = value
+    return env, words
