@@ -14,9 +14,11 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 
 from django.core.exceptions import EmptyResultSet
-from django.db.models import Count, F, Max, Min, Prefetch, Q, QuerySet
+from django.core.files.storage import default_storage
+from django.db.models import Count, F, FileField, Max, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -221,16 +223,94 @@ def product_get_with_card_data(pk: int) -> Product | None:
     return product_with_card_data(Product.objects.filter(pk=pk))
 
 
-def _attach_card_images(products: list[Product]) -> None:
-    """Each product's images in order as the list `card_images`, in one plain query (for a
-    page of cards Django's prefetch machinery cost as much again as the query)."""
-    images: dict[int, list[ProductImage]] = {p.pk: [] for p in products}
-    for image in ProductImage.objects.filter(product_id__in=list(images)).order_by(
-        "position", "id"
-    ):
-        images[image.product_id].append(image)
+def _attach_card_images(products: list) -> None:
+    """Each product's images in order as the list `card_images`, in one plain query of
+    rows (a page of cards built 60 image objects, each through Django's model machinery
+    and django-cleanup's `post_init`, for three columns)."""
+    images: dict[int, list[CardImage]] = {p.pk: [] for p in products}
+    rows = ProductImage.objects.filter(product_id__in=list(images)).order_by("position", "id")
+    for product_id, name, url in rows.values_list("product_id", "image", "url"):
+        images[product_id].append(CardImage(StoredFile(name), url))
     for p in products:
         p.card_images = images[p.pk]
+
+
+# --- card rows: what a product card reads, without model instances ----------------------
+
+
+class StoredFile:
+    """An uploaded file's name as a card reads it: true when there is one, and its `url`
+    from the storage (what `FieldFile` gives, without the model instance behind it)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str | None) -> None:
+        self.name = name or ""
+
+    def __bool__(self) -> bool:
+        return bool(self.name)
+
+    @property
+    def url(self) -> str:
+        return default_storage.url(self.name)
+
+
+class CardImage:
+    __slots__ = ("image", "url")
+
+    def __init__(self, image: StoredFile, url: str) -> None:
+        self.image, self.url = image, url
+
+
+class Related(SimpleNamespace):
+    """A related row of a card (`shop`, `category`, `shop.owner`): its columns as attributes."""
+
+
+class CardRow(SimpleNamespace):
+    """One product of a page of cards: the columns the caller named, related ones nested
+    (`shop__name` as `row.shop.name`), files as StoredFile; read like the model."""
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    @property
+    def is_available(self) -> bool:
+        return Product.is_available.fget(self)
+
+
+def _file_paths(fields: tuple[str, ...]) -> frozenset[str]:
+    """Which of `fields` (`a__b` paths from Product) are file fields."""
+    files = set()
+    for path in fields:
+        model, *parts, last = [Product, *path.split("__")]
+        for part in parts:
+            model = model._meta.get_field(part).related_model
+        if isinstance(model._meta.get_field(last), FileField):
+            files.add(path)
+    return frozenset(files)
+
+
+def card_rows(ids: list[int], fields: tuple[str, ...]) -> list[CardRow]:
+    """The products `ids` in that order, each a CardRow of `fields`, in one query."""
+    files = _file_paths(fields)
+    found: dict[int, CardRow] = {}
+    for values in Product.objects.filter(pk__in=ids).values(*fields):
+        row, nested = CardRow(), {}
+        for path, value in values.items():
+            if path in files:
+                value = StoredFile(value)
+            *parents, name = path.split("__")
+            target = row
+            for depth, parent in enumerate(parents):
+                key = "__".join(parents[: depth + 1])
+                if key not in nested:
+                    nested[key] = Related()
+                    setattr(target, parent, nested[key])
+                target = nested[key]
+            setattr(target, name, value)
+        found[row.id] = row
+    return [found[i] for i in ids if i in found]
 
 
 def _cache_key(kind: str, qs: QuerySet) -> str | None:
@@ -267,17 +347,20 @@ def product_page(
     read from the sort index first, then only those rows are loaded with what a card shows
     (`total`: the count when the caller knows it already; `sellers`: see
     product_with_card_data;
-    `fields`: the only columns the caller's cards read, `shop__…`/`category__…` included,
-    as for QuerySet.only)."""
+    `fields`: the only columns the caller's cards read, `shop__…`/`category__…` included;
+    the items are then CardRows, read like products, not model instances)."""
     if total is None and count:
         total = cached_count(qs)
     offset = (page - 1) * limit
     if total is not None and offset >= total:
         return Page(items=[], number=page, size=limit, total=total)
     ids = list(qs.values_list("id", flat=True)[offset : offset + limit])
-    rows = Product.objects.filter(pk__in=ids).select_related(*_card_related(sellers))
-    found = {p.pk: p for p in (rows.only(*fields) if fields else rows.defer("search_vector"))}
-    items = [found[i] for i in ids if i in found]
+    if fields:
+        items = card_rows(ids, fields)
+    else:
+        rows = Product.objects.filter(pk__in=ids).select_related(*_card_related(sellers))
+        found = {p.pk: p for p in rows.defer("search_vector")}
+        items = [found[i] for i in ids if i in found]
     _attach_card_images(items)
     return Page(
         items=items, number=page, size=limit, total=total if total is not None else len(items)
