@@ -12,7 +12,8 @@ def _json_or(default_view, status: int, message: str, code: str):
         storefront = storefront_for(request.path, request.META.get("HTTP_HOST", ""))
         if storefront is None:
             return default_view(request, *args, **kwargs)
-        return JsonResponse(error_body(storefront, message=message, code=code), status=status)
+        body = error_body(storefront, status=status, message=message, code=code)
+        return JsonResponse(body, status=status)
 
     return view
 

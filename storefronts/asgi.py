@@ -53,7 +53,7 @@ def too_large(path: str, host: str, origin: str | None) -> tuple[list[tuple[str,
     CORS middleware never sees this answer, so a page on an allowed origin is let in here."""
     storefront = storefront_for(path, host)
     body = json.dumps(
-        error_body(storefront, message=TOO_LARGE, code="PAYLOAD_TOO_LARGE"),
+        error_body(storefront, status=413, message=TOO_LARGE, code="PAYLOAD_TOO_LARGE"),
         separators=(",", ":"),
     ).encode()
     headers = [

@@ -34,12 +34,13 @@ def storefront_for(path: str, host: str) -> str | None:
 def error_body(
     storefront: str | None,
     *,
+    status: int,
     message: str,
     code: str,
     fields: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
-    """An error in the storefront's own format (its view's `problem_body`); `{"detail"}`
-    elsewhere (the seller back office's DRF default)."""
+    """The body of an error answered with `status`, in the storefront's own format (its
+    view's `problem_body`); `{"detail"}` elsewhere (the seller back office's DRF default)."""
     if storefront is None:
         return {"detail": message}
     # imported here: the storefront views stand on DRF and the apps, which the edge does not
@@ -49,5 +50,7 @@ def error_body(
 
     view = {"techaven": TechavenView, "cryptoshop": CryptoShopView}[storefront]
     fields = dict(fields or {})
-    problem = Problem(status=0, code=code, message=message, field_errors=fields, details=fields)
+    problem = Problem(
+        status=status, code=code, message=message, field_errors=fields, details=fields
+    )
     return view.problem_body(problem)

@@ -40,7 +40,9 @@ class RefuseNulMiddleware:
         if fields is None:
             return self.get_response(request)
         storefront = storefront_for(request.path, request.META.get("HTTP_HOST", ""))
-        body = error_body(storefront, message=NUL_MESSAGE, code="VALIDATION_ERROR", fields=fields)
+        body = error_body(
+            storefront, status=400, message=NUL_MESSAGE, code="VALIDATION_ERROR", fields=fields
+        )
         return JsonResponse(body, status=400)
 
     @staticmethod
