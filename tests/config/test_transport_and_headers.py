@@ -8,10 +8,8 @@ import json
 import logging
 import os
 import re
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from base64 import b64encode
 from hashlib import sha256
@@ -26,7 +24,7 @@ from config.logfilters import RedactCredentials
 from tests.conftest import TECHAVEN, techaven_client
 from tests.factories.accounts import StaffUserFactory, TechavenUserFactory
 from tests.factories.catalog import ShopFactory
-from tests.helpers.servers import serve_command
+from tests.helpers.servers import make_serve_process
 from tests.helpers.settings import PRODUCTION
 from wallet.bitcoin import DEVELOPMENT_ZPUB
 
@@ -209,35 +207,15 @@ def test_access_tokens_are_kept_out_of_the_server_log():
     log), and each WebSocket it accepts."""
     import websocket
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    _, command = serve_command(FORWARDED_ALLOW_IPS="", HOST="127.0.0.1", SOCKET_PORT=str(port))
-    command[0] = str(Path(sys.executable).with_name("uvicorn"))
-    tmp = Path(tempfile.mkdtemp())
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}"}
-    env.pop("REDIS_URL", None)
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    log = tmp / "server.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                httpx.get(f"{base}/healthz", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    with make_serve_process("uvicorn") as server:
+        base = server.url
         httpx.get(f"{base}/seller/api/?access_token=csk_SECRET1", timeout=10)
         httpx.get(f"{base}/cryptoshop/api/products?page=1&access_token=csk_SECRET2&limit=2")
         httpx.get(f"{base}/cryptoshop/api/nowhere?accessToken=csk_SECRET3", timeout=10)
-        ws = websocket.create_connection(f"ws://127.0.0.1:{port}/ws/?token=csk_SECRET4")
+        ws = websocket.create_connection(f"{base.replace('http', 'ws')}/ws/?token=csk_SECRET4")
         ws.close()
         time.sleep(0.5)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    log = server.log
     text = log.read_text()
     assert "GET /cryptoshop/api/products?page=1&access_token=[redacted]&limit=2" in text, text
     assert "GET /seller/api/?access_token=[redacted]" in text
@@ -250,32 +228,12 @@ def test_access_tokens_are_kept_out_of_the_server_log():
 def test_the_http_workers_access_log_has_no_query_string():
     """Through the HTTP API's process started as `make serve` starts it (gunicorn): each
     request is logged with its path alone."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    variables, command = serve_command("gunicorn", HOST="127.0.0.1", PORT=str(port))
-    command[0] = str(Path(sys.executable).with_name("gunicorn"))
-    tmp = Path(tempfile.mkdtemp())
-    env = {**os.environ, **variables, "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}"}
-    env.pop("REDIS_URL", None)
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    log = tmp / "server.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                httpx.get(f"{base}/healthz", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    with make_serve_process("gunicorn") as server:
+        base = server.url
         httpx.get(f"{base}/seller/api/?access_token=csk_SECRET1", timeout=10)
         httpx.get(f"{base}/cryptoshop/api/products?page=1&access_token=csk_SECRET2&limit=2")
         time.sleep(0.5)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    log = server.log
     text = log.read_text()
     assert '"GET /cryptoshop/api/products HTTP/1.1" 401' in text, text  # an unknown token
     assert '"GET /seller/api/ HTTP/1.1"' in text

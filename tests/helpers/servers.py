@@ -92,11 +92,15 @@ def gunicorn_server(database_url: str, **env: str) -> Iterator[Server]:
 
 
 @contextmanager
-def _running(name: str, command: list[str], port: int, env: dict[str, str]) -> Iterator[Server]:
+def _running(
+    name: str, command: list[str], port: int, env: dict[str, str], executable: str = ""
+) -> Iterator[Server]:
+    """`command` run by `executable` (this Python by default) until the test is done, once
+    its /healthz answers; its output goes to the Server's log."""
     log = Path(tempfile.mkstemp(prefix=f"duka-{name}-", suffix=".log")[1])
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, *command],
+            [executable or sys.executable, *command],
             cwd=BASE_DIR,
             env=env,
             stdout=out,
@@ -141,3 +145,22 @@ def serve_command(process: str = "uvicorn", **make_vars: str) -> tuple[dict[str,
         name, _, value = words.pop(0).partition("=")
         env[name] = value
     return env, words
+
+
+PORT_VARIABLE = {"gunicorn": "PORT", "uvicorn": "SOCKET_PORT"}
+
+
+@contextmanager
+def make_serve_process(process: str, **env: str) -> Iterator[Server]:
+    """One of `make serve`'s processes (`gunicorn`: the HTTP API, `uvicorn`: the sockets),
+    started with the command line and variables `make serve` gives it, no proxy believed,
+    on a free port and a fresh SQLite database without Redis; `env` adds variables."""
+    port = free_port()
+    variables, command = serve_command(
+        process, FORWARDED_ALLOW_IPS="", HOST="127.0.0.1", **{PORT_VARIABLE[process]: str(port)}
+    )
+    command[0] = str(Path(sys.executable).with_name(process))
+    server_vars = {**os.environ, **variables, "DATABASE_URL": migrated_sqlite_file(), **env}
+    server_vars.pop("REDIS_URL", None)
+    with _running(process, command[1:], port, server_vars, executable=command[0]) as server:
+        yield server

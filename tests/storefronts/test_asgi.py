@@ -15,7 +15,7 @@ import pytest
 from django.test import override_settings
 
 from storefronts.asgi import RequestBodyLimit
-from tests.helpers.servers import migrated_sqlite_file, uvicorn_server
+from tests.helpers.servers import gunicorn_server, migrated_sqlite_file, uvicorn_server
 
 LIMIT = 1000
 
@@ -202,8 +202,17 @@ def chunked(*parts: bytes):
 JSON = {"content-type": "application/json"}
 
 
+@pytest.fixture(scope="module", params=["uvicorn", "gunicorn"])
+def either_server(request):
+    """Both servers `make serve` runs: chunked bodies are read by each alike."""
+    start = uvicorn_server if request.param == "uvicorn" else gunicorn_server
+    with start(migrated_sqlite_file(), MAX_REQUEST_BODY_BYTES=str(SMALL_LIMIT)) as running:
+        yield running
+
+
 @pytest.mark.slow
-def test_small_chunked_json_bodies_are_read(server):
+def test_small_chunked_json_bodies_are_read(either_server):
+    server = either_server
     register = httpx.post(
         f"{server.url}/cryptoshop/api/auth/register", content=chunked(b"{", b"}"), headers=JSON
     )
