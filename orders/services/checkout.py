@@ -137,13 +137,17 @@ def _take_stock(
     for line in lines:
         taken[line.product_id] = taken.get(line.product_id, 0) + line.quantity
     # one statement for the whole cart: the rows are locked, each round trip holds them
-    Product.objects.filter(pk__in=list(taken)).update(
-        stock_quantity=F("stock_quantity")
-        - Case(
-            *(When(pk=pk, then=Value(quantity)) for pk, quantity in taken.items()),
-            output_field=IntegerField(),
+    if len(taken) == 1:
+        [(pk, quantity)] = taken.items()
+        Product.objects.filter(pk=pk).update(stock_quantity=F("stock_quantity") - quantity)
+    else:
+        Product.objects.filter(pk__in=list(taken)).update(
+            stock_quantity=F("stock_quantity")
+            - Case(
+                *(When(pk=pk, then=Value(quantity)) for pk, quantity in taken.items()),
+                output_field=IntegerField(),
+            )
         )
-    )
     return locked
 
 
@@ -184,17 +188,22 @@ def _place(
     payment_method: PaymentMethod | None = None,
     notes: str = "",
     lock_last: bool = False,
+    read: dict[int, Product] | None = None,
 ) -> Order:
     """The order of `lines`, in the caller's transaction. `lock_last`: the order is built
     from the products as last committed (refused at once if they cannot be sold) and they
     are locked, checked again and their stock taken at the end, so their locks are held
     only until the commit that follows (`_ProductsMoved` if one changed meanwhile). A coupon
-    is locked after the products on every path, so with one they are locked first."""
+    is locked after the products on every path, so with one they are locked first. `read`:
+    the lines' products as the caller read them without a lock, if it did."""
     _unpaid_within_limits(storefront=storefront, buyer=buyer, lines=lines, field=stock_field)
     images = _image_urls(line.product_id for line in lines)
     lock_last = lock_last and not coupon_code
     if lock_last:
-        products = {p.pk: p for p in Product.objects.filter(pk__in={ln.product_id for ln in lines})}
+        ids = {line.product_id for line in lines}
+        if read is None or not ids <= read.keys():
+            read = {p.pk: p for p in Product.objects.filter(pk__in=ids)}
+        products = read
         _refuse_unsellable(storefront=storefront, lines=lines, products=products, field=stock_field)
     else:
         products = _take_stock(storefront=storefront, lines=lines, field=stock_field)
@@ -412,7 +421,15 @@ def _place_from_cart(
             )
     # one checkout per cart at a time: a double-tap waits, then finds the cart empty
     cart = cart_lock(user.pk)
-    items = list(CartItem.objects.filter(cart=cart).order_by("created_at", "id")) if cart else []
+    items = (
+        list(
+            CartItem.objects.filter(cart=cart)
+            .select_related("product")
+            .order_by("created_at", "id")
+        )
+        if cart
+        else []
+    )
     if not items:
         raise OrderError(OrderErrorCode.CART_EMPTY, "Your cart is empty", field="cart")
     CartItem.objects.filter(cart=cart).delete()  # (rolled back with the order, if need be)
@@ -426,6 +443,7 @@ def _place_from_cart(
         payment_method=method,
         notes=notes,
         lock_last=lock_last,
+        read={i.product_id: i.product for i in items},
     )
     if pays_from_wallet:
         # the order's rows (products, shop counters) before the ledger's accounts, as every
@@ -487,4 +505,5 @@ def _place_from_items(*, user, items: list[tuple[str, int]], lock_last: bool = F
         lines=lines,
         stock_field="items",
         lock_last=lock_last,
+        read={p.pk: p for p in products.values()},
     )
