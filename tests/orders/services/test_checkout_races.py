@@ -100,3 +100,30 @@ def test_order_numbers_stay_unique_under_parallel_checkout_with_gaps_after_rollb
     # the three refused wallet checkouts each burnt a number, which nothing reused
     assert serials[-1] == _serial(last[1]["data"]["order_number"])
     assert serials[-1] - serials[0] + 1 >= 17 + 3
+
+
+def test_two_checkouts_of_one_product_that_wrote_their_orders_both_lock_it_without_deadlock(
+    monkeypatch,
+):
+    """With the products locked last, each checkout has already inserted its order lines
+    when it locks the product (FOR UPDATE). Were the lines' foreign key checked at the
+    insert, each would hold FOR KEY SHARE on the product and wait on the other's (a
+    deadlock, one checkout a 500); Django's foreign keys on PostgreSQL are DEFERRABLE
+    INITIALLY DEFERRED, checked at the commit, under the product lock already held. Both
+    reach the lock with their rows written; they take it one after the other."""
+    import orders.services.checkout as checkout_module
+
+    product = ProductFactory(stock_quantity=10, price_minor=500)
+    both_wrote = threading.Barrier(2)
+    real_take = checkout_module._take_stock
+
+    def take_stock(**kwargs):
+        if kwargs.get("seen") is not None:  # the order's rows are written, nothing locked
+            both_wrote.wait(5)
+        return real_take(**kwargs)
+
+    monkeypatch.setattr(checkout_module, "_take_stock", take_stock)
+    results = race(buyers_with(product, 2))
+    assert sorted(code for code, _ in results) == [201, 201], results
+    product.refresh_from_db()
+    assert product.stock_quantity == 8
