@@ -4,8 +4,9 @@ number locks no row (docs/decisions.md, "Order numbers").
 `nextval` is not transactional: a number taken by a checkout that then rolls back is not
 given back, which leaves a gap (numbers stay unique). A sequence is created ahead of use by
 migration `orders.0002_number_sequences` (for every existing counter and for the year of the
-migration), and otherwise on first use in a year, on a connection of its own: the DDL then
-never runs inside, nor holds locks for, a checkout's transaction. Each starts after the
+migration) and daily for this year and the next (`orders_number_sequences_ahead`, beat), and
+otherwise on first use in a year, on a connection of its own: the DDL then never runs
+inside, nor holds locks for, a checkout's transaction. Each starts after the
 (storefront, year) counter's `last`, the numbers taken before the sequences existed.
 """
 
@@ -14,6 +15,9 @@ from __future__ import annotations
 import re
 
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.utils import timezone
+
+from core.storefront import Storefront
 
 from .models import OrderNumberCounter
 
@@ -73,3 +77,18 @@ def number_sequence_ensure(*, storefront: str, year: int, using: str = DEFAULT_D
         side.commit()
     finally:
         side.close()
+
+
+def number_sequences_ahead(*, year: int | None = None, using: str = DEFAULT_DB_ALIAS) -> int:
+    """Create the sequences of `year` (default: this one) and the next, for each storefront,
+    so that no checkout creates one on New Year's Day. Nothing to do off PostgreSQL; returns
+    how many sequences exist for those years."""
+    if connections[using].vendor != "postgresql":
+        return 0
+    year = year or timezone.now().year
+    done = 0
+    for storefront in Storefront.values:
+        for y in (year, year + 1):
+            number_sequence_ensure(storefront=storefront, year=y, using=using)
+            done += 1
+    return done

@@ -156,3 +156,32 @@ def test_checkout_query_count_holds(
     add_to_cart(buyer_client, cheap_product)
     with django_assert_max_num_queries(26 if settings.USES_POSTGRES else 27):
         assert checkout(buyer_client, address, pay_method).status_code == 201
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_daily_job_creates_this_and_next_years_sequences_ahead():
+    from orders.numbers import number_sequences_ahead
+    from orders.tasks import orders_number_sequences_ahead
+
+    try:
+        assert number_sequences_ahead(year=2102) == 4
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_sequences "
+                "WHERE sequencename ~ '^orders_number_[a-z]+_210[23]$'"
+            )
+            assert cursor.fetchone()[0] == 4
+        assert number_sequence_next(storefront="techaven", year=2103) == 1
+    finally:
+        with connection.cursor() as cursor:
+            for storefront in ("techaven", "cryptoshop"):
+                for year in (2102, 2103):
+                    name = sequence_name(storefront=storefront, year=year)
+                    numbers._ready.discard(name)
+                    cursor.execute(f"DROP SEQUENCE IF EXISTS {name}")
+    assert any(
+        job["task"] == "orders.tasks.orders_number_sequences_ahead"
+        for job in settings.CELERY_BEAT_SCHEDULE.values()
+    )
+    assert orders_number_sequences_ahead.name == "orders.tasks.orders_number_sequences_ahead"
