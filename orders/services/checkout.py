@@ -282,7 +282,8 @@ def _place(
 
 def _placed_with_locks_last(place: Callable[[bool], Order]) -> Order:
     """`place(lock_last)` in a durable transaction, the products locked last; if one changed
-    in between (`_ProductsMoved`), once more with them locked first (that cannot happen)."""
+    in between (`_ProductsMoved`), once more with them locked first, which reads them under
+    the lock and so cannot find one changed. The first attempt's number is a gap."""
     try:
         with transaction.atomic(durable=True):
             return place(True)
