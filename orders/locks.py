@@ -16,7 +16,8 @@ def coupon_lock(coupon_id: int) -> Coupon:
 
 
 def order_counter_lock(*, storefront: str, year: int) -> OrderNumberCounter:
-    """The (storefront, year) counter row, created on first use, locked until commit."""
+    """The (storefront, year) counter row, created on first use, locked until commit (SQLite's
+    order numbers; PostgreSQL numbers from sequences, `orders.numbers`)."""
     qs = OrderNumberCounter.objects.select_for_update()
     counter = qs.filter(storefront=storefront, year=year).first()
     if counter is not None:

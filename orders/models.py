@@ -105,7 +105,9 @@ class CouponRedemption(models.Model):
 
 
 class OrderNumberCounter(models.Model):
-    """One row per (storefront, year), locked FOR UPDATE in the order's transaction: gapless."""
+    """One row per (storefront, year): on SQLite the order numbers' counter, locked FOR UPDATE
+    in the order's transaction (gapless). On PostgreSQL the numbers come from sequences
+    (`orders.numbers`) that start after `last`; the rows are then history, no longer written."""
 
     storefront = models.CharField(max_length=16, choices=Storefront.choices)
     year = models.PositiveIntegerField()

@@ -1,18 +1,26 @@
-"""Placing orders: stock taken under row locks, totals from the database, numbers gapless."""
+"""Placing orders: stock taken under row locks, totals from the database, numbers unique.
+
+A checkout takes the product rows' locks (the rows every buyer of a product waits on) as
+late as it can: everything that needs no lock comes first (limits, images, the stock as
+last committed, totals, the order's rows), then the products are locked in pk order, checked
+again and their stock taken, just before the commit (`order_create_from_cart`,
+`order_create_from_items`). Should a product have changed what the order copies from it
+meanwhile, the order is placed once more with the products locked first."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, F, Sum
+from django.db import connection, transaction
+from django.db.models import Case, Count, F, IntegerField, Sum, Value, When
 from django.utils import timezone
 
 from accounts.locks import user_lock
 from accounts.models import Address, PaymentMethod
 from catalog.locks import products_lock
-from catalog.models import Product
+from catalog.models import Product, ProductImage
 from core.errors import ErrorKind
 from core.storefront import Storefront
 from wallet.services import WALLET_LABEL, WALLET_PROVIDER, order_pay_from_wallet, payment_open
@@ -22,6 +30,7 @@ from ..errors import OrderError, OrderErrorCode, not_found
 from ..events import order_announce
 from ..locks import cart_lock, order_counter_lock
 from ..models import CartItem, CouponRedemption, Order, OrderItem, OrderStatusHistory
+from ..numbers import number_sequence_next
 from ..state import Actor, Status
 from .coupons import coupon_take
 from .pricing import totals_for
@@ -34,36 +43,71 @@ class Line:
     quantity: int
 
 
-def product_image_url(product: Product) -> str:
-    """First image of the product as an absolute URL (frozen on the order line)."""
-    images = list(product.images.all())
-    if not images:
+def _image_url(image: ProductImage | None) -> str:
+    if image is None:
         return ""
-    first = images[0]
-    if first.url:
-        return first.url
-    if first.image:
-        url = first.image.url
+    if image.url:
+        return image.url
+    if image.image:
+        url = image.image.url
         return url if url.startswith("http") else f"{settings.PUBLIC_BASE_URL}{url}"
     return ""
 
 
+def product_image_url(product: Product) -> str:
+    """First image of the product as an absolute URL (frozen on the order line)."""
+    images = list(product.images.all())
+    return _image_url(images[0] if images else None)
+
+
+def _image_urls(product_ids: Iterable[int]) -> dict[int, str]:
+    """`product_image_url` of several products in one query (product id → URL)."""
+    first: dict[int, ProductImage] = {}
+    for image in ProductImage.objects.filter(product_id__in=set(product_ids)):
+        first.setdefault(image.product_id, image)
+    return {pk: _image_url(image) for pk, image in first.items()}
+
+
 def order_number_next(*, storefront: str) -> str:
-    """`TH-YYYY-NNNN`: the (storefront, year) counter row is locked until the order commits,
-    so numbers are unique and, as a rolled-back order rolls the counter back, gapless."""
+    """`TH-YYYY-NNNN` (CryptoShop `CS-YYYY-NNNN`), unique; more than 9,999 a year widen it.
+
+    On PostgreSQL the number comes from the (storefront, year) sequence (`orders.numbers`):
+    no row is locked, so checkouts do not wait on one another for it; a number taken by a
+    checkout that then rolls back (refused stock, a short wallet, a product that changed)
+    is not given back: numbers can have gaps. Elsewhere (SQLite, the dev and demo default,
+    where writes are serialised anyway) the (storefront, year) counter row is locked until
+    the order commits: gapless there."""
     year = timezone.now().year
-    counter = order_counter_lock(storefront=storefront, year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"{conf.number_prefix(storefront)}-{year}-{counter.last:04d}"
+    if connection.vendor == "postgresql":
+        last = number_sequence_next(storefront=storefront, year=year)
+    else:
+        counter = order_counter_lock(storefront=storefront, year=year)
+        counter.last += 1
+        counter.save(update_fields=["last"])
+        last = counter.last
+    return f"{conf.number_prefix(storefront)}-{year}-{last:04d}"
 
 
-def _take_stock(*, storefront: str, lines: list[Line], field: str) -> dict[int, Product]:
-    """Lock the products (pk order) and take the quantities; refuses what cannot be sold."""
-    locked = products_lock(line.product_id for line in lines)
+class _ProductsMoved(Exception):
+    """A product changed what an order copies from it between the read without a lock and
+    the lock: the order is placed again, with the products locked first."""
+
+
+# what an order copies from its products: read without a lock, it must match the locked row
+_COPIED = ("storefront", "shop_id", "name", "currency", "price_minor", "price_eur_minor")
+
+
+def _copied(product: Product) -> tuple:
+    return tuple(getattr(product, field) for field in _COPIED)
+
+
+def _refuse_unsellable(
+    *, storefront: str, lines: list[Line], products: dict[int, Product], field: str
+) -> None:
+    """Refuses (`INSUFFICIENT_STOCK`) the lines that cannot be sold from `products`."""
     problems: list[str] = []
     for line in lines:
-        product = locked.get(line.product_id)
+        product = products.get(line.product_id)
         if product is None or product.storefront != storefront or product.deleted_at:
             problems.append(f"Product {line.product_id} is no longer sold")
         elif not product.is_available:
@@ -77,9 +121,32 @@ def _take_stock(*, storefront: str, lines: list[Line], field: str) -> dict[int, 
             field=field,
             details={field: problems},
         )
+
+
+def _take_stock(
+    *, storefront: str, lines: list[Line], field: str, seen: dict[int, Product] | None = None
+) -> dict[int, Product]:
+    """Lock the products (pk order) and take the quantities; refuses what cannot be sold.
+    `seen`: the products as the order was built from them (read without a lock); one that
+    has changed since raises `_ProductsMoved`."""
+    locked = products_lock(line.product_id for line in lines)
+    _refuse_unsellable(storefront=storefront, lines=lines, products=locked, field=field)
+    if seen is not None and any(_copied(seen[pk]) != _copied(p) for pk, p in locked.items()):
+        raise _ProductsMoved
+    taken: dict[int, int] = {}
     for line in lines:
-        Product.objects.filter(pk=line.product_id).update(
-            stock_quantity=F("stock_quantity") - line.quantity
+        taken[line.product_id] = taken.get(line.product_id, 0) + line.quantity
+    # one statement for the whole cart: the rows are locked, each round trip holds them
+    if len(taken) == 1:
+        [(pk, quantity)] = taken.items()
+        Product.objects.filter(pk=pk).update(stock_quantity=F("stock_quantity") - quantity)
+    else:
+        Product.objects.filter(pk__in=list(taken)).update(
+            stock_quantity=F("stock_quantity")
+            - Case(
+                *(When(pk=pk, then=Value(quantity)) for pk, quantity in taken.items()),
+                output_field=IntegerField(),
+            )
         )
     return locked
 
@@ -120,10 +187,26 @@ def _place(
     shipping_address: dict | None = None,
     payment_method: PaymentMethod | None = None,
     notes: str = "",
+    lock_last: bool = False,
+    read: dict[int, Product] | None = None,
 ) -> Order:
+    """The order of `lines`, in the caller's transaction. `lock_last`: the order is built
+    from the products as last committed (refused at once if they cannot be sold) and they
+    are locked, checked again and their stock taken at the end, so their locks are held
+    only until the commit that follows (`_ProductsMoved` if one changed meanwhile). A coupon
+    is locked after the products on every path, so with one they are locked first. `read`:
+    the lines' products as the caller read them without a lock, if it did."""
     _unpaid_within_limits(storefront=storefront, buyer=buyer, lines=lines, field=stock_field)
-    locked = _take_stock(storefront=storefront, lines=lines, field=stock_field)
-    products = {pk: p for pk, p in locked.items()}
+    images = _image_urls(line.product_id for line in lines)
+    lock_last = lock_last and not coupon_code
+    if lock_last:
+        ids = {line.product_id for line in lines}
+        if read is None or not ids <= read.keys():
+            read = {p.pk: p for p in Product.objects.filter(pk__in=ids)}
+        products = read
+        _refuse_unsellable(storefront=storefront, lines=lines, products=products, field=stock_field)
+    else:
+        products = _take_stock(storefront=storefront, lines=lines, field=stock_field)
     currency = products[lines[0].product_id].currency
     subtotal = sum(products[ln.product_id].price_minor * ln.quantity for ln in lines)
     eur_prices = [products[ln.product_id].price_eur_minor for ln in lines]
@@ -146,7 +229,7 @@ def _place(
     )
     shops = {products[ln.product_id].shop_id for ln in lines}
     now = timezone.now()
-    # the counter row is the hottest lock: take it last, just before the insert
+    # (on SQLite the counter row, a lock every checkout waits on: taken just before the insert)
     number = order_number_next(storefront=storefront)
     order = Order.objects.create(
         storefront=storefront,
@@ -177,7 +260,7 @@ def _place(
                 product=products[ln.product_id],
                 shop_id=products[ln.product_id].shop_id,
                 product_name=products[ln.product_id].name,
-                product_image=product_image_url(products[ln.product_id]),
+                product_image=images.get(ln.product_id, ""),
                 unit_price_minor=products[ln.product_id].price_minor,
                 unit_price_eur_minor=products[ln.product_id].price_eur_minor,
                 quantity=ln.quantity,
@@ -192,7 +275,22 @@ def _place(
         order=order, status=Status.PENDING, actor_role=Actor.BUYER, actor=buyer, created_at=now
     )
     order_announce(order, created=True, actor=Actor.BUYER, user=buyer)
+    if lock_last:
+        _take_stock(storefront=storefront, lines=lines, field=stock_field, seen=products)
     return order
+
+
+def _placed_with_locks_last(place: Callable[[bool], Order]) -> Order:
+    """`place(lock_last)` in a durable transaction, the products locked last; if one changed
+    in between (`_ProductsMoved`), once more with them locked first, which reads them under
+    the lock and so cannot find one changed. The first attempt's number is a gap."""
+    try:
+        with transaction.atomic(durable=True):
+            return place(True)
+    except _ProductsMoved:
+        pass
+    with transaction.atomic(durable=True):
+        return place(False)
 
 
 def address_snapshot(address: Address) -> dict:
@@ -255,7 +353,6 @@ def order_checkout(
     return order
 
 
-@transaction.atomic(durable=True)
 def order_create_from_cart(
     *,
     user,
@@ -264,13 +361,16 @@ def order_create_from_cart(
     notes: str = "",
     coupon_code: str = "",
 ) -> Order:
-    """The checkout's transaction (see `order_place_from_cart`)."""
-    return order_place_from_cart(
-        user=user,
-        shipping_address_uid=shipping_address_uid,
-        payment_method_uid=payment_method_uid,
-        notes=notes,
-        coupon_code=coupon_code,
+    """The checkout's transaction (see `order_place_from_cart`), the products locked last."""
+    return _placed_with_locks_last(
+        lambda lock_last: _place_from_cart(
+            user=user,
+            shipping_address_uid=shipping_address_uid,
+            payment_method_uid=payment_method_uid,
+            notes=notes,
+            coupon_code=coupon_code,
+            lock_last=lock_last,
+        )
     )
 
 
@@ -289,6 +389,24 @@ def order_place_from_cart(
     payment methods, or `wallet`: then the order is paid from the wallet at once, or, when
     the balance is short, refused (`INSUFFICIENT_FUNDS`) with nothing changed.
     """
+    return _place_from_cart(
+        user=user,
+        shipping_address_uid=shipping_address_uid,
+        payment_method_uid=payment_method_uid,
+        notes=notes,
+        coupon_code=coupon_code,
+    )
+
+
+def _place_from_cart(
+    *,
+    user,
+    shipping_address_uid: str,
+    payment_method_uid: str,
+    notes: str,
+    coupon_code: str,
+    lock_last: bool = False,
+) -> Order:
     address = Address.objects.filter(user=user, uid=shipping_address_uid).first()
     if address is None:
         raise not_found(OrderErrorCode.ADDRESS_NOT_FOUND, "Address", field="shipping_address_id")
@@ -304,9 +422,18 @@ def order_place_from_cart(
             )
     # one checkout per cart at a time: a double-tap waits, then finds the cart empty
     cart = cart_lock(user.pk)
-    items = list(CartItem.objects.filter(cart=cart).order_by("created_at", "id")) if cart else []
+    items = (
+        list(
+            CartItem.objects.filter(cart=cart)
+            .select_related("product")
+            .order_by("created_at", "id")
+        )
+        if cart
+        else []
+    )
     if not items:
         raise OrderError(OrderErrorCode.CART_EMPTY, "Your cart is empty", field="cart")
+    CartItem.objects.filter(cart=cart).delete()  # (rolled back with the order, if need be)
     order = _place(
         storefront=Storefront.TECHAVEN,
         buyer=user,
@@ -316,8 +443,9 @@ def order_place_from_cart(
         shipping_address=address_snapshot(address),
         payment_method=method,
         notes=notes,
+        lock_last=lock_last,
+        read={i.product_id: i.product for i in items},
     )
-    CartItem.objects.filter(cart=cart).delete()
     if pays_from_wallet:
         # the order's rows (products, shop counters) before the ledger's accounts, as every
         # other path takes them: a short balance rolls all of it back
@@ -334,15 +462,21 @@ def order_place_from_cart(
     return order
 
 
-@transaction.atomic(durable=True)
 def order_create_from_items(*, user, items: list[tuple[str, int]]) -> Order:
-    """CryptoShop checkout as a top-level use case (see `order_place_from_items`)."""
-    return order_place_from_items(user=user, items=items)
+    """CryptoShop checkout as a top-level use case (see `order_place_from_items`), in its own
+    transaction, the products locked last."""
+    return _placed_with_locks_last(
+        lambda lock_last: _place_from_items(user=user, items=items, lock_last=lock_last)
+    )
 
 
 @transaction.atomic
 def order_place_from_items(*, user, items: list[tuple[str, int]]) -> Order:
     """CryptoShop: an order for (product uid, quantity) pairs, all from one seller."""
+    return _place_from_items(user=user, items=items)
+
+
+def _place_from_items(*, user, items: list[tuple[str, int]], lock_last: bool = False) -> Order:
     merged: dict[str, int] = {}
     for uid, quantity in items:
         merged[uid] = merged.get(uid, 0) + quantity
@@ -366,4 +500,11 @@ def order_place_from_items(*, user, items: list[tuple[str, int]]) -> Order:
             OrderErrorCode.OWN_PRODUCT, "You cannot buy your own product", field="items"
         )
     lines = [Line(products[uid].pk, q) for uid, q in merged.items()]
-    return _place(storefront=Storefront.CRYPTOSHOP, buyer=user, lines=lines, stock_field="items")
+    return _place(
+        storefront=Storefront.CRYPTOSHOP,
+        buyer=user,
+        lines=lines,
+        stock_field="items",
+        lock_last=lock_last,
+        read={p.pk: p for p in products.values()},
+    )

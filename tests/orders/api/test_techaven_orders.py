@@ -2,6 +2,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from notifications.models import OutboxEvent
@@ -37,7 +38,7 @@ def test_checkout_answers_the_documented_body_and_empties_the_cart(
         "order_id", "order_number", "status", "total", "currency", "payment_url", "created_at",
     }  # fmt: skip
     assert data["order_id"].startswith("ord_")
-    assert re.fullmatch(rf"TH-{timezone.now().year}-0001", data["order_number"])
+    assert re.fullmatch(rf"TH-{timezone.now().year}-\d{{4,}}", data["order_number"])
     assert data["status"] == "pending"
     assert data["total"] == 1_902_000 and data["currency"] == "MWK"
     assert "/pay/sandbox/" in data["payment_url"]
@@ -163,9 +164,15 @@ def test_checkout_refuses_a_cart_line_that_cannot_be_sold(
 
 
 def test_order_numbers_are_sequential(buyer_client, product, address, pay_method):
+    """One after the other, with nothing rolled back in between, numbers follow each other
+    (on PostgreSQL the sequence outlives the tests' rollbacks: they need not start at 1)."""
     numbers = [place(buyer_client, product, address, pay_method)["order_number"] for _ in range(3)]
     year = timezone.now().year
-    assert numbers == [f"TH-{year}-0001", f"TH-{year}-0002", f"TH-{year}-0003"]
+    assert all(re.fullmatch(rf"TH-{year}-\d{{4,}}", number) for number in numbers)
+    first = int(numbers[0].rsplit("-", 1)[1])
+    assert numbers == [f"TH-{year}-{n:04d}" for n in range(first, first + 3)]
+    if not settings.USES_POSTGRES:  # the counter row, gapless
+        assert first == 1
 
 
 def test_a_cart_from_several_shops_becomes_one_order_for_staff(
