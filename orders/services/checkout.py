@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.locks import user_lock
 from accounts.models import Address, PaymentMethod
+from catalog import pagecache
 from catalog.locks import products_lock
 from catalog.models import Product
 from core.errors import ErrorKind
@@ -81,6 +82,7 @@ def _take_stock(*, storefront: str, lines: list[Line], field: str) -> dict[int, 
         Product.objects.filter(pk=line.product_id).update(
             stock_quantity=F("stock_quantity") - line.quantity
         )
+    pagecache.stock_changed(line.product_id for line in lines)
     return locked
 
 
