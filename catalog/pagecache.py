@@ -11,10 +11,10 @@ write path asks for explicitly, once its transaction commits:
   version drops every cached page at once, for both storefronts. Anything that can move a
   product into or out of a page, or change what a page says about a shop, a category or a
   seller, asks for it: the catalog services (products, images, shops, sellers, categories,
-  reviews' ratings, the typo-correction words), the admin (`PageCacheAdminMixin`), a paid
-  or unpaid order's sales counters (best-seller order), a seller's new username or avatar
-  (`accounts.hooks.public_profile_changed`), `seed_demo`; `bench/generate.py` loads with
-  COPY and calls `invalidate()` itself.
+  reviews' ratings, the typo-correction words), the admin (`PageCacheAdminMixin`), an
+  order paid or a paid order cancelled (sales counts order the best-seller lists), a
+  seller's new username or avatar (`accounts.hooks.public_profile_changed`), `seed_demo`;
+  `bench/generate.py` loads with COPY and calls `invalidate()` itself.
 - **`stock_changed(product_ids)`: only the pages that show those products.** Stock moves
   with every order (checkout takes it, a cancel or an expiry gives it back), and a
   product's stock decides nothing but what its own card and page say (no cached list
@@ -303,6 +303,8 @@ def cached_page(on_hit: Callable[..., None] | None = None):
 
 
 def _store(key: str, version: str, began: int, shown: set[int], response: Any) -> None:
+    if ttl() <= 0:
+        return
     entry = (version, response["Content-Type"], response.content)
     try:
         _index().store(key, entry, began, sorted(shown))
