@@ -210,3 +210,10 @@ def product_image_add(
     image.save()
     pagecache.catalog_changed()
     return image
+
+
+@transaction.atomic
+def product_image_delete(*, image: ProductImage) -> None:
+    """The image leaves its product's cards and page (its file leaves storage with it)."""
+    image.delete()
+    pagecache.catalog_changed()
