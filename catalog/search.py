@@ -201,6 +201,5 @@ def search_words_prune() -> int:
             + ") u WHERE u.storefront = s.storefront AND u.word = s.word)"
         )
         forgotten = cursor.rowcount
-    if forgotten:
-        pagecache.catalog_changed()  # suggestions and corrections read the words
+    pagecache.catalog_changed()  # suggestions and corrections read the words
     return forgotten
