@@ -122,6 +122,24 @@ def test_a_second_read_is_served_from_the_cache_and_reads_only_watched_tables(
     assert second["Content-Type"] == first["Content-Type"] == "application/json"
 
 
+@pytest.mark.parametrize("index", range(14))
+def test_after_a_stock_change_every_cached_page_is_as_if_built_afresh(api, catalog, index):
+    """Whatever a page shows of stock comes from the products noted while it was built:
+    none is missed, so a stock change never leaves a page showing the old stock."""
+    path = cached_paths(catalog)[index]
+    _warm(api, path)
+    phone, cs = catalog["phone"], catalog["cs"]
+    with transaction.atomic():
+        _take_stock(storefront=TECHAVEN_SF, lines=[Line(phone.pk, 2)], field="cart")
+    with transaction.atomic():
+        _take_stock(storefront=Storefront.CRYPTOSHOP, lines=[Line(cs.pk, 2)], field="items")
+    served = api.get(path)
+    pagecache.invalidate()
+    afresh = api.get(path)
+    assert afresh[pagecache.HIT_HEADER] == "miss"
+    assert served.content == afresh.content
+
+
 def test_a_product_view_is_counted_when_the_page_comes_from_the_cache(api, catalog):
     phone = catalog["phone"]
     path = f"{TECHAVEN}/products/{phone.pk}"
@@ -235,6 +253,20 @@ def test_a_seller_price_change_in_the_back_office_drops_the_pages(api, catalog):
     )
     assert changed.status_code == 200, changed.content
     assert _card(api, path)["price"] == 850_000
+
+
+def test_a_seller_deleting_an_image_in_the_back_office_drops_the_pages(api, catalog):
+    shop, phone = catalog["shop"], catalog["phone"]
+    shop.owner = TechavenUserFactory()
+    shop.save()
+    path = f"{TECHAVEN}/products/featured"
+    assert _card(api, path)["images"] == ["https://cdn.example/s23.jpg"]
+    _warm(api, path)
+    seller = APIClient()
+    seller.force_login(shop.owner)
+    gone = seller.delete(f"/seller/api/product-images/{phone.images.get().pk}/")
+    assert gone.status_code == 204, gone.content
+    assert _card(api, path)["images"] == []
 
 
 def test_an_admin_change_drops_the_pages(api, catalog):
