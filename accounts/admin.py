@@ -9,9 +9,10 @@ from django.utils.html import format_html
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.hooks import public_profile_changed
 from accounts.models import Address, LoginSession, PaymentMethod, User
 from accounts.services.moderation import user_suspend, user_unsuspend
-from core.admin import ReadOnlyAdminMixin
+from core.admin import AfterWriteAdminMixin, ReadOnlyAdminMixin
 from core.storefront import Storefront
 
 # django-otp's own screens show TOTP keys and backup codes; staff never need to see them.
@@ -59,7 +60,7 @@ class StaffCreationForm(AdminUserCreationForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AfterWriteAdminMixin, DjangoUserAdmin):
     add_form = StaffCreationForm
     list_display = (
         "username",
@@ -127,6 +128,9 @@ class UserAdmin(DjangoUserAdmin):
     )
 
     @admin.display(description="storefront", ordering="storefront")
+    def after_write(self) -> None:
+        public_profile_changed()  # a seller's username and avatar are on their cards
+
     def storefront_column(self, obj: User) -> str:
         return obj.get_storefront_display() if obj.storefront else "Staff"
 

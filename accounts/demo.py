@@ -18,7 +18,7 @@ def seed() -> list[str]:
     )
     if created:
         admin.set_password(DEMO_ADMIN[1])
-        admin.save()
+        admin.save(update_fields=["password"])
     lines.append(f"admin login: {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]} at /admin/")
 
     email, password = DEMO_TECHAVEN
@@ -34,7 +34,7 @@ def seed() -> list[str]:
     )
     if created:
         user.set_password(password)
-        user.save()
+        user.save(update_fields=["password"])
     lines.append(f"Techaven user: {email} / {password} (OTP codes are printed to the console)")
     # only when the demo user has none, so that running seed_demo again adds nothing
     if not user.addresses.exists():

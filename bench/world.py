@@ -54,6 +54,7 @@ from django.utils import timezone  # noqa: E402
 from accounts.models import Address, PaymentMethod, Storefront, User  # noqa: E402
 from accounts.services.cryptoshop_auth import cryptoshop_user_register  # noqa: E402
 from accounts.services.sessions import techaven_session_start  # noqa: E402
+from catalog import pagecache  # noqa: E402
 from catalog.models import Category, Product  # noqa: E402
 from orders.services.cart import cart_add_item  # noqa: E402
 from orders.services.checkout import order_checkout, order_create_from_items  # noqa: E402
@@ -137,6 +138,7 @@ def techaven_readers(args: argparse.Namespace, run: str, used: set[int]) -> list
     pool = techaven_products(args.readers * 3 + args.orders * 2, exclude=used)
     used |= set(pool)
     Product.objects.filter(pk__in=pool).update(stock_quantity=args.stock)
+    pagecache.stock_changed(pool)
     rows: list[list[object]] = []
     for i in range(args.readers):
         reader = techaven_buyer(f"benchw{run}_th{i}", "Airtel Money")
@@ -180,6 +182,7 @@ def checkout_buyers(args: argparse.Namespace, run: str, used: set[int]) -> dict[
         used |= set(products)
         stock = args.sellout_stock if group == "sellout" else args.stock
         Product.objects.filter(pk__in=products).update(stock_quantity=stock)
+        pagecache.stock_changed(products)
         rows: list[list[object]] = []
         for i in range(size):
             buyer = techaven_buyer(f"benchw{run}_{group}{i}", provider)

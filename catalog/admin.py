@@ -4,11 +4,12 @@ search document) go through catalog.services."""
 from django import forms
 from django.contrib import admin, messages
 
+from catalog import pagecache
 from catalog.models import Category, Product, ProductImage, Review, ReviewImage, Shop
 from catalog.services.products import check_specifications, check_tags, product_saved_by_staff
 from catalog.services.reviews import review_set_hidden
 from catalog.services.shops import check_business_hours
-from core.admin import HTTPS_URL_FIELDS
+from core.admin import HTTPS_URL_FIELDS, AfterWriteAdminMixin
 from core.errors import DomainError
 
 
@@ -35,8 +36,16 @@ class ProductAdminForm(forms.ModelForm):
         return _checked(self, "tags", check_tags)
 
 
+class PageCacheAdminMixin(AfterWriteAdminMixin):
+    """What staff save or delete here is on the public catalog pages: drop them once the
+    admin's transaction commits (catalog/pagecache.py)."""
+
+    def after_write(self) -> None:
+        pagecache.catalog_changed()
+
+
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(PageCacheAdminMixin, admin.ModelAdmin):
     list_display = ["name", "storefront", "parent", "is_featured", "sort_order"]
     list_filter = ["storefront", "is_featured"]
     search_fields = ["name", "slug"]
@@ -45,7 +54,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Shop)
-class ShopAdmin(admin.ModelAdmin):
+class ShopAdmin(PageCacheAdminMixin, admin.ModelAdmin):
     """Staff create Techaven shops here and hand them to a seller account (`owner`)."""
 
     form = ShopAdminForm
@@ -70,7 +79,7 @@ class ProductImageInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(PageCacheAdminMixin, admin.ModelAdmin):
     form = ProductAdminForm
     formfield_overrides = HTTPS_URL_FIELDS
     list_display = ["name", "storefront", "shop", "category", "currency", "price_minor",

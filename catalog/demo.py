@@ -16,7 +16,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from accounts.models import User
-from catalog import search
+from catalog import pagecache, search
 from catalog.models import Category, Product, ProductImage, Review, Shop
 from catalog.services.products import product_create
 from catalog.services.reviews import ratings_refresh
@@ -321,4 +321,5 @@ def _seed_cryptoshop() -> list[str]:
 def seed() -> list[str]:
     lines = _seed_techaven() + _seed_cryptoshop()
     search.reindex_products(Product.objects.values_list("pk", flat=True))
+    pagecache.catalog_changed()  # each write above committed on its own
     return lines

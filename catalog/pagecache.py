@@ -1,30 +1,44 @@
-"""Rendered public catalog pages, kept in the shared cache until anything they show changes.
+"""Rendered public catalog pages, kept in the shared cache until something they show changes.
 
 A public catalog page (a product list, a product, search results) is the same for every
 caller: nothing on it depends on who asks. Rendering one costs several queries and a few
-milliseconds of Python; serving it again from Redis costs one round trip. What makes that
-safe is the invalidation:
+milliseconds of Python; serving it again from Redis costs one round trip (one MGET: the
+catalog version and the page). What makes that safe is the invalidation, which every
+write path asks for explicitly, once its transaction commits:
 
-- **One catalog version.** Every cached page is stored with the version it was built
-  under, and served only while that version is still current. Changing the version
-  drops every cached page at once, for both storefronts.
-- **Every write changes it, found where writes happen.** Each database connection runs
-  its statements through `_watch`, which recognises an INSERT, UPDATE, DELETE or TRUNCATE
-  on a table the pages read (`WATCHED`) and changes the version right after the
-  statement and again after the transaction commits. So no write path has to remember to
-  invalidate: the ORM's `save`, `update`, `bulk_create` and `delete`, the admin, F()
-  counters in the order services and raw SQL are all seen. The second change, after the
-  commit, covers a page built while the transaction was open (it read the old rows).
-  A reader takes the version before its queries, so a page it builds can only be older
-  than its version, never newer.
-- **Columns no page shows are ignored.** The view counter (an UPDATE of `view_count`
-  alone: the views flush every 30 s, or every product page view without Redis) would
-  otherwise drop every page that often; the CryptoShop cards' `viewCount` may lag as
-  long as a page is kept. On `accounts_user`, only a username or avatar change reaches a
-  page (sellers' cards).
-- **A time limit** (`CATALOG_PAGE_CACHE_SECONDS`, 60 s) bounds what the version cannot
-  see: time itself (a product stops being a new arrival), and a write made outside
-  Django's connections (`bench/generate.py` loads with COPY and calls `invalidate`).
+- **`catalog_changed()`: one catalog version.** Every cached page is stored with the
+  version it was built under and served only while that version is still current; a new
+  version drops every cached page at once, for both storefronts. Anything that can move a
+  product into or out of a page, or change what a page says about a shop, a category or a
+  seller, asks for it: the catalog services (products, images, shops, sellers, categories,
+  reviews' ratings, the typo-correction words), the admin (`PageCacheAdminMixin`), an
+  order paid or a paid order cancelled (sales counts order the best-seller lists), a
+  seller's new username or avatar (`accounts.hooks.public_profile_changed`), `seed_demo`;
+  `bench/generate.py` loads with COPY and calls `invalidate()` itself.
+- **`stock_changed(product_ids)`: only the pages that show those products.** Stock moves
+  with every order (checkout takes it, a cancel or an expiry gives it back), and a
+  product's stock decides nothing but what its own card and page say (no cached list
+  filters or sorts by it). So while a page is built, every product loaded for it is noted
+  (a `post_init` receiver, while `cached_page` builds), and the stored page is filed under
+  each of them (`catalog:pages:product:<id>`, a Redis set kept as long as the page). A
+  stock change deletes the pages filed under its products, and nothing else.
+- **After the commit, never before.** Both run from `transaction.on_commit` (at once
+  outside a transaction), so a page rebuilt meanwhile cannot keep the old rows. A page
+  built while the write was open (it read the old rows) must not be stored after the
+  invalidation either: a reader takes the version before its queries, so a new version
+  leaves its page unused; and it takes the stock sequence (`catalog:pages:stock`, which
+  every stock change increments, noting the new value on each product it changed), so a
+  page is stored, atomically, only if none of its products changed stock since the build
+  began.
+- **Columns no page shows need nothing**: the view counter (the CryptoShop cards'
+  `viewCount` may lag as long as a page is kept), a user's sign-in, password or e-mail.
+- **A time limit** (`CATALOG_PAGE_CACHE_SECONDS`, 60 s) bounds what no write announces:
+  time itself (a product stops being a new arrival), and a write made outside the code
+  (a database console).
+
+The test suite holds the write paths to this: a guard (`tests/helpers/pagecache.py`)
+watches every statement the code runs and fails a test whose transaction commits a write
+to a table the pages read without having asked for the matching invalidation.
 
 Only 200 answers are kept; errors, other methods and non-JSON answers are not. The key is
 the scheme, host, path and sorted query string (image URLs are absolute). When the cache
@@ -36,42 +50,32 @@ Off unless the cache is shared by every process (`CATALOG_PAGE_CACHE`, on by def
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import hashlib
 import logging
-import re
+import pickle
 import secrets
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.backends.signals import connection_created
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_init
 from django.http import HttpResponse
+from redis.exceptions import RedisError
 
-from core.cache import quiet_get_many, quiet_set
+from core.cache import quiet_get_many, quiet_set, shared_redis
 from core.conf import setting_bool, setting_int
 
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "catalog:pages:version"
+STOCK_SEQ_KEY = "catalog:pages:stock"
 HIT_HEADER = "X-Cache"
-
-# table → (columns no cached page shows, or the only columns one shows); an UPDATE that
-# sets only unshown columns leaves the pages as they are. Every table a cached page reads
-# is here: tests/catalog/test_pagecache.py records the tables each cached endpoint reads.
-ALL_BUT = "all but"
-ONLY = "only"
-WATCHED: dict[str, tuple[str, frozenset[str]]] = {
-    "catalog_product": (ALL_BUT, frozenset({"view_count"})),
-    "catalog_productimage": (ALL_BUT, frozenset()),
-    "catalog_shop": (ALL_BUT, frozenset()),
-    "catalog_category": (ALL_BUT, frozenset()),
-    "catalog_searchterm": (ALL_BUT, frozenset()),
-    "accounts_user": (ONLY, frozenset({"username", "avatar"})),
-}
-
-_WRITE = re.compile(r'\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
-_SET_COLUMN = re.compile(r'"(\w+)"\s*=')
 
 
 def enabled() -> bool:
@@ -82,74 +86,170 @@ def ttl() -> int:
     return setting_int("CATALOG_PAGE_CACHE_SECONDS", 60)
 
 
-# --- invalidation ---------------------------------------------------------------------
+def _product_pages_key(product_id: int) -> str:
+    """The set of the cached pages that show this product."""
+    return f"catalog:pages:product:{product_id}"
+
+
+def _product_stocked_key(product_id: int) -> str:
+    """The stock sequence's value at this product's last stock change."""
+    return f"catalog:pages:stocked:{product_id}"
+
+
+def _marker_ttl() -> int:
+    # longer than any build: a page whose build began before the change is refused
+    return ttl() + 60
+
+
+# --- invalidation: what the write paths call ------------------------------------------
+
+
+def catalog_changed() -> None:
+    """Drop every cached page once the current transaction commits (at once outside one):
+    for a write that may change any page (module docs). Asked once per transaction."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        func is invalidate for _, func, _ in connection.run_on_commit
+    ):
+        return
+    _after_commit(invalidate)
+
+
+def stock_changed(product_ids: Iterable[int]) -> None:
+    """Drop the cached pages that show these products once the current transaction commits
+    (at once outside one): for a write of their stock alone."""
+    ids = tuple(sorted(set(product_ids)))
+    if ids:
+        _after_commit(functools.partial(drop_products, ids))
+
+
+def _after_commit(func: Callable[[], None]) -> None:
+    """The one place invalidations are scheduled (the tests' guard watches it)."""
+    transaction.on_commit(func, robust=True)
 
 
 def invalidate() -> None:
     """Drop every cached page (a new version). Never raises: the write that called this
     has happened, and if the cache missed the change, the time limit bounds how long a
     page can show the old rows."""
-    quiet_set(VERSION_KEY, secrets.token_hex(8), None)
+    if enabled():
+        quiet_set(VERSION_KEY, secrets.token_hex(8), None)
 
 
-def changes_pages(sql: str) -> bool:
-    """Whether a statement writes something a cached page shows."""
-    if sql[:8].upper().startswith("TRUNCATE"):
-        return any(table in sql for table in WATCHED)
-    match = _WRITE.match(sql)
-    if match is None:
-        return False
-    verb, table = match.group(1).upper(), match.group(2)
-    rule = WATCHED.get(table)
-    if rule is None:
-        return False
-    kind, columns = rule
-    if verb.startswith("INSERT"):
-        return kind == ALL_BUT  # a new user is on no page until a shop names them
-    if verb != "UPDATE":
-        return True
-    set_clause = sql[match.end() :].split(" WHERE ", 1)[0]
-    written = set(_SET_COLUMN.findall(_outside_parentheses(set_clause)))
-    if kind == ALL_BUT:
-        return not written or not written <= columns
-    return bool(written & columns)
+def drop_products(product_ids: tuple[int, ...]) -> None:
+    """Drop the cached pages that show these products, and keep a page whose build began
+    before now from being stored (module docs). Never raises, as `invalidate`."""
+    if not enabled() or not product_ids:
+        return
+    try:
+        _index().drop(product_ids)
+    except RedisError as exc:
+        logger.warning("cache not answering (drop pages): %s", exc)
 
 
-def _outside_parentheses(text: str) -> str:
-    """`"a" = ("t"."a" + CASE WHEN ("t"."id" = %s) …)` → `"a" = `: the columns a SET assigns
-    are the ones at the top level; the others are read in its expressions."""
-    depth, kept = 0, []
-    for ch in text:
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif depth == 0:
-            kept.append(ch)
-    return "".join(kept)
+# --- which products a page shows ------------------------------------------------------
+
+_shown: contextvars.ContextVar[set[int] | None] = contextvars.ContextVar(
+    "catalog_pagecache_shown", default=None
+)
 
 
-def _watch(execute, sql, params, many, context):
-    result = execute(sql, params, many, context)
-    if isinstance(sql, str) and sql.lstrip()[:1] in "IUDTiudt" and changes_pages(sql):
-        if enabled():
-            invalidate()
-            connection = context["connection"]
-            if connection.in_atomic_block and not any(
-                func is invalidate for _, func, _ in connection.run_on_commit
-            ):
-                connection.on_commit(invalidate, robust=True)
-    return result
-
-
-def watch_connection(sender, connection, **kwargs) -> None:
-    """Run every statement of this connection through `_watch` (connected in apps.py)."""
-    if _watch not in connection.execute_wrappers:
-        connection.execute_wrappers.append(_watch)
+def _note_product(sender, instance, **kwargs) -> None:
+    """post_init of Product: while a page is built, note each product loaded for it."""
+    shown = _shown.get()
+    if shown is not None and instance.pk is not None:
+        shown.add(instance.pk)
 
 
 def connect_signals() -> None:
-    connection_created.connect(watch_connection, dispatch_uid="catalog.pagecache")
+    from catalog.models import Product
+
+    post_init.connect(_note_product, sender=Product, dispatch_uid="catalog.pagecache")
+
+
+# --- the index of pages by product ------------------------------------------------------
+# Two implementations of the same three steps: Redis (scripts, atomic across processes)
+# and, for a process-local cache (tests, the embedded default), a lock around the cache.
+
+_STORE = """
+local n = tonumber(ARGV[4])
+local began = tonumber(ARGV[1])
+for i = 2, n + 1 do
+  local changed = redis.call('GET', KEYS[i])
+  if changed and tonumber(changed) > began then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[2])
+for i = n + 2, 2 * n + 1 do
+  redis.call('SADD', KEYS[i], KEYS[1])
+  redis.call('EXPIRE', KEYS[i], ARGV[2])
+end
+return 1
+"""
+
+_DROP = """
+local seq = redis.call('INCR', KEYS[1])
+local n = tonumber(ARGV[2])
+for i = 2, n + 1 do
+  redis.call('SET', KEYS[i], seq, 'EX', ARGV[1])
+  local pages = redis.call('SMEMBERS', KEYS[i + n])
+  for _, page in ipairs(pages) do redis.call('UNLINK', page) end
+  redis.call('UNLINK', KEYS[i + n])
+end
+return seq
+"""
+
+
+class _RedisIndex:
+    def __init__(self, client) -> None:
+        self.client = client
+
+    def store(self, key: str, entry: tuple, began: int, products: list[int]) -> bool:
+        markers = [cache.make_key(_product_stocked_key(p)) for p in products]
+        sets = [cache.make_key(_product_pages_key(p)) for p in products]
+        # pickled as Django's Redis cache pickles it, so `cache.get_many` reads it back
+        payload = pickle.dumps(entry, pickle.HIGHEST_PROTOCOL)
+        keys = [cache.make_key(key), *markers, *sets]
+        return bool(
+            self.client.eval(_STORE, len(keys), *keys, began, ttl(), payload, len(products))
+        )
+
+    def drop(self, products: tuple[int, ...]) -> None:
+        markers = [cache.make_key(_product_stocked_key(p)) for p in products]
+        sets = [cache.make_key(_product_pages_key(p)) for p in products]
+        keys = [cache.make_key(STOCK_SEQ_KEY), *markers, *sets]
+        self.client.eval(_DROP, len(keys), *keys, _marker_ttl(), len(products))
+
+
+class _LocalIndex:
+    """The same steps for a cache only this process sees, made atomic by one lock."""
+
+    lock = threading.Lock()
+
+    def store(self, key: str, entry: tuple, began: int, products: list[int]) -> bool:
+        with self.lock:
+            changed = cache.get_many([_product_stocked_key(p) for p in products])
+            if any(seq > began for seq in changed.values()):
+                return False
+            cache.set(key, entry, ttl())
+            for p in products:
+                pages = cache.get(_product_pages_key(p)) or set()
+                pages.add(key)
+                cache.set(_product_pages_key(p), pages, ttl())
+            return True
+
+    def drop(self, products: tuple[int, ...]) -> None:
+        with self.lock:
+            seq = (cache.get(STOCK_SEQ_KEY) or 0) + 1
+            cache.set(STOCK_SEQ_KEY, seq, None)
+            for p in products:
+                cache.set(_product_stocked_key(p), seq, _marker_ttl())
+                pages = cache.get(_product_pages_key(p)) or set()
+                cache.delete_many([*pages, _product_pages_key(p)])
+
+
+def _index() -> _RedisIndex | _LocalIndex:
+    client = shared_redis()
+    return _LocalIndex() if client is None else _RedisIndex(client)
 
 
 # --- serving --------------------------------------------------------------------------
@@ -171,7 +271,7 @@ def cached_page(on_hit: Callable[..., None] | None = None):
             if not enabled():
                 return get(view, request, *args, **kwargs)
             key = page_key(request)
-            found = quiet_get_many([VERSION_KEY, key])
+            found = quiet_get_many([VERSION_KEY, STOCK_SEQ_KEY, key])
             if found is None:  # no cache: build the page
                 return get(view, request, *args, **kwargs)
             version, entry = found.get(VERSION_KEY), found.get(key)
@@ -184,10 +284,17 @@ def cached_page(on_hit: Callable[..., None] | None = None):
             if version is None:
                 fresh = secrets.token_hex(8)
                 version = fresh if quiet_set(VERSION_KEY, fresh, None, only_new=True) else None
-            response = get(view, request, *args, **kwargs)
+            began = found.get(STOCK_SEQ_KEY) or 0
+            shown: set[int] = set()
+            token = _shown.set(shown)
+            try:
+                response = get(view, request, *args, **kwargs)
+            finally:
+                _shown.reset(token)
             response[HIT_HEADER] = "miss"
             if version is not None and response.status_code == 200:
-                response.add_post_render_callback(functools.partial(_store, key, version))
+                store = functools.partial(_store, key, version, began, shown)
+                response.add_post_render_callback(store)
             return response
 
         return wrapper
@@ -195,5 +302,11 @@ def cached_page(on_hit: Callable[..., None] | None = None):
     return decorate
 
 
-def _store(key: str, version: str, response) -> None:
-    quiet_set(key, (version, response["Content-Type"], response.content), ttl())
+def _store(key: str, version: str, began: int, shown: set[int], response: Any) -> None:
+    if ttl() <= 0:
+        return
+    entry = (version, response["Content-Type"], response.content)
+    try:
+        _index().store(key, entry, began, sorted(shown))
+    except RedisError as exc:  # the page can be built again
+        logger.warning("cache not answering (store page): %s", exc)

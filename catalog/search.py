@@ -20,6 +20,7 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Lower
 
+from catalog import pagecache
 from catalog.models import Category, Product
 
 _WORD = re.compile(r"[0-9a-z]+")
@@ -199,4 +200,6 @@ def search_words_prune() -> int:
             + used
             + ") u WHERE u.storefront = s.storefront AND u.word = s.word)"
         )
-        return cursor.rowcount
+        forgotten = cursor.rowcount
+    pagecache.catalog_changed()  # suggestions and corrections read the words
+    return forgotten

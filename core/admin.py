@@ -47,6 +47,31 @@ class ReadOnlyAdminMixin:
         return False
 
 
+class AfterWriteAdminMixin:
+    """A ModelAdmin whose writes need a follow-up (the catalog drops its cached pages):
+    `after_write()` runs after each save and delete it makes, its inlines', list edits'
+    and bulk deletes' included, inside the admin's transaction."""
+
+    def after_write(self) -> None:
+        raise NotImplementedError
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        self.after_write()
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        self.after_write()
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+        self.after_write()
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        super().delete_queryset(request, queryset)
+        self.after_write()
+
+
 class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     """The rows of a read-only record shown under it (an escrow's participants, a ledger
     transaction's entries, a ticket's conversation), with no empty row to fill in."""

@@ -156,7 +156,7 @@ def _agent() -> User:
     if created:
         agent.set_password(DEMO_AGENT[1])
         agent.full_name = "Support Agent"
-        agent.save()
+        agent.save(update_fields=["password", "full_name"])
     agent.groups.add(support_group())
     return agent
 

@@ -7,6 +7,8 @@ from rest_framework.test import APIClient
 from accounts.services.sessions import techaven_session_start
 from config.celery import app as celery_app
 from storefronts import ratelimit
+from tests.helpers.pagecache import install as pagecache_guard_install
+from tests.helpers.pagecache import uninstall as pagecache_guard_uninstall
 
 pytest_plugins = [
     "tests.fixtures.cryptoshop",
@@ -62,6 +64,22 @@ def _catalog_page_cache(settings):
     cache is cleared between tests), so every test that writes and reads again checks
     that the write reached the cached pages (catalog/pagecache.py)."""
     settings.CATALOG_PAGE_CACHE = True
+
+
+@pytest.fixture(autouse=True)
+def pagecache_guard(monkeypatch):
+    """Every write the code makes to what the cached catalog pages show asks for the
+    matching invalidation (tests/helpers/pagecache.py); a test whose code forgets fails."""
+    guard = pagecache_guard_install(monkeypatch)
+    yield guard
+    pagecache_guard_uninstall(guard)
+    failures = guard.verdict()
+    if failures:
+        pytest.fail(
+            "written without asking catalog/pagecache.py to drop the pages that show it:\n"
+            + "\n".join(failures),
+            pytrace=False,
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.errors import AccountError, AccountErrorCode
+from accounts.hooks import public_profile_changed
 from accounts.locks import user_lock
 from accounts.models import EmailOTP, LoginSession, PasswordResetToken, User
 from accounts.phones import mobile_network, normalise_mobile
@@ -71,7 +72,8 @@ def profile_update(*, user: User, changes: ProfileChanges) -> User:
         user.date_of_birth = born
     if changes.gender is not UNSET:
         user.gender = changes.gender or ""
-    user.save()
+    # the username and avatar (on sellers' cards) stay as they are
+    user.save(update_fields=["full_name", "phone", "date_of_birth", "gender", "updated_at"])
     return user
 
 
@@ -89,6 +91,7 @@ def profile_avatar_set(*, user: User, data: bytes) -> User:
     old = user.avatar.name if user.avatar else ""
     user.avatar.save(image.file.name, image.file, save=False)
     user.save(update_fields=["avatar", "updated_at"])
+    public_profile_changed()  # a seller's avatar is on their cards
     if old and old != user.avatar.name:
         storage = user.avatar.storage
         transaction.on_commit(lambda: storage.delete(old), robust=True)
@@ -147,6 +150,7 @@ def account_delete(*, user: User, password: str, reason: str = "") -> None:
     user.deleted_at = now
     user.deletion_reason = (reason or "")[:500]
     user.save()
+    public_profile_changed()  # a seller's username and avatar are on their cards
     user.addresses.all().delete()
     user.payment_methods.all().delete()
     EmailOTP.objects.filter(user=user).delete()

@@ -22,6 +22,7 @@ from catalog.services.products import (
     PRODUCT_DESCRIPTION_MAX,
     product_create,
     product_image_add,
+    product_image_delete,
     product_soft_delete,
     product_update,
 )
@@ -225,6 +226,9 @@ class ProductImageViewSet(
             data=upload.read(),
             position=serializer.validated_data.get("position"),
         )
+
+    def perform_destroy(self, instance):
+        product_image_delete(image=instance)
 
 
 router = SimpleRouter()

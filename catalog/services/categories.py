@@ -3,6 +3,7 @@ them (Techaven's are staff's, in the admin)."""
 
 from __future__ import annotations
 
+from catalog import pagecache
 from catalog.models import Category
 from core.storefront import Storefront
 
@@ -17,6 +18,7 @@ def cryptoshop_category(name: str | None) -> Category | None:
     found = Category.objects.filter(storefront=Storefront.CRYPTOSHOP, name__iexact=name).first()
     if found:
         return found
+    pagecache.catalog_changed()
     return Category.objects.create(
         storefront=Storefront.CRYPTOSHOP,
         name=name,

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from catalog import conf, search, viewcounts
+from catalog import conf, pagecache, search, viewcounts
 from catalog.errors import invalid
 from catalog.locks import products_lock
 from catalog.models import Product, ProductImage, Shop, WishlistItem
@@ -106,6 +106,7 @@ def _refresh_shop_product_count(shop_id: int) -> None:
 def _after_product_write(product: Product) -> None:
     search.reindex_products([product.pk])
     _refresh_shop_product_count(product.shop_id)
+    pagecache.catalog_changed()
 
 
 @transaction.atomic
@@ -183,6 +184,7 @@ def product_soft_delete(*, product: Product) -> Product:
         locked.save(update_fields=["deleted_at", "is_active", "updated_at"])
         WishlistItem.objects.filter(product=locked).delete()
     _refresh_shop_product_count(locked.shop_id)
+    pagecache.catalog_changed()
     return locked
 
 
@@ -206,4 +208,12 @@ def product_image_add(
     image = ProductImage(product=product, position=position)
     image.image.save(cleaned.file.name, cleaned.file, save=False)
     image.save()
+    pagecache.catalog_changed()
     return image
+
+
+@transaction.atomic
+def product_image_delete(*, image: ProductImage) -> None:
+    """The image leaves its product's cards and page (its file leaves storage with it)."""
+    image.delete()
+    pagecache.catalog_changed()

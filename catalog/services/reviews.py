@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count
 
 from accounts.models import User
-from catalog import conf, selectors
+from catalog import conf, pagecache, selectors
 from catalog.errors import CatalogErrorCode, conflict, forbidden, invalid, not_found
 from catalog.locks import products_lock, shops_lock
 from catalog.models import Product, Review, ReviewImage, Shop
@@ -43,6 +43,7 @@ def ratings_refresh(*, product_id: int) -> None:
     Shop.objects.filter(pk=shop.pk).update(
         rating=_rating(shop_stats["avg"]), review_count=shop_stats["n"]
     )
+    pagecache.catalog_changed()  # cards show ratings; lists sort by them
 
 
 @dataclass(frozen=True)

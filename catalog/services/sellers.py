@@ -8,7 +8,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
-from catalog import selectors
+from catalog import pagecache, selectors
 from catalog.errors import CatalogErrorCode, conflict, forbidden, invalid, not_found
 from catalog.models import Product, Shop
 from core.storefront import Storefront
@@ -81,6 +81,7 @@ def seller_profile_create(
     if not store_name:
         raise invalid("storeName is required.", "storeName")
     try:
+        pagecache.catalog_changed()
         with transaction.atomic():
             return Shop.objects.create(
                 storefront=Storefront.CRYPTOSHOP,

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
-from catalog import conf
+from catalog import conf, pagecache
 from catalog.errors import invalid
 from catalog.locks import shops_lock
 from catalog.models import Shop
@@ -83,4 +83,5 @@ def shop_update(
     for field, image in cleaned.items():
         getattr(locked, field).save(image.file.name, image.file, save=False)
     locked.save()
+    pagecache.catalog_changed()
     return locked

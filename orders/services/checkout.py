@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.locks import user_lock
 from accounts.models import Address, PaymentMethod
+from catalog import pagecache
 from catalog.locks import products_lock
 from catalog.models import Product, ProductImage
 from core.errors import ErrorKind
@@ -148,6 +149,7 @@ def _take_stock(
                 output_field=IntegerField(),
             )
         )
+    pagecache.stock_changed(line.product_id for line in lines)
     return locked
 
 

@@ -19,6 +19,7 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from catalog import pagecache
 from catalog.models import Product
 from core.errors import ErrorKind
 from wallet.services import (
@@ -119,6 +120,7 @@ def _count_sales(order: Order, sign: int) -> None:
             sales_count=Greatest(F("sales_count") + sign, 0),
             revenue_minor=F("revenue_minor") + sign * revenue,
         )
+    pagecache.catalog_changed()  # sales counts order the best-seller lists
 
 
 def _return_stock(order: Order) -> None:
@@ -133,6 +135,7 @@ def _return_stock(order: Order) -> None:
         Product.objects.filter(pk=item.product_id).update(
             stock_quantity=F("stock_quantity") + item.quantity
         )
+    pagecache.stock_changed(i.product_id for i in items)
     order.stock_returned = True
 
 
