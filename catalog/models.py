@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.ids import UidField
+from core.models import optional_user
 from core.storefront import Storefront
 
 
@@ -40,13 +41,7 @@ class Shop(models.Model):
 
     uid = UidField()
     storefront = models.CharField(max_length=16, choices=Storefront.choices, db_index=True)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="shops",
-    )
+    owner = optional_user(on_delete=models.SET_NULL, related_name="shops")
     name = models.CharField(max_length=150)
     slug = models.SlugField(max_length=170)
     description = models.TextField(blank=True, default="")

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.ids import UidField
+from core.models import optional_user
 
 
 class EscrowStatus(models.TextChoices):
@@ -64,9 +65,7 @@ class Escrow(models.Model):
     dispute_raised = models.BooleanField(default=False)
     dispute_resolved = models.BooleanField(default=False)
     dispute_reason = models.CharField(max_length=1000, blank=True, default="")
-    disputed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    disputed_by = optional_user(on_delete=models.PROTECT, related_name="+")
     disputed_at = models.DateTimeField(null=True, blank=True)
     ticket = models.OneToOneField(
         "support.Ticket", null=True, blank=True, on_delete=models.PROTECT, related_name="escrow"
@@ -74,9 +73,7 @@ class Escrow(models.Model):
     resolution = models.CharField(max_length=8, choices=Resolution.choices, blank=True, default="")
     # what the seller received (after the fee) when released or split
     seller_amount_minor = models.BigIntegerField(null=True, blank=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    resolved_by = optional_user(on_delete=models.PROTECT, related_name="+")
     resolution_reason = models.CharField(max_length=1000, blank=True, default="")
     funded_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)

@@ -3,6 +3,7 @@ from django.db import models
 from django.utils import timezone
 
 from core.ids import UidField
+from core.models import optional_user
 
 
 class OutboxEvent(models.Model):
@@ -15,13 +16,7 @@ class OutboxEvent(models.Model):
     storefront = models.CharField(max_length=16)
     # e.g. "order.created", "order.updated", "support.message_created"
     name = models.CharField(max_length=64)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="outbox_events",
-    )
+    user = optional_user(on_delete=models.CASCADE, related_name="outbox_events")
     data = models.JSONField(default=dict)
     # in-app notification to create for `user`: {"type", "title", "body", "data"}; optional
     notification = models.JSONField(null=True, blank=True)

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.ids import UidField
+from core.models import optional_user
 from core.storefront import Storefront
 
 from .state import Actor, Status
@@ -227,9 +228,7 @@ class OrderStatusHistory(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices)
     note = models.CharField(max_length=500, blank=True, default="")
     actor_role = models.CharField(max_length=8, choices=[(a.value, a.value) for a in Actor])
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    actor = optional_user(on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from core.ids import MESSAGE, UidField
+from core.models import optional_user
 from core.storefront import Storefront
 
 
@@ -45,19 +46,10 @@ class Ticket(models.Model):
         max_length=12, choices=TicketStatus.choices, default=TicketStatus.OPEN, db_index=True
     )
     # the other party of an escrow dispute: sees the ticket and writes on it like its owner
-    counterparty = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="support_tickets_shared",
-    )
+    counterparty = optional_user(on_delete=models.PROTECT, related_name="support_tickets_shared")
     # the order the user asked about, as the client sent it (Techaven `ord_…`)
     order_ref = models.CharField(max_length=40, blank=True, default="")
-    assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
+    assigned_to = optional_user(
         on_delete=models.SET_NULL,
         related_name="assigned_support_tickets",
         limit_choices_to={"is_staff": True},
