@@ -17,7 +17,6 @@ class TechavenOrderFilter(ParamFilterSet):
 
     class Meta(ParamFilterSet.Meta):
         model = Order
-        fields: list[str] = []
 
 
 class CryptoShopOrderFilter(ParamFilterSet):
@@ -31,4 +30,3 @@ class CryptoShopOrderFilter(ParamFilterSet):
 
     class Meta(ParamFilterSet.Meta):
         model = Order
-        fields: list[str] = []

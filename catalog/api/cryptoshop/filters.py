@@ -16,7 +16,8 @@ from storefronts.filters import (
     ParamFilter,
     ParamFilterSet,
     TextField,
-    WordField,
+    order_filter,
+    sort_filter,
 )
 
 from .common import CS
@@ -68,27 +69,11 @@ class CategoryNameField(TextField):
         return None if not name or name.lower() == "all" else name
 
 
-def sort_by(sorts: dict[str, str]) -> ParamFilter:
-    return ParamFilter(
-        WordField, words=sorts, default="rating", message="{name} must be one of {choices}."
-    )
-
-
-def sort_order() -> ParamFilter:
-    """Cleaned to `descending`."""
-    return ParamFilter(
-        WordField,
-        words={"asc": False, "desc": True},
-        default="desc",
-        message="{name} must be asc or desc.",
-    )
-
-
 class ProductFilter(ParamFilterSet):
     minPrice = ParamFilter(BtcField)
     maxPrice = ParamFilter(BtcField)
-    sortBy = sort_by(PRODUCT_SORTS)
-    sortOrder = sort_order()
+    sortBy = sort_filter(PRODUCT_SORTS, default="rating")
+    sortOrder = order_filter(default="desc")
     sellerId = ParamFilter(SellerIdField)
     category = ParamFilter(CategoryNameField)
     search = ParamFilter(TextField)
@@ -97,16 +82,14 @@ class ProductFilter(ParamFilterSet):
 
     class Meta(ParamFilterSet.Meta):
         model = Product
-        fields: list[str] = []
 
 
 class SellerFilter(ParamFilterSet):
-    sortBy = sort_by(SELLER_SORTS)
-    sortOrder = sort_order()
+    sortBy = sort_filter(SELLER_SORTS, default="rating")
+    sortOrder = order_filter(default="desc")
     verifiedOnly = ParamFilter(BooleanWordField)
     category = ParamFilter(CategoryNameField)
     search = ParamFilter(TextField)
 
     class Meta(ParamFilterSet.Meta):
         model = Shop
-        fields: list[str] = []
