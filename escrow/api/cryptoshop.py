@@ -263,15 +263,14 @@ class EscrowListView(CryptoShopView):
 
     @extend_schema(request=EscrowCreateIn, responses={201: EscrowCreatedOut})
     def post(self, request):
-        body = EscrowCreateIn(data=self.payload)
-        body.is_valid(raise_exception=True)
-        order_uid = CryptoShopIds.ORDER.parse(body.validated_data["orderId"])
+        body = self.validated_body(EscrowCreateIn)
+        order_uid = CryptoShopIds.ORDER.parse(body["orderId"])
         if order_uid is None:
             raise NotFound("Order", code="ORDER_NOT_FOUND")
         escrow = escrow_create(
             user=request.user,
             order_uid=order_uid,
-            release_code=body.validated_data["releaseCode"],
+            release_code=body["releaseCode"],
         )
         participants = escrow.participants.select_related("user")
         return self.ok(
@@ -301,12 +300,11 @@ class EscrowDetailView(CryptoShopView):
 class EscrowReleaseView(CryptoShopView):
     @extend_schema(request=ReleaseIn, responses={200: ReleasedOut})
     def post(self, request, escrow_id: str):
-        body = ReleaseIn(data=self.payload)
-        body.is_valid(raise_exception=True)
+        body = self.validated_body(ReleaseIn)
         escrow = escrow_release(
             user=request.user,
             escrow_uid=CryptoShopIds.ESCROW.parse(escrow_id) or "",
-            release_code=body.validated_data["releaseCode"],
+            release_code=body["releaseCode"],
         )
         return self.ok(
             {
@@ -321,12 +319,11 @@ class EscrowReleaseView(CryptoShopView):
 class EscrowDisputeView(CryptoShopView):
     @extend_schema(request=DisputeIn, responses={200: DisputedOut})
     def post(self, request, escrow_id: str):
-        body = DisputeIn(data=self.payload)
-        body.is_valid(raise_exception=True)
+        body = self.validated_body(DisputeIn)
         escrow = escrow_dispute(
             user=request.user,
             escrow_uid=CryptoShopIds.ESCROW.parse(escrow_id) or "",
-            reason=body.validated_data["reason"],
+            reason=body["reason"],
         )
         return self.ok(
             {

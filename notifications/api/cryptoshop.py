@@ -52,9 +52,8 @@ class WebhookListView(CryptoShopView):
 
     @extend_schema(request=WebhookInSerializer, responses={201: WebhookSerializer})
     def post(self, request):
-        body = WebhookInSerializer(data=self.payload)
-        body.is_valid(raise_exception=True)
-        endpoint = services.webhook_endpoint_create(user=request.user, **body.validated_data)
+        body = self.validated_body(WebhookInSerializer)
+        endpoint = services.webhook_endpoint_create(user=request.user, **body)
         return self.ok(WebhookSerializer(endpoint).data, message="Webhook created", status=201)
 
 

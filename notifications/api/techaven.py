@@ -93,12 +93,11 @@ class NotificationReadAllView(TechavenView):
 class RegisterDeviceView(TechavenView):
     @extend_schema(request=RegisterDeviceSerializer, responses={200: None})
     def post(self, request):
-        body = RegisterDeviceSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = self.validated_body(RegisterDeviceSerializer)
         services.device_register(
             user=request.user,
-            token=body.validated_data["device_token"],
-            platform=body.validated_data["platform"],
+            token=body["device_token"],
+            platform=body["platform"],
         )
         return self.ok(None, message="Device registered for notifications")
 

@@ -310,13 +310,12 @@ class OrdersView(CryptoShopView):
 
     @extend_schema(request=OrderCreateIn, responses={201: OrderCreatedOut})
     def post(self, request):
-        data = OrderCreateIn(data=self.payload)
-        data.is_valid(raise_exception=True)
+        data = self.validated_body(OrderCreateIn)
         order = order_create_from_items(
             user=request.user,
             items=[
                 (CryptoShopIds.PRODUCT.parse(line["productId"]) or "", line["quantity"])
-                for line in data.validated_data["items"]
+                for line in data["items"]
             ],
         )
         order = selectors.cryptoshop_orders(user=request.user).get(pk=order.pk)
@@ -330,16 +329,15 @@ class OrderView(CryptoShopView):
 
     @extend_schema(request=OrderUpdateIn, responses={200: OrderUpdatedOut})
     def put(self, request, order_id: str):
-        data = OrderUpdateIn(data=self.payload)
-        data.is_valid(raise_exception=True)
+        data = self.validated_body(OrderUpdateIn)
         order = _visible_order(request, order_id)
         with in_contract_words():
             order = _order_update(
                 order,
-                target=CRYPTOSHOP_STATUS_BY_NAME[data.validated_data["status"]],
+                target=CRYPTOSHOP_STATUS_BY_NAME[data["status"]],
                 actor=actor_for(order, request.user),
                 user=request.user,
-                payment_hash=(data.validated_data.get("paymentHash") or "").strip(),
+                payment_hash=(data.get("paymentHash") or "").strip(),
             )
         return self.ok(OrderUpdatedOut(order).data)
 

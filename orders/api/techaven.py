@@ -130,12 +130,11 @@ class CartView(TechavenView):
 class CartItemsView(TechavenView):
     @extend_schema(request=CartAddIn, responses={201: CartAddedOut})
     def post(self, request):
-        data = CartAddIn(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated_body(CartAddIn)
         item, count = cart_services.cart_add_item(
             user=request.user,
-            product_id=data.validated_data["product_id"],
-            quantity=data.validated_data["quantity"],
+            product_id=data["product_id"],
+            quantity=data["quantity"],
         )
         return self.ok(
             {"item_id": TechavenIds.CART_ITEM(item.uid), "cart_item_count": count},
@@ -147,12 +146,11 @@ class CartItemsView(TechavenView):
 class CartItemView(TechavenView):
     @extend_schema(request=CartUpdateIn, responses={200: CartUpdatedOut})
     def put(self, request, item_id: str):
-        data = CartUpdateIn(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated_body(CartUpdateIn)
         item = cart_services.cart_update_item(
             user=request.user,
             item_uid=TechavenIds.CART_ITEM.parse(item_id),
-            quantity=data.validated_data["quantity"],
+            quantity=data["quantity"],
         )
         return self.ok(
             {
@@ -376,9 +374,8 @@ class OrdersView(TechavenView):
 
     @extend_schema(request=OrderCreateIn, responses={201: OrderCreatedOut})
     def post(self, request):
-        data = OrderCreateIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
+        data = self.validated_body(OrderCreateIn)
+        v = data
         order = order_checkout(
             user=request.user,
             shipping_address_uid=TechavenIds.ADDRESS.parse(v["shipping_address_id"]) or "",
@@ -423,14 +420,13 @@ class OrderView(TechavenView):
 class OrderCancelView(TechavenView):
     @extend_schema(request=OrderCancelIn, responses={200: OrderCancelledOut})
     def post(self, request, order_id: str):
-        data = OrderCancelIn(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated_body(OrderCancelIn)
         order = _my_order(request, order_id)
         order = order_cancel(
             order_id=order.pk,
             actor=Actor.BUYER,
             user=request.user,
-            reason=data.validated_data["reason"],
+            reason=data["reason"],
         )
         return self.ok(
             {

@@ -267,9 +267,8 @@ class HelpTicketsView(TechavenView):
 
     @extend_schema(request=TicketCreateIn, responses={201: TicketCreatedSerializer})
     def post(self, request):
-        body = TicketCreateIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        body = self.validated_body(TicketCreateIn)
+        data = body
         try:
             ticket = services.ticket_create(
                 user=request.user,
@@ -307,10 +306,9 @@ class HelpTicketMessagesView(TechavenView):
         ticket = selectors.ticket_get_for_user(
             user=request.user, uid=TechavenIds.TICKET.parse(ticket_id)
         )
-        body = MessageIn(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = self.validated_body(MessageIn)
         message = services.ticket_message_add(
-            ticket=ticket, author=request.user, content=body.validated_data["message"]
+            ticket=ticket, author=request.user, content=body["message"]
         )
         return self.ok(
             MessageSerializer(message, context={"request": request}).data,

@@ -107,12 +107,11 @@ class WalletTransactionsView(TechavenView):
 class WalletTopUpView(TechavenView):
     @extend_schema(request=TopUpIn, responses={200: TopUpOut})
     def post(self, request):
-        data = TopUpIn(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated_body(TopUpIn)
         attempt = topup_start(
             user=request.user,
-            amount_minor=data.validated_data["amount"],
-            phone_number=data.validated_data["phone_number"],
+            amount_minor=data["amount"],
+            phone_number=data["phone_number"],
         )
         return self.ok(
             {

@@ -309,9 +309,8 @@ class ProductsView(CryptoShopView):
     @extend_schema(request=ProductInSerializer, responses={201: ProductWrittenSerializer})
     def post(self, request):
         seller_shop_of(request.user)  # 403 before validating a non-seller's body
-        body = ProductInSerializer(data=self.payload)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        body = self.validated_body(ProductInSerializer)
+        data = body
         product = cryptoshop_product_create(
             user=request.user,
             fields=product_changes(data),
@@ -335,9 +334,8 @@ class ProductView(CryptoShopView):
 
     @extend_schema(request=ProductInSerializer, responses={200: ProductUpdatedSerializer})
     def put(self, request, product_id: str):
-        body = ProductInSerializer(data=self.payload, partial=True)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        body = self.validated_body(ProductInSerializer, partial=True)
+        data = body
         product = cryptoshop_product_update(
             user=request.user,
             product_uid=CryptoShopIds.PRODUCT.parse(product_id) or "",

@@ -137,9 +137,8 @@ class SellersView(CryptoShopView):
 
     @extend_schema(request=SellerInSerializer, responses={201: SellerCreatedSerializer})
     def post(self, request):
-        body = SellerInSerializer(data=self.payload)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        body = self.validated_body(SellerInSerializer)
+        data = body
         shop = seller_profile_create(
             user=request.user,
             store_name=data["storeName"],
@@ -172,9 +171,8 @@ class SellerView(CryptoShopView):
 
     @extend_schema(request=SellerUpdateSerializer, responses={200: SellerUpdatedSerializer})
     def put(self, request, seller_id: str):
-        body = SellerUpdateSerializer(data=self.payload, partial=True)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        body = self.validated_body(SellerUpdateSerializer, partial=True)
+        data = body
         shop = seller_profile_update(
             user=request.user,
             shop_uid=CryptoShopIds.SELLER.parse(seller_id) or "",

@@ -123,9 +123,8 @@ class ProductReviewsView(TechavenView):
 
     @extend_schema(request=ReviewInSerializer, responses={201: ReviewCreatedSerializer})
     def post(self, request, product_id: int):
-        body = ReviewInSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        body = self.validated_body(ReviewInSerializer)
+        data = body
         review = review_add(
             user=request.user,
             product_id=product_id,
