@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+
 from catalog import selectors
 from catalog.models import Product, Shop
 from core.ids import CryptoShopIds
@@ -20,7 +23,7 @@ from storefronts.filters import (
     sort_filter,
 )
 
-from .common import CS
+from .common import CS, PAGE_PARAMS
 
 PRODUCT_SORTS = {
     "rating": "rating",
@@ -93,3 +96,20 @@ class SellerFilter(ParamFilterSet):
 
     class Meta(ParamFilterSet.Meta):
         model = Shop
+
+
+def list_params(
+    sorts: dict[str, str], *, filters: tuple = (), then: tuple = ()
+) -> list[OpenApiParameter]:
+    """The product and seller lists' documented parameters: paging, the `category`, `search`
+    and sort parameters they share (the FilterSets above), with each list's own `filters` before the
+    sort and `then` after it."""
+    return [
+        *PAGE_PARAMS,
+        OpenApiParameter("category", OpenApiTypes.STR),
+        OpenApiParameter("search", OpenApiTypes.STR),
+        *filters,
+        OpenApiParameter("sortBy", OpenApiTypes.STR, enum=list(sorts)),
+        OpenApiParameter("sortOrder", OpenApiTypes.STR, enum=SORT_ORDERS),
+        *then,
+    ]

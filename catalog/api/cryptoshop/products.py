@@ -42,14 +42,13 @@ from storefronts.schema import ChangedFieldsAnswer
 from .common import (
     CS,
     DETAIL_REVIEWS,
-    PAGE_PARAMS,
     ReviewSerializer,
     SellerBriefSerializer,
     SellerFullSerializer,
     avatar_url,
     update_answer,
 )
-from .filters import PRODUCT_SORTS, SORT_ORDERS, ProductFilter
+from .filters import PRODUCT_SORTS, ProductFilter, list_params
 
 
 class ProductCardSerializer(serializers.Serializer):
@@ -274,16 +273,14 @@ class ProductsView(CryptoShopView):
 
     @extend_schema(
         operation_id="products_list",
-        parameters=[
-            *PAGE_PARAMS,
-            OpenApiParameter("category", OpenApiTypes.STR),
-            OpenApiParameter("search", OpenApiTypes.STR),
-            OpenApiParameter("minPrice", OpenApiTypes.NUMBER),
-            OpenApiParameter("maxPrice", OpenApiTypes.NUMBER),
-            OpenApiParameter("sortBy", OpenApiTypes.STR, enum=list(PRODUCT_SORTS)),
-            OpenApiParameter("sortOrder", OpenApiTypes.STR, enum=SORT_ORDERS),
-            OpenApiParameter("sellerId", OpenApiTypes.STR),
-        ],
+        parameters=list_params(
+            PRODUCT_SORTS,
+            filters=(
+                OpenApiParameter("minPrice", OpenApiTypes.NUMBER),
+                OpenApiParameter("maxPrice", OpenApiTypes.NUMBER),
+            ),
+            then=(OpenApiParameter("sellerId", OpenApiTypes.STR),),
+        ),
         responses={200: ProductCardSerializer(many=True)},
     )
     @cached_page()

@@ -23,12 +23,11 @@ from storefronts.schema import ChangedFieldsAnswer
 from .common import (
     CS,
     DETAIL_REVIEWS,
-    PAGE_PARAMS,
     ReviewSerializer,
     SellerFullSerializer,
     update_answer,
 )
-from .filters import SELLER_SORTS, SORT_ORDERS, SellerFilter
+from .filters import SELLER_SORTS, SellerFilter, list_params
 from .products import ProductCardSerializer
 
 DETAIL_PRODUCTS = 12
@@ -110,14 +109,9 @@ class SellersView(CryptoShopView):
 
     @extend_schema(
         operation_id="sellers_list",
-        parameters=[
-            *PAGE_PARAMS,
-            OpenApiParameter("category", OpenApiTypes.STR),
-            OpenApiParameter("search", OpenApiTypes.STR),
-            OpenApiParameter("sortBy", OpenApiTypes.STR, enum=list(SELLER_SORTS)),
-            OpenApiParameter("sortOrder", OpenApiTypes.STR, enum=SORT_ORDERS),
-            OpenApiParameter("verifiedOnly", OpenApiTypes.BOOL),
-        ],
+        parameters=list_params(
+            SELLER_SORTS, then=(OpenApiParameter("verifiedOnly", OpenApiTypes.BOOL),)
+        ),
         responses={200: SellerCardSerializer(many=True)},
     )
     def get(self, request):
