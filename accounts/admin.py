@@ -4,6 +4,7 @@ never shown, not even as hashes; suspension goes through the moderation services
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -11,7 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Address, LoginSession, PaymentMethod, User
 from accounts.services.moderation import user_suspend, user_unsuspend
-from core.admin import ReadOnlyAdminMixin
+from core.admin import ReadOnlyAdminMixin, YesNoFilter
 from core.storefront import Storefront
 
 # django-otp's own screens show TOTP keys and backup codes; staff never need to see them.
@@ -37,19 +38,10 @@ class StorefrontFilter(admin.SimpleListFilter):
         return queryset
 
 
-class SuspendedFilter(admin.SimpleListFilter):
+class SuspendedFilter(YesNoFilter):
     title = "suspended"
     parameter_name = "suspended"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Yes"), ("no", "No")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(suspended_at__isnull=False)
-        if self.value() == "no":
-            return queryset.filter(suspended_at__isnull=True)
-        return queryset
+    condition = Q(suspended_at__isnull=False)
 
 
 class StaffCreationForm(AdminUserCreationForm):
