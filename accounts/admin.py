@@ -50,6 +50,18 @@ class StaffCreationForm(AdminUserCreationForm):
         fields = ("username",)
 
 
+# what the services record of an account's state: shown in "Status", changed by no form
+STATUS_RECORDS = (
+    "email_verified_at",
+    "two_factor_enabled",
+    "remember_next_session",
+    "suspended_at",
+    "suspension_reason",
+    "deleted_at",
+    "deletion_reason",
+)
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     add_form = StaffCreationForm
@@ -79,13 +91,7 @@ class UserAdmin(DjangoUserAdmin):
         "uid",
         "storefront",
         "password_status",
-        "email_verified_at",
-        "two_factor_enabled",
-        "remember_next_session",
-        "suspended_at",
-        "suspension_reason",
-        "deleted_at",
-        "deletion_reason",
+        *STATUS_RECORDS,
         "last_login",
         "created_at",
         "updated_at",
@@ -98,18 +104,7 @@ class UserAdmin(DjangoUserAdmin):
         ),
         (
             "Status",
-            {
-                "fields": (
-                    "is_active",
-                    "email_verified_at",
-                    "two_factor_enabled",
-                    "remember_next_session",
-                    "suspended_at",
-                    "suspension_reason",
-                    "deleted_at",
-                    "deletion_reason",
-                )
-            },
+            {"fields": ("is_active", *STATUS_RECORDS)},
         ),
         (
             "Staff permissions",

@@ -374,8 +374,7 @@ class OrdersView(TechavenView):
 
     @extend_schema(request=OrderCreateIn, responses={201: OrderCreatedOut})
     def post(self, request):
-        data = self.validated_body(OrderCreateIn)
-        v = data
+        v = self.validated_body(OrderCreateIn)
         order = order_checkout(
             user=request.user,
             shipping_address_uid=TechavenIds.ADDRESS.parse(v["shipping_address_id"]) or "",

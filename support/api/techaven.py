@@ -267,8 +267,7 @@ class HelpTicketsView(TechavenView):
 
     @extend_schema(request=TicketCreateIn, responses={201: TicketCreatedSerializer})
     def post(self, request):
-        body = self.validated_body(TicketCreateIn)
-        data = body
+        data = self.validated_body(TicketCreateIn)
         try:
             ticket = services.ticket_create(
                 user=request.user,

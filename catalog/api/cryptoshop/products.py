@@ -306,8 +306,7 @@ class ProductsView(CryptoShopView):
     @extend_schema(request=ProductInSerializer, responses={201: ProductWrittenSerializer})
     def post(self, request):
         seller_shop_of(request.user)  # 403 before validating a non-seller's body
-        body = self.validated_body(ProductInSerializer)
-        data = body
+        data = self.validated_body(ProductInSerializer)
         product = cryptoshop_product_create(
             user=request.user,
             fields=product_changes(data),
@@ -331,8 +330,7 @@ class ProductView(CryptoShopView):
 
     @extend_schema(request=ProductInSerializer, responses={200: ProductUpdatedSerializer})
     def put(self, request, product_id: str):
-        body = self.validated_body(ProductInSerializer, partial=True)
-        data = body
+        data = self.validated_body(ProductInSerializer, partial=True)
         product = cryptoshop_product_update(
             user=request.user,
             product_uid=CryptoShopIds.PRODUCT.parse(product_id) or "",

@@ -131,8 +131,7 @@ class SellersView(CryptoShopView):
 
     @extend_schema(request=SellerInSerializer, responses={201: SellerCreatedSerializer})
     def post(self, request):
-        body = self.validated_body(SellerInSerializer)
-        data = body
+        data = self.validated_body(SellerInSerializer)
         shop = seller_profile_create(
             user=request.user,
             store_name=data["storeName"],
@@ -165,8 +164,7 @@ class SellerView(CryptoShopView):
 
     @extend_schema(request=SellerUpdateSerializer, responses={200: SellerUpdatedSerializer})
     def put(self, request, seller_id: str):
-        body = self.validated_body(SellerUpdateSerializer, partial=True)
-        data = body
+        data = self.validated_body(SellerUpdateSerializer, partial=True)
         shop = seller_profile_update(
             user=request.user,
             shop_uid=CryptoShopIds.SELLER.parse(seller_id) or "",

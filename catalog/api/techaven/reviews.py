@@ -123,8 +123,7 @@ class ProductReviewsView(TechavenView):
 
     @extend_schema(request=ReviewInSerializer, responses={201: ReviewCreatedSerializer})
     def post(self, request, product_id: int):
-        body = self.validated_body(ReviewInSerializer)
-        data = body
+        data = self.validated_body(ReviewInSerializer)
         review = review_add(
             user=request.user,
             product_id=product_id,
