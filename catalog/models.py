@@ -1,14 +1,13 @@
 """Catalog shared by both storefronts: a shop belongs to one storefront and prices its
 products in that storefront's currency, exactly (BRIEF decision 2)."""
 
-from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from core.ids import UidField
-from core.models import optional_user
+from core.models import optional_user, user_key
 from core.storefront import Storefront
 
 
@@ -175,9 +174,7 @@ class Review(models.Model):
 
     uid = UidField()
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="reviews")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews"
-    )
+    user = user_key(on_delete=models.CASCADE, related_name="reviews")
     rating = models.PositiveSmallIntegerField()
     title = models.CharField(max_length=150, blank=True, default="")
     comment = models.TextField(blank=True, default="")
@@ -215,9 +212,7 @@ class ReviewImage(models.Model):
 
 class WishlistItem(models.Model):
     uid = UidField()
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wishlist_items"
-    )
+    user = user_key(on_delete=models.CASCADE, related_name="wishlist_items")
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

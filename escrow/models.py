@@ -7,13 +7,12 @@ CANCELLED with its unpaid order; FUNDED/CONFIRMED → REFUNDED when the order is
 RELEASED, REFUNDED, SPLIT and CANCELLED are final.
 """
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from core.ids import UidField
-from core.models import optional_user
+from core.models import optional_user, user_key
 
 
 class EscrowStatus(models.TextChoices):
@@ -46,12 +45,8 @@ class Escrow(models.Model):
 
     uid = UidField()
     order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, related_name="escrow")
-    buyer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="escrows_bought"
-    )
-    seller = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="escrows_sold"
-    )
+    buyer = user_key(on_delete=models.PROTECT, related_name="escrows_bought")
+    seller = user_key(on_delete=models.PROTECT, related_name="escrows_sold")
     amount_minor = models.BigIntegerField()  # satoshis: the order's total
     amount_eur_minor = models.BigIntegerField(null=True, blank=True)
     status = models.CharField(
@@ -124,9 +119,7 @@ class Participant(models.Model):
 
     uid = UidField()
     escrow = models.ForeignKey(Escrow, on_delete=models.CASCADE, related_name="participants")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="escrow_roles"
-    )
+    user = user_key(on_delete=models.PROTECT, related_name="escrow_roles")
     role = models.CharField(max_length=6, choices=Role.choices)
     agreed_at = models.DateTimeField(null=True, blank=True)
 
