@@ -7,13 +7,7 @@ from core.admin import HTTPS_URL_FIELDS, ReadOnlyInline
 from core.errors import DomainError
 
 from .models import Coupon, CouponRedemption, Order, OrderItem, OrderStatusHistory
-from .services.status import (
-    order_cancel,
-    order_complete,
-    order_confirm,
-    order_deliver,
-    order_ship,
-)
+from .services.status import order_cancel, order_complete, order_confirm, order_deliver, order_ship
 from .state import Actor
 
 

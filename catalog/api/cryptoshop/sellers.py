@@ -20,13 +20,7 @@ from storefronts.filters import filter_params
 from storefronts.pagination import paginate
 from storefronts.schema import ChangedFieldsAnswer
 
-from .common import (
-    CS,
-    DETAIL_REVIEWS,
-    ReviewSerializer,
-    SellerFullSerializer,
-    update_answer,
-)
+from .common import CS, DETAIL_REVIEWS, ReviewSerializer, SellerFullSerializer, update_answer
 from .filters import SELLER_SORTS, SellerFilter, list_params
 from .products import ProductCardSerializer
 

@@ -22,10 +22,7 @@ from storefronts.techaven.base import (
     pagination_block,
 )
 
-from .common import (
-    PAGE_PARAMS,
-    TH,
-)
+from .common import PAGE_PARAMS, TH
 from .filters import ORDERS, SORTS, ProductFilter
 
 SPECIAL_LISTS_LIMIT = 10
