@@ -19,6 +19,7 @@ from orders.models import OrderItem
 from storefronts.cryptoshop.base import CryptoShopView, btc, eur
 from storefronts.filters import filter_params
 from storefronts.pagination import paginate
+from storefronts.schema import PAGE_PARAMS
 
 STATUSES = [s.value for s in EscrowStatus]
 
@@ -240,8 +241,7 @@ def _mine(request, escrow_id: str) -> Escrow:
 class EscrowListView(CryptoShopView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("page", OpenApiTypes.INT),
-            OpenApiParameter("limit", OpenApiTypes.INT),
+            *PAGE_PARAMS,
             OpenApiParameter("status", OpenApiTypes.STR, enum=STATUSES),
             OpenApiParameter("userId", OpenApiTypes.STR, description="only your own (`user_…`)"),
         ],

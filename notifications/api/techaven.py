@@ -11,6 +11,7 @@ from notifications import selectors, services
 from notifications.mapping import notification_id
 from notifications.models import PushDevice
 from storefronts.pagination import paginate
+from storefronts.schema import PAGE_PARAMS
 from storefronts.techaven.base import TechavenPaginationSerializer, TechavenView, pagination_block
 
 
@@ -49,8 +50,7 @@ class RegisterDeviceSerializer(serializers.Serializer):
 class NotificationListView(TechavenView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("page", OpenApiTypes.INT),
-            OpenApiParameter("limit", OpenApiTypes.INT),
+            *PAGE_PARAMS,
             OpenApiParameter("unread_only", OpenApiTypes.BOOL),
         ],
         responses={200: NotificationListSerializer},

@@ -41,6 +41,7 @@ from storefronts.cryptoshop.base import CryptoShopView, btc, eur
 from storefronts.fields import ItemsField
 from storefronts.filters import filter_params
 from storefronts.pagination import paginate
+from storefronts.schema import PAGE_PARAMS
 
 
 def _media(url: str) -> str:
@@ -290,8 +291,7 @@ def in_contract_words() -> Iterator[None]:
 class OrdersView(CryptoShopView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("page", OpenApiTypes.INT),
-            OpenApiParameter("limit", OpenApiTypes.INT),
+            *PAGE_PARAMS,
             OpenApiParameter("status", OpenApiTypes.STR, enum=list(CRYPTOSHOP_STATUS_BY_NAME)),
         ],
         responses={200: OrderOut(many=True)},

@@ -27,6 +27,7 @@ from orders.status_names import (
 )
 from storefronts.filters import filter_params
 from storefronts.pagination import paginate
+from storefronts.schema import PAGE_PARAMS
 from storefronts.techaven.base import TechavenPaginationSerializer, TechavenView, pagination_block
 from wallet.services import WALLET_PROVIDER
 
@@ -348,8 +349,7 @@ def _payment_method_uid(value: str) -> str:
 class OrdersView(TechavenView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("page", OpenApiTypes.INT),
-            OpenApiParameter("limit", OpenApiTypes.INT),
+            *PAGE_PARAMS,
             STATUS_PARAM,
         ],
         responses={200: OrderListOut},

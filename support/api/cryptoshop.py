@@ -10,6 +10,7 @@ from rest_framework import serializers
 from core.ids import CryptoShopIds
 from storefronts.cryptoshop.base import CryptoShopView
 from storefronts.pagination import paginate
+from storefronts.schema import PAGE_PARAMS
 from support import selectors, services
 from support.events import avatar_url, ticket_public_id, user_public_id
 from support.models import TicketPriority, TicketStatus
@@ -87,8 +88,7 @@ class TicketFilterIn(serializers.Serializer):
 class SupportView(CryptoShopView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("page", OpenApiTypes.INT),
-            OpenApiParameter("limit", OpenApiTypes.INT),
+            *PAGE_PARAMS,
             OpenApiParameter("status", OpenApiTypes.STR, enum=TicketStatus.values),
             OpenApiParameter("category", OpenApiTypes.STR),
         ],

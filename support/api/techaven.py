@@ -14,6 +14,7 @@ from core.images import base64_max_length
 from core.storefront import Storefront
 from storefronts.fields import BoundedListField
 from storefronts.pagination import paginate
+from storefronts.schema import PAGE_PARAMS
 from storefronts.techaven.base import (
     TechavenPaginationSerializer,
     TechavenPublicView,
@@ -243,8 +244,7 @@ class TicketFilterIn(serializers.Serializer):
 class HelpTicketsView(TechavenView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("page", OpenApiTypes.INT),
-            OpenApiParameter("limit", OpenApiTypes.INT),
+            *PAGE_PARAMS,
             OpenApiParameter("status", OpenApiTypes.STR, enum=STATUS_VALUES),
         ],
         responses={200: TicketListSerializer},

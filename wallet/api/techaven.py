@@ -12,6 +12,7 @@ from core.money import Currency, format_mwk
 from core.timefmt import api_datetime
 from storefronts.filters import filter_params
 from storefronts.pagination import paginate
+from storefronts.schema import PAGE_PARAMS
 from storefronts.techaven.base import TechavenPaginationSerializer, TechavenView, pagination_block
 from wallet import selectors
 from wallet.api.filters import DIRECTIONS, TransactionFilter
@@ -83,8 +84,7 @@ class WalletView(TechavenView):
 class WalletTransactionsView(TechavenView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("page", OpenApiTypes.INT),
-            OpenApiParameter("limit", OpenApiTypes.INT),
+            *PAGE_PARAMS,
             OpenApiParameter("type", OpenApiTypes.STR, enum=DIRECTIONS),
         ],
         responses={200: TransactionListOut},

@@ -22,8 +22,9 @@ from storefronts.filters import (
     order_filter,
     sort_filter,
 )
+from storefronts.schema import PAGE_PARAMS
 
-from .common import CS, PAGE_PARAMS
+from .common import CS
 
 PRODUCT_SORTS = {
     "rating": "rating",
