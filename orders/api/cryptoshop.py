@@ -15,7 +15,7 @@ from rest_framework import serializers
 from core.errors import NotFound
 from core.ids import CryptoShopIds
 from orders import selectors
-from orders.api.filters import CryptoShopOrderFilter
+from orders.api.filters import CryptoShopOrderFilter, buyer_orders_page
 from orders.errors import OrderError, OrderErrorCode
 from orders.models import Order, OrderItem
 from orders.services.checkout import order_create_from_items
@@ -39,8 +39,6 @@ from orders.status_names import (
 )
 from storefronts.cryptoshop.base import CryptoShopView, btc, eur
 from storefronts.fields import ItemsField
-from storefronts.filters import filter_params
-from storefronts.pagination import paginate
 from storefronts.schema import PAGE_PARAMS
 
 
@@ -298,14 +296,7 @@ class OrdersView(CryptoShopView):
         operation_id="orders_list",
     )
     def get(self, request):
-        page_no, limit = self.page_params()
-        params = filter_params(CryptoShopOrderFilter, request.query_params).form.cleaned_data
-        statuses = params["status"]
-        page = paginate(
-            selectors.cryptoshop_orders(user=request.user, statuses=statuses),
-            page=page_no,
-            limit=limit,
-        )
+        page = buyer_orders_page(self, CryptoShopOrderFilter, selectors.cryptoshop_orders)
         return self.ok(OrderOut(page.items, many=True).data, page=page)
 
     @extend_schema(request=OrderCreateIn, responses={201: OrderCreatedOut})

@@ -11,7 +11,7 @@ from core.errors import NotFound
 from core.ids import TechavenIds
 from core.timefmt import api_datetime
 from orders import selectors
-from orders.api.filters import TechavenOrderFilter
+from orders.api.filters import TechavenOrderFilter, buyer_orders_page
 from orders.errors import OrderErrorCode
 from orders.models import CartItem, Order, OrderStatusHistory
 from orders.services import cart as cart_services
@@ -25,8 +25,6 @@ from orders.status_names import (
     TECHAVEN_STATUS_LABEL,
     TECHAVEN_STATUS_NAME,
 )
-from storefronts.filters import filter_params
-from storefronts.pagination import paginate
 from storefronts.schema import PAGE_PARAMS
 from storefronts.techaven.base import TechavenPaginationSerializer, TechavenView, pagination_block
 from wallet.services import WALLET_PROVIDER
@@ -356,14 +354,7 @@ class OrdersView(TechavenView):
         operation_id="orders_list",
     )
     def get(self, request):
-        page_no, limit = self.page_params()
-        params = filter_params(TechavenOrderFilter, request.query_params).form.cleaned_data
-        statuses = params["status"]
-        page = paginate(
-            selectors.techaven_orders(user=request.user, statuses=statuses),
-            page=page_no,
-            limit=limit,
-        )
+        page = buyer_orders_page(self, TechavenOrderFilter, selectors.techaven_orders)
         return self.ok(
             {
                 "orders": OrderListItemOut(page.items, many=True).data,
