@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.urls import path
@@ -237,6 +239,22 @@ def _mine(request, escrow_id: str) -> Escrow:
     return escrow
 
 
+def _escrow_uid(escrow_id: str) -> str:
+    """The path's `escrow_…` as the services take it ("" for one that is not an id)."""
+    return CryptoShopIds.ESCROW.parse(escrow_id) or ""
+
+
+def _moved(escrow: Escrow, **changed: Any) -> dict[str, Any]:
+    """A release's or a dispute's answer: the escrow's id and status, what the move changed,
+    and when."""
+    return {
+        "id": CryptoShopIds.ESCROW(escrow.uid),
+        "status": escrow.status,
+        **changed,
+        "updatedAt": api_datetime(escrow.updated_at),
+    }
+
+
 # --- views ---------------------------------------------------------------------------------
 class EscrowListView(CryptoShopView):
     @extend_schema(
@@ -302,18 +320,9 @@ class EscrowReleaseView(CryptoShopView):
     def post(self, request, escrow_id: str):
         body = self.validated_body(ReleaseIn)
         escrow = escrow_release(
-            user=request.user,
-            escrow_uid=CryptoShopIds.ESCROW.parse(escrow_id) or "",
-            release_code=body["releaseCode"],
+            user=request.user, escrow_uid=_escrow_uid(escrow_id), release_code=body["releaseCode"]
         )
-        return self.ok(
-            {
-                "id": CryptoShopIds.ESCROW(escrow.uid),
-                "status": escrow.status,
-                "releasedAt": api_datetime(escrow.released_at),
-                "updatedAt": api_datetime(escrow.updated_at),
-            }
-        )
+        return self.ok(_moved(escrow, releasedAt=api_datetime(escrow.released_at)))
 
 
 class EscrowDisputeView(CryptoShopView):
@@ -321,18 +330,10 @@ class EscrowDisputeView(CryptoShopView):
     def post(self, request, escrow_id: str):
         body = self.validated_body(DisputeIn)
         escrow = escrow_dispute(
-            user=request.user,
-            escrow_uid=CryptoShopIds.ESCROW.parse(escrow_id) or "",
-            reason=body["reason"],
+            user=request.user, escrow_uid=_escrow_uid(escrow_id), reason=body["reason"]
         )
         return self.ok(
-            {
-                "id": CryptoShopIds.ESCROW(escrow.uid),
-                "status": escrow.status,
-                "disputeRaised": escrow.dispute_raised,
-                "disputeReason": escrow.dispute_reason,
-                "updatedAt": api_datetime(escrow.updated_at),
-            }
+            _moved(escrow, disputeRaised=escrow.dispute_raised, disputeReason=escrow.dispute_reason)
         )
 
 
