@@ -46,26 +46,21 @@ class ArticleLinkSerializer(serializers.Serializer):
         return f"art_{article.pk}"
 
 
-class TopicSerializer(serializers.Serializer):
-    id = serializers.SerializerMethodField()
-    title = serializers.CharField()
-    icon = serializers.CharField()
-    articles = ArticleLinkSerializer(many=True)
-
-    def get_id(self, topic) -> str:
-        return f"topic_{topic.pk}"
-
-
-class TopicsSerializer(serializers.Serializer):
-    topics = TopicSerializer(many=True)
-
-
 class TopicRefSerializer(serializers.Serializer):
     id = serializers.SerializerMethodField()
     title = serializers.CharField()
 
     def get_id(self, topic) -> str:
         return f"topic_{topic.pk}"
+
+
+class TopicSerializer(TopicRefSerializer):
+    icon = serializers.CharField()
+    articles = ArticleLinkSerializer(many=True)
+
+
+class TopicsSerializer(serializers.Serializer):
+    topics = TopicSerializer(many=True)
 
 
 class ArticleSerializer(ArticleLinkSerializer):
