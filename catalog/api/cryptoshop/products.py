@@ -12,7 +12,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers
 
 from catalog import selectors
-from catalog.api.common import product_image_urls, rating_field
+from catalog.api.common import DATETIME, RATING, product_image_urls, rating_field
 from catalog.errors import not_found
 from catalog.models import Product
 from catalog.pagecache import cached_page
@@ -87,10 +87,6 @@ class ProductCardSerializer(serializers.Serializer):
         return product_image_urls(self.context.get("request"), p)
 
 
-_RATING = rating_field()
-_DATETIME = serializers.DateTimeField()
-
-
 # the columns product_cards reads (selectors.product_page loads only these)
 CARD_FIELDS = (
     "id", "uid", "name", "description", "price_minor", "price_eur_minor", "category_id",
@@ -120,20 +116,20 @@ def product_cards(products, request) -> list[dict]:
                 "tags": [None if t is None else str(t) for t in p.tags],
                 "inStock": p.is_available,
                 "deliveryTime": p.delivery_time,
-                "rating": _RATING.to_representation(p.rating),
+                "rating": RATING.to_representation(p.rating),
                 "reviewCount": p.review_count,
                 "viewCount": p.view_count,
                 "seller": {
                     "id": CryptoShopIds.SELLER(shop.uid),
                     "storeName": shop.name,
-                    "rating": _RATING.to_representation(shop.rating),
+                    "rating": RATING.to_representation(shop.rating),
                     "user": {
                         "username": shop.owner.username if shop.owner_id else None,
                         "avatar": avatar_url(request, shop.owner),
                     },
                 },
-                "createdAt": _DATETIME.to_representation(p.created_at),
-                "updatedAt": _DATETIME.to_representation(p.updated_at),
+                "createdAt": DATETIME.to_representation(p.created_at),
+                "updatedAt": DATETIME.to_representation(p.updated_at),
             }
         )
     return cards

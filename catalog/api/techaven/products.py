@@ -9,7 +9,14 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 
 from catalog import selectors
-from catalog.api.common import image_url, product_image_urls, product_images, rating_field
+from catalog.api.common import (
+    DATETIME,
+    RATING,
+    image_url,
+    product_image_urls,
+    product_images,
+    rating_field,
+)
 from catalog.errors import not_found
 from catalog.pagecache import cached_page
 from catalog.services.products import product_record_view
@@ -88,10 +95,6 @@ class ProductCardSerializer(_ProductHeadFields, _CardVendorFields, _ProductStock
         return selectors.is_new_arrival(p)
 
 
-_RATING = rating_field()
-_DATETIME = serializers.DateTimeField()
-
-
 # the columns product_cards reads (selectors.product_page loads only these)
 CARD_FIELDS = (
     "id", "name", "slug", "description", "price_minor", "original_price_minor", "currency",
@@ -125,7 +128,7 @@ def product_cards(products, request) -> list[dict]:
                 "vendor_name": p.shop.name,
                 "stock_quantity": p.stock_quantity,
                 "is_in_stock": p.is_available,
-                "rating": _RATING.to_representation(p.rating),
+                "rating": RATING.to_representation(p.rating),
                 "review_count": p.review_count,
                 "images": images,
                 "thumbnail": images[0] if images else None,
@@ -133,7 +136,7 @@ def product_cards(products, request) -> list[dict]:
                 "is_featured": p.is_featured,
                 "is_hot_sale": p.is_hot_sale,
                 "is_new_arrival": p.created_at >= since,
-                "created_at": _DATETIME.to_representation(p.created_at),
+                "created_at": DATETIME.to_representation(p.created_at),
             }
         )
     return cards
