@@ -4,6 +4,7 @@ never shown, not even as hashes; suspension goes through the moderation services
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -12,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.hooks import public_profile_changed
 from accounts.models import Address, LoginSession, PaymentMethod, User
 from accounts.services.moderation import user_suspend, user_unsuspend
-from core.admin import AfterWriteAdminMixin, ReadOnlyAdminMixin
+from core.admin import AfterWriteAdminMixin, ReadOnlyAdminMixin, YesNoFilter
 from core.storefront import Storefront
 
 # django-otp's own screens show TOTP keys and backup codes; staff never need to see them.
@@ -38,25 +39,28 @@ class StorefrontFilter(admin.SimpleListFilter):
         return queryset
 
 
-class SuspendedFilter(admin.SimpleListFilter):
+class SuspendedFilter(YesNoFilter):
     title = "suspended"
     parameter_name = "suspended"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Yes"), ("no", "No")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(suspended_at__isnull=False)
-        if self.value() == "no":
-            return queryset.filter(suspended_at__isnull=True)
-        return queryset
+    condition = Q(suspended_at__isnull=False)
 
 
 class StaffCreationForm(AdminUserCreationForm):
     class Meta(AdminUserCreationForm.Meta):
         model = User
         fields = ("username",)
+
+
+# what the services record of an account's state: shown in "Status", changed by no form
+STATUS_RECORDS = (
+    "email_verified_at",
+    "two_factor_enabled",
+    "remember_next_session",
+    "suspended_at",
+    "suspension_reason",
+    "deleted_at",
+    "deletion_reason",
+)
 
 
 @admin.register(User)
@@ -88,13 +92,7 @@ class UserAdmin(AfterWriteAdminMixin, DjangoUserAdmin):
         "uid",
         "storefront",
         "password_status",
-        "email_verified_at",
-        "two_factor_enabled",
-        "remember_next_session",
-        "suspended_at",
-        "suspension_reason",
-        "deleted_at",
-        "deletion_reason",
+        *STATUS_RECORDS,
         "last_login",
         "created_at",
         "updated_at",
@@ -107,18 +105,7 @@ class UserAdmin(AfterWriteAdminMixin, DjangoUserAdmin):
         ),
         (
             "Status",
-            {
-                "fields": (
-                    "is_active",
-                    "email_verified_at",
-                    "two_factor_enabled",
-                    "remember_next_session",
-                    "suspended_at",
-                    "suspension_reason",
-                    "deleted_at",
-                    "deletion_reason",
-                )
-            },
+            {"fields": ("is_active", *STATUS_RECORDS)},
         ),
         (
             "Staff permissions",

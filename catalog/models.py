@@ -1,13 +1,13 @@
 """Catalog shared by both storefronts: a shop belongs to one storefront and prices its
 products in that storefront's currency, exactly (BRIEF decision 2)."""
 
-from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from core.ids import UidField
+from core.models import optional_user, user_key
 from core.storefront import Storefront
 
 
@@ -40,13 +40,7 @@ class Shop(models.Model):
 
     uid = UidField()
     storefront = models.CharField(max_length=16, choices=Storefront.choices, db_index=True)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="shops",
-    )
+    owner = optional_user(on_delete=models.SET_NULL, related_name="shops")
     name = models.CharField(max_length=150)
     slug = models.SlugField(max_length=170)
     description = models.TextField(blank=True, default="")
@@ -180,9 +174,7 @@ class Review(models.Model):
 
     uid = UidField()
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="reviews")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews"
-    )
+    user = user_key(on_delete=models.CASCADE, related_name="reviews")
     rating = models.PositiveSmallIntegerField()
     title = models.CharField(max_length=150, blank=True, default="")
     comment = models.TextField(blank=True, default="")
@@ -220,9 +212,7 @@ class ReviewImage(models.Model):
 
 class WishlistItem(models.Model):
     uid = UidField()
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wishlist_items"
-    )
+    user = user_key(on_delete=models.CASCADE, related_name="wishlist_items")
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

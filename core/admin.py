@@ -80,6 +80,24 @@ class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     can_delete = False
 
 
+class YesNoFilter(admin.SimpleListFilter):
+    """A list filter by one condition (`condition`, a Q): "yes" lists the rows that meet it,
+    "no" the others; `labels` name the two choices."""
+
+    condition: models.Q
+    labels: tuple[str, str] = ("Yes", "No")
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", self.labels[0]), ("no", self.labels[1])]
+
+    def queryset(self, request: HttpRequest, queryset: models.QuerySet) -> models.QuerySet:
+        if self.value() == "yes":
+            return queryset.filter(self.condition)
+        if self.value() == "no":
+            return queryset.exclude(self.condition)
+        return queryset
+
+
 @dataclass(frozen=True)
 class Decision:
     """One decision a ModelAdmin offers on one object.

@@ -32,6 +32,7 @@ from core.admin import (
     DecisionAdminMixin,
     ReadOnlyAdminMixin,
     ReadOnlyInline,
+    YesNoFilter,
 )
 from core.ids import CryptoShopIds
 from core.money import Currency, Money, MoneyError, format_amount
@@ -52,35 +53,18 @@ def btc(amount_minor: int) -> str:
 
 
 # --- the queue's filters ---------------------------------------------------------------------
-class DisputedFilter(admin.SimpleListFilter):
+class DisputedFilter(YesNoFilter):
     title = "disputed"
     parameter_name = "disputed"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Open dispute"), ("no", "No open dispute")]
-
-    def queryset(self, request, queryset):
-        open_dispute = Q(dispute_raised=True, dispute_resolved=False)
-        if self.value() == "yes":
-            return queryset.filter(open_dispute)
-        if self.value() == "no":
-            return queryset.exclude(open_dispute)
-        return queryset
+    condition = Q(dispute_raised=True, dispute_resolved=False)
+    labels = ("Open dispute", "No open dispute")
 
 
-class LockedFilter(admin.SimpleListFilter):
+class LockedFilter(YesNoFilter):
     title = "locked (five wrong codes)"
     parameter_name = "locked"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Locked"), ("no", "Not locked")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(locked_at__isnull=False)
-        if self.value() == "no":
-            return queryset.filter(locked_at__isnull=True)
-        return queryset
+    condition = Q(locked_at__isnull=False)
+    labels = ("Locked", "Not locked")
 
 
 class AgeFilter(admin.SimpleListFilter):

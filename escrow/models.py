@@ -7,12 +7,12 @@ CANCELLED with its unpaid order; FUNDED/CONFIRMED → REFUNDED when the order is
 RELEASED, REFUNDED, SPLIT and CANCELLED are final.
 """
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from core.ids import UidField
+from core.models import optional_user, user_key
 
 
 class EscrowStatus(models.TextChoices):
@@ -45,12 +45,8 @@ class Escrow(models.Model):
 
     uid = UidField()
     order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, related_name="escrow")
-    buyer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="escrows_bought"
-    )
-    seller = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="escrows_sold"
-    )
+    buyer = user_key(on_delete=models.PROTECT, related_name="escrows_bought")
+    seller = user_key(on_delete=models.PROTECT, related_name="escrows_sold")
     amount_minor = models.BigIntegerField()  # satoshis: the order's total
     amount_eur_minor = models.BigIntegerField(null=True, blank=True)
     status = models.CharField(
@@ -64,9 +60,7 @@ class Escrow(models.Model):
     dispute_raised = models.BooleanField(default=False)
     dispute_resolved = models.BooleanField(default=False)
     dispute_reason = models.CharField(max_length=1000, blank=True, default="")
-    disputed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    disputed_by = optional_user(on_delete=models.PROTECT, related_name="+")
     disputed_at = models.DateTimeField(null=True, blank=True)
     ticket = models.OneToOneField(
         "support.Ticket", null=True, blank=True, on_delete=models.PROTECT, related_name="escrow"
@@ -74,9 +68,7 @@ class Escrow(models.Model):
     resolution = models.CharField(max_length=8, choices=Resolution.choices, blank=True, default="")
     # what the seller received (after the fee) when released or split
     seller_amount_minor = models.BigIntegerField(null=True, blank=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    resolved_by = optional_user(on_delete=models.PROTECT, related_name="+")
     resolution_reason = models.CharField(max_length=1000, blank=True, default="")
     funded_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
@@ -127,9 +119,7 @@ class Participant(models.Model):
 
     uid = UidField()
     escrow = models.ForeignKey(Escrow, on_delete=models.CASCADE, related_name="participants")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="escrow_roles"
-    )
+    user = user_key(on_delete=models.PROTECT, related_name="escrow_roles")
     role = models.CharField(max_length=6, choices=Role.choices)
     agreed_at = models.DateTimeField(null=True, blank=True)
 

@@ -35,7 +35,7 @@ from wallet.events import amount_text
 from wallet.locks import accounts_lock
 from wallet.models import Account, LedgerTransaction
 from wallet.services.btc import btc_wallet_ensure
-from wallet.services.ledger import Leg, Posting, ledger_post, system_account
+from wallet.services.ledger import Posting, ledger_post, system_account, transfer
 
 from . import conf
 from .errors import EscrowError, EscrowErrorCode, escrow_not_found
@@ -382,7 +382,7 @@ def _move(
     return ledger_post(
         key=f"escrow-{movement}:{escrow.uid}",
         kind=kind,
-        legs=[Leg(source, -amount_minor), Leg(target, amount_minor)],
+        legs=transfer(source, target, amount_minor),
         description=description,
         reference=CryptoShopIds.ESCROW(escrow.uid),
         **more,

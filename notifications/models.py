@@ -1,8 +1,8 @@
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from core.ids import UidField
+from core.models import optional_user, user_key
 
 
 class OutboxEvent(models.Model):
@@ -15,13 +15,7 @@ class OutboxEvent(models.Model):
     storefront = models.CharField(max_length=16)
     # e.g. "order.created", "order.updated", "support.message_created"
     name = models.CharField(max_length=64)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="outbox_events",
-    )
+    user = optional_user(on_delete=models.CASCADE, related_name="outbox_events")
     data = models.JSONField(default=dict)
     # in-app notification to create for `user`: {"type", "title", "body", "data"}; optional
     notification = models.JSONField(null=True, blank=True)
@@ -73,9 +67,7 @@ class Notification(models.Model):
     """An in-app notification (Techaven section 11; CryptoShop's `notification` event)."""
 
     uid = UidField()
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
-    )
+    user = user_key(on_delete=models.CASCADE, related_name="notifications")
     # the event it came from: at most one notification per event, however often the relay runs
     event = models.OneToOneField(
         OutboxEvent,
@@ -116,9 +108,7 @@ class PushDevice(models.Model):
         IOS = "ios"
         WEB = "web"
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_devices"
-    )
+    user = user_key(on_delete=models.CASCADE, related_name="push_devices")
     token = models.CharField(max_length=4096, unique=True)
     platform = models.CharField(max_length=10, choices=Platform.choices)
     created_at = models.DateTimeField(default=timezone.now)
@@ -132,9 +122,7 @@ class WebhookEndpoint(models.Model):
     """A CryptoShop user's webhook: `events` it wants, signed with its `secret`."""
 
     uid = UidField()
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhook_endpoints"
-    )
+    user = user_key(on_delete=models.CASCADE, related_name="webhook_endpoints")
     url = models.URLField(max_length=2048)
     events = models.JSONField(default=list)
     # kept as given: it is the HMAC key, so it cannot be stored as a one-way hash

@@ -3,40 +3,24 @@ status or money fields directly."""
 
 from django.contrib import admin, messages
 
-from core.admin import HTTPS_URL_FIELDS
+from core.admin import HTTPS_URL_FIELDS, ReadOnlyInline
 from core.errors import DomainError
 
 from .models import Coupon, CouponRedemption, Order, OrderItem, OrderStatusHistory
-from .services.status import (
-    order_cancel,
-    order_complete,
-    order_confirm,
-    order_deliver,
-    order_ship,
-)
+from .services.status import order_cancel, order_complete, order_confirm, order_deliver, order_ship
 from .state import Actor
 
 
-class OrderItemInline(admin.TabularInline):
+class OrderItemInline(ReadOnlyInline):
     model = OrderItem
-    extra = 0
-    can_delete = False
     fields = ["product", "product_name", "quantity", "unit_price_minor", "subtotal_minor"]
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-
-class OrderStatusHistoryInline(admin.TabularInline):
+class OrderStatusHistoryInline(ReadOnlyInline):
     model = OrderStatusHistory
-    extra = 0
-    can_delete = False
     fields = ["created_at", "status", "actor_role", "actor", "note"]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 def _run(modeladmin, request, queryset, label: str, call) -> None:

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.ids import UidField
+from core.models import optional_user, user_key
 from core.storefront import Storefront
 
 from .state import Actor, Status
@@ -91,7 +92,7 @@ class Coupon(models.Model):
 
 class CouponRedemption(models.Model):
     coupon = models.ForeignKey(Coupon, on_delete=models.CASCADE, related_name="redemptions")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = user_key(on_delete=models.CASCADE, related_name="+")
     order = models.OneToOneField(
         "orders.Order", on_delete=models.CASCADE, related_name="coupon_redemption"
     )
@@ -131,9 +132,7 @@ class Order(models.Model):
     uid = UidField()
     storefront = models.CharField(max_length=16, choices=Storefront.choices, db_index=True)
     number = models.CharField(max_length=24, unique=True)
-    buyer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
-    )
+    buyer = user_key(on_delete=models.PROTECT, related_name="orders")
     # the seller fulfilling it; null when a Techaven cart mixed several shops (staff fulfil)
     shop = models.ForeignKey(
         "catalog.Shop", null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
@@ -229,9 +228,7 @@ class OrderStatusHistory(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices)
     note = models.CharField(max_length=500, blank=True, default="")
     actor_role = models.CharField(max_length=8, choices=[(a.value, a.value) for a in Actor])
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    actor = optional_user(on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -26,27 +26,14 @@ for _status, _name in TECHAVEN_STATUS_NAME.items():
     TECHAVEN_STATUS_FILTER.setdefault(_name, []).append(_status.value)
 
 # Techaven's `status_label`: every status by its own name
-TECHAVEN_STATUS_LABEL = {
-    Status.PENDING: "Pending",
-    Status.PAID: "Paid",
-    Status.PROCESSING: "Processing",
-    Status.SHIPPED: "Shipped",
-    Status.DELIVERED: "Delivered",
-    Status.COMPLETED: "Completed",
-    Status.CANCELLED: "Cancelled",
-    Status.REFUNDED: "Refunded",
-}
+TECHAVEN_STATUS_LABEL = {status: status.label for status in Status}
 
-# the `label` of each entry of a Techaven order's status history
+# the `label` of each entry of a Techaven order's status history: the status's own name,
+# but for the first two steps
 TECHAVEN_HISTORY_LABEL = {
+    **TECHAVEN_STATUS_LABEL,
     Status.PENDING: "Order Placed",
     Status.PAID: "Payment Received",
-    Status.PROCESSING: "Processing",
-    Status.SHIPPED: "Shipped",
-    Status.DELIVERED: "Delivered",
-    Status.COMPLETED: "Completed",
-    Status.CANCELLED: "Cancelled",
-    Status.REFUNDED: "Refunded",
 }
 
 CRYPTOSHOP_STATUS_NAME = {

@@ -80,6 +80,10 @@ from urllib.parse import urlsplit
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the project's Django-free helpers
+
+from core.openapi import to_json_schema  # noqa: E402
+
 TH = "/techaven/api"
 CS = "/cryptoshop/api"
 TH_KEYS = {"success", "message", "errors"}
@@ -1723,23 +1727,6 @@ def find_operation(doc: dict[str, Any], method: str, path: str) -> dict[str, Any
         if re.match(pattern, path) and method in methods:
             return methods[method]
     return None
-
-
-def to_json_schema(node: Any) -> Any:
-    """OpenAPI 3.0 → JSON Schema: `nullable: true` becomes a null alternative."""
-    if isinstance(node, list):
-        return [to_json_schema(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    node = {key: to_json_schema(value) for key, value in node.items()}
-    if node.pop("nullable", False):
-        if "type" in node:
-            node["type"] = [node["type"], "null"]
-            if "enum" in node:
-                node["enum"] = [*node["enum"], None]
-        else:
-            node = {"anyOf": [node, {"type": "null"}]}
-    return node
 
 
 BOUNDED_FORMATS = {"date", "date-time", "binary", "decimal"}

@@ -58,6 +58,18 @@ class StorefrontView(APIView):
     # idempotency record keeps it, and an Idempotency-Key retry runs again
     issues_credentials: ClassVar[bool] = False
 
+    @property
+    def payload(self) -> Any:
+        """The request body as the storefront sends it (CryptoShop unwraps an envelope)."""
+        return self.request.data
+
+    def validated_body(self, serializer_class: type[Any], **kwargs: Any) -> Any:
+        """The request body through `serializer_class`: its validated data (invalid: the
+        storefront's 400 through the one exception path)."""
+        serializer = serializer_class(data=self.payload, **kwargs)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
     # --- to be supplied by each storefront ---------------------------------
     @classmethod
     def problem_body(cls, problem: Problem) -> dict[str, Any]:

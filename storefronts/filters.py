@@ -153,14 +153,31 @@ class ParamFilter(django_filters.Filter):
         return super().filter(qs, value) if self.queries else qs
 
 
+def sort_filter(sorts: Mapping[str, Any], **kwargs: Any) -> ParamFilter:
+    """A sort parameter: one of `sorts`' words, cleaned to what it stands for."""
+    return ParamFilter(WordField, words=sorts, message="{name} must be one of {choices}.", **kwargs)
+
+
+def order_filter(**kwargs: Any) -> ParamFilter:
+    """An `asc`/`desc` parameter, cleaned to `descending`."""
+    return ParamFilter(
+        WordField,
+        words={"asc": False, "desc": True},
+        message="{name} must be asc or desc.",
+        **kwargs,
+    )
+
+
 class ParamFilterSet(django_filters.FilterSet):
-    """A storefront list's parameters (subclasses name their `Meta.model`); `ranges`: the
-    (low, high) parameter pairs whose low cannot be greater than their high."""
+    """A storefront list's parameters (subclasses name their `Meta.model`; its fields are
+    only the declared parameters); `ranges`: the (low, high) parameter pairs whose low
+    cannot be greater than their high."""
 
     ranges: tuple[tuple[str, str], ...] = ()
 
     class Meta:
         form = ParamForm
+        fields: list[str] = []
 
     def get_form_class(self) -> type[ParamForm]:
         form = super().get_form_class()

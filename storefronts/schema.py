@@ -13,8 +13,16 @@ from django.urls import path
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import serializers
+
+# a paged list's query parameters, as `extend_schema(parameters=[*PAGE_PARAMS, ...])`
+PAGE_PARAMS = [
+    OpenApiParameter("page", OpenApiTypes.INT),
+    OpenApiParameter("limit", OpenApiTypes.INT),
+]
 
 ERRORS = {
     "400": "Bad request or validation failed",

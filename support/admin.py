@@ -15,15 +15,7 @@ from core.admin import HTTPS_URL_FIELDS, ReadOnlyInline
 from core.errors import DomainError
 from support import services
 from support.events import ticket_public_id
-from support.models import (
-    AppInfo,
-    Faq,
-    HelpArticle,
-    HelpTopic,
-    Message,
-    Ticket,
-    TicketStatus,
-)
+from support.models import AppInfo, Faq, HelpArticle, HelpTopic, Message, Ticket, TicketStatus
 from support.rules import status_move_allowed
 
 

@@ -98,14 +98,7 @@ def publish_message_created(message: Message) -> None:
             "body": message.content[:200],
             "data": {"ticketId": ticket_public_id(ticket), "ticketNumber": ticket.number},
         }
-    for user_id in _parties(ticket):
-        publish(
-            MESSAGE_CREATED,
-            storefront=ticket.storefront,
-            user_id=user_id,
-            data=message_data(message),
-            notification=notification,
-        )
+    _publish_to_parties(ticket, MESSAGE_CREATED, message_data(message), notification)
 
 
 STATUS_TITLES = {
@@ -129,12 +122,19 @@ def publish_ticket_updated(ticket: Ticket, *, by_staff: bool) -> None:
                 "status": ticket.status,
             },
         }
+    _publish_to_parties(ticket, TICKET_UPDATED, ticket_data(ticket), notification)
+
+
+def _publish_to_parties(
+    ticket: Ticket, name: str, data: dict[str, Any], notification: dict[str, Any] | None
+) -> None:
+    """One event to each party of the ticket (its owner, and a dispute's other party)."""
     for user_id in _parties(ticket):
         publish(
-            TICKET_UPDATED,
+            name,
             storefront=ticket.storefront,
             user_id=user_id,
-            data=ticket_data(ticket),
+            data=data,
             notification=notification,
         )
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
 from core.ids import MESSAGE, UidField
+from core.models import optional_user, user_key
 from core.storefront import Storefront
 
 
@@ -32,9 +32,7 @@ class Ticket(models.Model):
     storefront = models.CharField(max_length=16, choices=Storefront.choices, db_index=True)
     # SUP-YYYY-NNNN, gapless per storefront and year (see TicketCounter)
     number = models.CharField(max_length=20)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="support_tickets"
-    )
+    user = user_key(on_delete=models.CASCADE, related_name="support_tickets")
     subject = models.CharField(max_length=200)
     content = models.TextField()
     category = models.CharField(max_length=50, default="General")
@@ -45,19 +43,10 @@ class Ticket(models.Model):
         max_length=12, choices=TicketStatus.choices, default=TicketStatus.OPEN, db_index=True
     )
     # the other party of an escrow dispute: sees the ticket and writes on it like its owner
-    counterparty = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="support_tickets_shared",
-    )
+    counterparty = optional_user(on_delete=models.PROTECT, related_name="support_tickets_shared")
     # the order the user asked about, as the client sent it (Techaven `ord_…`)
     order_ref = models.CharField(max_length=40, blank=True, default="")
-    assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
+    assigned_to = optional_user(
         on_delete=models.SET_NULL,
         related_name="assigned_support_tickets",
         limit_choices_to={"is_staff": True},
@@ -84,9 +73,7 @@ class Message(models.Model):
 
     uid = UidField()
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="support_messages"
-    )
+    author = user_key(on_delete=models.CASCADE, related_name="support_messages")
     content = models.TextField()
     is_staff = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)

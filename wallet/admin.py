@@ -24,13 +24,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from core.admin import (
-    Decided,
-    Decision,
-    DecisionAdminMixin,
-    ReadOnlyAdminMixin,
-    ReadOnlyInline,
-)
+from core.admin import Decided, Decision, DecisionAdminMixin, ReadOnlyAdminMixin, ReadOnlyInline
 from core.errors import DomainError
 from core.ids import CryptoShopIds
 from core.money import Currency, Money, MoneyError, format_amount

@@ -6,12 +6,12 @@ is the sum of its entries; the `balance_minor` column caches it and is written o
 account's row lock, in the transaction that appends the entries (see `wallet/services/ledger.py`).
 """
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from core.ids import UidField
+from core.models import optional_user
 
 
 class Account(models.Model):
@@ -38,13 +38,7 @@ class Account(models.Model):
 
     uid = UidField()
     kind = models.CharField(max_length=16, choices=Kind.choices, db_index=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="wallet_accounts",
-    )
+    user = optional_user(on_delete=models.PROTECT, related_name="wallet_accounts")
     currency = models.CharField(max_length=3)
     balance_minor = models.BigIntegerField(default=0)
     # BTC wallets: the deposit address derived from the operator's xpub (BIP84, index
@@ -119,13 +113,7 @@ class LedgerTransaction(models.Model):
     # what the movement is about, as the storefront shows it: ord_…, a txid, a provider ref
     reference = models.CharField(max_length=128, blank=True, default="", db_index=True)
     # staff adjustments: who, and why
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    created_by = optional_user(on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(max_length=500, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
@@ -217,9 +205,7 @@ class Withdrawal(models.Model):
     )
     txid = models.CharField(max_length=64, blank=True, default="")
     reason = models.CharField(max_length=500, blank=True, default="")
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    decided_by = optional_user(on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     decided_at = models.DateTimeField(null=True, blank=True)
 

@@ -142,39 +142,41 @@ def sandbox_btc_page(request: HttpRequest) -> HttpResponse:
     return render(request, "wallet/sandbox_btc.html", context, status=400 if error else 200)
 
 
-@csrf_exempt
-@_sandbox_only(json_404=True)
-@require_POST
-def sandbox_btc_deposits(request: HttpRequest) -> JsonResponse:
+def _json_endpoint(view: Callable[[dict[str, Any]], dict[str, Any]]):
+    """A JSON POST endpoint of the sandbox chain: `view` takes the body's object and returns
+    the 201's body; a `SandboxChainError` on the way is the 400 `{"error", "code"}`."""
+
+    @csrf_exempt
+    @_sandbox_only(json_404=True)
+    @require_POST
+    @wraps(view)
+    def endpoint(request: HttpRequest) -> JsonResponse:
+        try:
+            answer = view(_json_object(request))
+        except SandboxChainError as exc:
+            return _error(exc)
+        return JsonResponse(answer, status=201)
+
+    return endpoint
+
+
+@_json_endpoint
+def sandbox_btc_deposits(data: dict[str, Any]) -> dict[str, Any]:
     """`{"address", "amount_btc"}` → 201 with the unconfirmed transaction."""
-    try:
-        data = _json_object(request)
-        tx = sandbox_deposit_broadcast(
-            address=_address(data.get("address")), amount_sat=_amount_sat(data.get("amount_btc"))
-        )
-    except SandboxChainError as exc:
-        return _error(exc)
-    return JsonResponse(
-        {
-            "txid": tx.txid,
-            "vout": tx.vout,
-            "address": tx.address,
-            "amountBtc": f"{Money(tx.amount_sat, Currency.BTC).decimal:f}",
-            "confirmations": 0,
-        },
-        status=201,
+    tx = sandbox_deposit_broadcast(
+        address=_address(data.get("address")), amount_sat=_amount_sat(data.get("amount_btc"))
     )
+    return {
+        "txid": tx.txid,
+        "vout": tx.vout,
+        "address": tx.address,
+        "amountBtc": f"{Money(tx.amount_sat, Currency.BTC).decimal:f}",
+        "confirmations": 0,
+    }
 
 
-@csrf_exempt
-@_sandbox_only(json_404=True)
-@require_POST
-def sandbox_btc_blocks(request: HttpRequest) -> JsonResponse:
+@_json_endpoint
+def sandbox_btc_blocks(data: dict[str, Any]) -> dict[str, Any]:
     """`{"count": 1..100}` (default 1) → 201 with the new tip's height."""
-    try:
-        data = _json_object(request)
-        count = _count(data.get("count"))
-        height = sandbox_blocks_mine(count=count)
-    except SandboxChainError as exc:
-        return _error(exc)
-    return JsonResponse({"height": height, "mined": count}, status=201)
+    count = _count(data.get("count"))
+    return {"height": sandbox_blocks_mine(count=count), "mined": count}

@@ -115,11 +115,8 @@ class TwoFactorSetupView(CryptoShopView):
         "the session token.",
     )
     def post(self, request):
-        form = TwoFactorSetupInSerializer(data=self.payload)
-        form.is_valid(raise_exception=True)
-        setup = cryptoshop_2fa_setup(
-            user=request.user, current_code=form.validated_data.get("currentCode")
-        )
+        form = self.validated_body(TwoFactorSetupInSerializer)
+        setup = cryptoshop_2fa_setup(user=request.user, current_code=form.get("currentCode"))
         return self.ok(TwoFactorSetupSerializer(setup).data)
 
 
@@ -149,13 +146,12 @@ class TwoFactorVerifyView(CryptoShopView):
         request=TwoFactorVerifyInSerializer, responses={200: TwoFactorVerifyOutSerializer}
     )
     def post(self, request):
-        form = TwoFactorVerifyInSerializer(data=self.payload)
-        form.is_valid(raise_exception=True)
+        form = self.validated_body(TwoFactorVerifyInSerializer)
         auth = request.auth
         result = cryptoshop_2fa_verify(
             user=request.user,
-            code=form.validated_data["token"],
-            remember=form.validated_data["rememberDevice"],
+            code=form["token"],
+            remember=form["rememberDevice"],
             session=auth.session if isinstance(auth, CryptoShopAuth) else None,
         )
         data = {"verified": True}

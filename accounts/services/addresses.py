@@ -14,6 +14,7 @@ from django.db import transaction
 from accounts.errors import AccountError, AccountErrorCode
 from accounts.locks import user_lock
 from accounts.models import Address, User
+from accounts.services.defaults import delete_keeping_default, make_default
 from accounts.services.profile import mobile_check
 from core.errors import ErrorKind
 
@@ -58,15 +59,6 @@ def _apply(address: Address, data: AddressInput) -> None:
     address.country = data.country or "Malawi"
 
 
-def _make_default(user: User, address: Address) -> None:
-    Address.objects.filter(user=user, is_default=True).exclude(pk=address.pk).update(
-        is_default=False
-    )
-    if not address.is_default:
-        address.is_default = True
-        address.save(update_fields=["is_default", "updated_at"])
-
-
 @transaction.atomic(durable=True)
 def address_create(*, user: User, data: AddressInput) -> Address:
     """Add an address; the first one, or one asked to be, becomes the default."""
@@ -77,7 +69,7 @@ def address_create(*, user: User, data: AddressInput) -> Address:
     address.is_default = False
     address.save()
     if data.is_default or not has_default:
-        _make_default(user, address)
+        make_default(address)
     return address
 
 
@@ -90,7 +82,7 @@ def address_update(*, user: User, uid: str | None, data: AddressInput) -> Addres
     _apply(address, data)
     address.save()
     if data.is_default:
-        _make_default(user, address)
+        make_default(address)
     return address
 
 
@@ -99,17 +91,12 @@ def address_delete(*, user: User, uid: str | None) -> None:
     """Delete an address; when it was the default, the oldest remaining one takes over."""
     user_lock(user.pk)
     address = _owned(user, uid)
-    was_default = address.is_default
-    address.delete()
-    if was_default:
-        oldest = Address.objects.filter(user=user).order_by("created_at", "pk").first()
-        if oldest is not None:
-            _make_default(user, oldest)
+    delete_keeping_default(address)
 
 
 @transaction.atomic(durable=True)
 def address_set_default(*, user: User, uid: str | None) -> Address:
     user_lock(user.pk)
     address = _owned(user, uid)
-    _make_default(user, address)
+    make_default(address)
     return address

@@ -17,6 +17,7 @@ from accounts.errors import AccountError, AccountErrorCode
 from accounts.locks import user_lock
 from accounts.models import PaymentMethod, User
 from accounts.phones import AIRTEL, TNM, mobile_network, normalise_mobile
+from accounts.services.defaults import delete_keeping_default, make_default
 from core.errors import ErrorKind
 
 MOBILE_MONEY = PaymentMethod.Type.MOBILE_MONEY
@@ -84,15 +85,6 @@ def _check(data: PaymentMethodInput) -> tuple[Provider, str, str]:
     return provider, "", account
 
 
-def _make_default(user: User, method: PaymentMethod) -> None:
-    PaymentMethod.objects.filter(user=user, is_default=True).exclude(pk=method.pk).update(
-        is_default=False
-    )
-    if not method.is_default:
-        method.is_default = True
-        method.save(update_fields=["is_default"])
-
-
 @transaction.atomic(durable=True)
 def payment_method_create(*, user: User, data: PaymentMethodInput) -> PaymentMethod:
     """Save a payment method; the first one, or one asked to be, becomes the default.
@@ -118,7 +110,7 @@ def payment_method_create(*, user: User, data: PaymentMethodInput) -> PaymentMet
         is_default=False,
     )
     if data.is_default or not has_default:
-        _make_default(user, method)
+        make_default(method)
     return method
 
 
@@ -133,9 +125,4 @@ def payment_method_delete(*, user: User, uid: str | None) -> None:
             "Payment method not found",
             kind=ErrorKind.NOT_FOUND,
         )
-    was_default = method.is_default
-    method.delete()
-    if was_default:
-        oldest = PaymentMethod.objects.filter(user=user).order_by("created_at", "pk").first()
-        if oldest is not None:
-            _make_default(user, oldest)
+    delete_keeping_default(method)

@@ -24,13 +24,7 @@ from accounts.hooks import techaven_account_opened
 from accounts.locks import user_lock
 from accounts.models import EmailOTP, LoginSession, PasswordResetToken, User
 from accounts.selectors import techaven_user_by_email
-from accounts.services.otp import (
-    otp_check,
-    otp_issue,
-    otp_latest,
-    otp_resend_wait,
-    otp_revoke_all,
-)
+from accounts.services.otp import otp_check, otp_issue, otp_latest, otp_resend_wait, otp_revoke_all
 from accounts.services.sessions import (
     TokenPair,
     session_revoke,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.urls import path
@@ -19,6 +21,7 @@ from orders.models import OrderItem
 from storefronts.cryptoshop.base import CryptoShopView, btc, eur
 from storefronts.filters import filter_params
 from storefronts.pagination import paginate
+from storefronts.schema import PAGE_PARAMS
 
 STATUSES = [s.value for s in EscrowStatus]
 
@@ -236,12 +239,27 @@ def _mine(request, escrow_id: str) -> Escrow:
     return escrow
 
 
+def _escrow_uid(escrow_id: str) -> str:
+    """The path's `escrow_…` as the services take it ("" for one that is not an id)."""
+    return CryptoShopIds.ESCROW.parse(escrow_id) or ""
+
+
+def _moved(escrow: Escrow, **changed: Any) -> dict[str, Any]:
+    """A release's or a dispute's answer: the escrow's id and status, what the move changed,
+    and when."""
+    return {
+        "id": CryptoShopIds.ESCROW(escrow.uid),
+        "status": escrow.status,
+        **changed,
+        "updatedAt": api_datetime(escrow.updated_at),
+    }
+
+
 # --- views ---------------------------------------------------------------------------------
 class EscrowListView(CryptoShopView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("page", OpenApiTypes.INT),
-            OpenApiParameter("limit", OpenApiTypes.INT),
+            *PAGE_PARAMS,
             OpenApiParameter("status", OpenApiTypes.STR, enum=STATUSES),
             OpenApiParameter("userId", OpenApiTypes.STR, description="only your own (`user_…`)"),
         ],
@@ -263,15 +281,14 @@ class EscrowListView(CryptoShopView):
 
     @extend_schema(request=EscrowCreateIn, responses={201: EscrowCreatedOut})
     def post(self, request):
-        body = EscrowCreateIn(data=self.payload)
-        body.is_valid(raise_exception=True)
-        order_uid = CryptoShopIds.ORDER.parse(body.validated_data["orderId"])
+        body = self.validated_body(EscrowCreateIn)
+        order_uid = CryptoShopIds.ORDER.parse(body["orderId"])
         if order_uid is None:
             raise NotFound("Order", code="ORDER_NOT_FOUND")
         escrow = escrow_create(
             user=request.user,
             order_uid=order_uid,
-            release_code=body.validated_data["releaseCode"],
+            release_code=body["releaseCode"],
         )
         participants = escrow.participants.select_related("user")
         return self.ok(
@@ -301,41 +318,22 @@ class EscrowDetailView(CryptoShopView):
 class EscrowReleaseView(CryptoShopView):
     @extend_schema(request=ReleaseIn, responses={200: ReleasedOut})
     def post(self, request, escrow_id: str):
-        body = ReleaseIn(data=self.payload)
-        body.is_valid(raise_exception=True)
+        body = self.validated_body(ReleaseIn)
         escrow = escrow_release(
-            user=request.user,
-            escrow_uid=CryptoShopIds.ESCROW.parse(escrow_id) or "",
-            release_code=body.validated_data["releaseCode"],
+            user=request.user, escrow_uid=_escrow_uid(escrow_id), release_code=body["releaseCode"]
         )
-        return self.ok(
-            {
-                "id": CryptoShopIds.ESCROW(escrow.uid),
-                "status": escrow.status,
-                "releasedAt": api_datetime(escrow.released_at),
-                "updatedAt": api_datetime(escrow.updated_at),
-            }
-        )
+        return self.ok(_moved(escrow, releasedAt=api_datetime(escrow.released_at)))
 
 
 class EscrowDisputeView(CryptoShopView):
     @extend_schema(request=DisputeIn, responses={200: DisputedOut})
     def post(self, request, escrow_id: str):
-        body = DisputeIn(data=self.payload)
-        body.is_valid(raise_exception=True)
+        body = self.validated_body(DisputeIn)
         escrow = escrow_dispute(
-            user=request.user,
-            escrow_uid=CryptoShopIds.ESCROW.parse(escrow_id) or "",
-            reason=body.validated_data["reason"],
+            user=request.user, escrow_uid=_escrow_uid(escrow_id), reason=body["reason"]
         )
         return self.ok(
-            {
-                "id": CryptoShopIds.ESCROW(escrow.uid),
-                "status": escrow.status,
-                "disputeRaised": escrow.dispute_raised,
-                "disputeReason": escrow.dispute_reason,
-                "updatedAt": api_datetime(escrow.updated_at),
-            }
+            _moved(escrow, disputeRaised=escrow.dispute_raised, disputeReason=escrow.dispute_reason)
         )
 
 

@@ -16,4 +16,3 @@ class EscrowFilter(ParamFilterSet):
 
     class Meta(ParamFilterSet.Meta):
         model = Escrow
-        fields: list[str] = []

@@ -1,8 +1,7 @@
 """CryptoShop contract, "Webhooks": POST /api/webhooks, plus list and delete of one's own."""
 
 from django.urls import path
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from core.errors import NotFound
@@ -12,6 +11,7 @@ from notifications.mapping import WEBHOOK_EVENT_ALIASES, WEBHOOK_EVENTS
 from storefronts.cryptoshop.base import CryptoShopView
 from storefronts.fields import BoundedListField
 from storefronts.pagination import paginate
+from storefronts.schema import PAGE_PARAMS
 
 
 class WebhookInSerializer(serializers.Serializer):
@@ -38,8 +38,7 @@ class WebhookSerializer(serializers.Serializer):
 class WebhookListView(CryptoShopView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("page", OpenApiTypes.INT),
-            OpenApiParameter("limit", OpenApiTypes.INT),
+            *PAGE_PARAMS,
         ],
         responses={200: WebhookSerializer(many=True)},
     )
@@ -52,9 +51,8 @@ class WebhookListView(CryptoShopView):
 
     @extend_schema(request=WebhookInSerializer, responses={201: WebhookSerializer})
     def post(self, request):
-        body = WebhookInSerializer(data=self.payload)
-        body.is_valid(raise_exception=True)
-        endpoint = services.webhook_endpoint_create(user=request.user, **body.validated_data)
+        body = self.validated_body(WebhookInSerializer)
+        endpoint = services.webhook_endpoint_create(user=request.user, **body)
         return self.ok(WebhookSerializer(endpoint).data, message="Webhook created", status=201)
 
 

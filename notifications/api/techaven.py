@@ -11,6 +11,7 @@ from notifications import selectors, services
 from notifications.mapping import notification_id
 from notifications.models import PushDevice
 from storefronts.pagination import paginate
+from storefronts.schema import PAGE_PARAMS
 from storefronts.techaven.base import TechavenPaginationSerializer, TechavenView, pagination_block
 
 
@@ -49,8 +50,7 @@ class RegisterDeviceSerializer(serializers.Serializer):
 class NotificationListView(TechavenView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("page", OpenApiTypes.INT),
-            OpenApiParameter("limit", OpenApiTypes.INT),
+            *PAGE_PARAMS,
             OpenApiParameter("unread_only", OpenApiTypes.BOOL),
         ],
         responses={200: NotificationListSerializer},
@@ -93,12 +93,11 @@ class NotificationReadAllView(TechavenView):
 class RegisterDeviceView(TechavenView):
     @extend_schema(request=RegisterDeviceSerializer, responses={200: None})
     def post(self, request):
-        body = RegisterDeviceSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = self.validated_body(RegisterDeviceSerializer)
         services.device_register(
             user=request.user,
-            token=body.validated_data["device_token"],
-            platform=body.validated_data["platform"],
+            token=body["device_token"],
+            platform=body["platform"],
         )
         return self.ok(None, message="Device registered for notifications")
 

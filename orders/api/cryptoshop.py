@@ -15,7 +15,7 @@ from rest_framework import serializers
 from core.errors import NotFound
 from core.ids import CryptoShopIds
 from orders import selectors
-from orders.api.filters import CryptoShopOrderFilter
+from orders.api.filters import CryptoShopOrderFilter, buyer_orders_page
 from orders.errors import OrderError, OrderErrorCode
 from orders.models import Order, OrderItem
 from orders.services.checkout import order_create_from_items
@@ -39,8 +39,7 @@ from orders.status_names import (
 )
 from storefronts.cryptoshop.base import CryptoShopView, btc, eur
 from storefronts.fields import ItemsField
-from storefronts.filters import filter_params
-from storefronts.pagination import paginate
+from storefronts.schema import PAGE_PARAMS
 
 
 def _media(url: str) -> str:
@@ -290,33 +289,24 @@ def in_contract_words() -> Iterator[None]:
 class OrdersView(CryptoShopView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("page", OpenApiTypes.INT),
-            OpenApiParameter("limit", OpenApiTypes.INT),
+            *PAGE_PARAMS,
             OpenApiParameter("status", OpenApiTypes.STR, enum=list(CRYPTOSHOP_STATUS_BY_NAME)),
         ],
         responses={200: OrderOut(many=True)},
         operation_id="orders_list",
     )
     def get(self, request):
-        page_no, limit = self.page_params()
-        params = filter_params(CryptoShopOrderFilter, request.query_params).form.cleaned_data
-        statuses = params["status"]
-        page = paginate(
-            selectors.cryptoshop_orders(user=request.user, statuses=statuses),
-            page=page_no,
-            limit=limit,
-        )
+        page = buyer_orders_page(self, CryptoShopOrderFilter, selectors.cryptoshop_orders)
         return self.ok(OrderOut(page.items, many=True).data, page=page)
 
     @extend_schema(request=OrderCreateIn, responses={201: OrderCreatedOut})
     def post(self, request):
-        data = OrderCreateIn(data=self.payload)
-        data.is_valid(raise_exception=True)
+        data = self.validated_body(OrderCreateIn)
         order = order_create_from_items(
             user=request.user,
             items=[
                 (CryptoShopIds.PRODUCT.parse(line["productId"]) or "", line["quantity"])
-                for line in data.validated_data["items"]
+                for line in data["items"]
             ],
         )
         order = selectors.cryptoshop_orders(user=request.user).get(pk=order.pk)
@@ -330,16 +320,15 @@ class OrderView(CryptoShopView):
 
     @extend_schema(request=OrderUpdateIn, responses={200: OrderUpdatedOut})
     def put(self, request, order_id: str):
-        data = OrderUpdateIn(data=self.payload)
-        data.is_valid(raise_exception=True)
+        data = self.validated_body(OrderUpdateIn)
         order = _visible_order(request, order_id)
         with in_contract_words():
             order = _order_update(
                 order,
-                target=CRYPTOSHOP_STATUS_BY_NAME[data.validated_data["status"]],
+                target=CRYPTOSHOP_STATUS_BY_NAME[data["status"]],
                 actor=actor_for(order, request.user),
                 user=request.user,
-                payment_hash=(data.validated_data.get("paymentHash") or "").strip(),
+                payment_hash=(data.get("paymentHash") or "").strip(),
             )
         return self.ok(OrderUpdatedOut(order).data)
 

@@ -1,11 +1,18 @@
 """The storefront order lists' query parameters as FilterSets run by `storefronts.filters`:
-`status`, one of each storefront's words, cleaned to the internal statuses it covers."""
+`status`, one of each storefront's words, cleaned to the internal statuses it covers; and the
+buyer's order list both storefronts page through with it (`buyer_orders_page`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.db.models import QuerySet
+
+from core.paging import Page
 from orders.models import Order
 from orders.status_names import CRYPTOSHOP_STATUS_BY_NAME, TECHAVEN_STATUS_FILTER
-from storefronts.filters import ParamFilter, ParamFilterSet, WordField
+from storefronts.filters import ParamFilter, ParamFilterSet, WordField, filter_params
+from storefronts.pagination import paginate
 
 STATUS_MESSAGE = "{name} must be one of: {choices}."
 
@@ -17,7 +24,6 @@ class TechavenOrderFilter(ParamFilterSet):
 
     class Meta(ParamFilterSet.Meta):
         model = Order
-        fields: list[str] = []
 
 
 class CryptoShopOrderFilter(ParamFilterSet):
@@ -31,4 +37,13 @@ class CryptoShopOrderFilter(ParamFilterSet):
 
     class Meta(ParamFilterSet.Meta):
         model = Order
-        fields: list[str] = []
+
+
+def buyer_orders_page(
+    view, filterset: type[ParamFilterSet], orders: Callable[..., QuerySet]
+) -> Page:
+    """A storefront's order list: the page of the signed-in buyer's orders (`orders`, the
+    storefront's selector) in the statuses the `status` parameter names."""
+    page_no, limit = view.page_params()
+    statuses = filter_params(filterset, view.request.query_params).form.cleaned_data["status"]
+    return paginate(orders(user=view.request.user, statuses=statuses), page=page_no, limit=limit)

@@ -11,7 +11,7 @@ from core.errors import NotFound
 from core.ids import TechavenIds
 from core.timefmt import api_datetime
 from orders import selectors
-from orders.api.filters import TechavenOrderFilter
+from orders.api.filters import TechavenOrderFilter, buyer_orders_page
 from orders.errors import OrderErrorCode
 from orders.models import CartItem, Order, OrderStatusHistory
 from orders.services import cart as cart_services
@@ -25,8 +25,7 @@ from orders.status_names import (
     TECHAVEN_STATUS_LABEL,
     TECHAVEN_STATUS_NAME,
 )
-from storefronts.filters import filter_params
-from storefronts.pagination import paginate
+from storefronts.schema import PAGE_PARAMS
 from storefronts.techaven.base import TechavenPaginationSerializer, TechavenView, pagination_block
 from wallet.services import WALLET_PROVIDER
 
@@ -130,12 +129,11 @@ class CartView(TechavenView):
 class CartItemsView(TechavenView):
     @extend_schema(request=CartAddIn, responses={201: CartAddedOut})
     def post(self, request):
-        data = CartAddIn(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated_body(CartAddIn)
         item, count = cart_services.cart_add_item(
             user=request.user,
-            product_id=data.validated_data["product_id"],
-            quantity=data.validated_data["quantity"],
+            product_id=data["product_id"],
+            quantity=data["quantity"],
         )
         return self.ok(
             {"item_id": TechavenIds.CART_ITEM(item.uid), "cart_item_count": count},
@@ -147,12 +145,11 @@ class CartItemsView(TechavenView):
 class CartItemView(TechavenView):
     @extend_schema(request=CartUpdateIn, responses={200: CartUpdatedOut})
     def put(self, request, item_id: str):
-        data = CartUpdateIn(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated_body(CartUpdateIn)
         item = cart_services.cart_update_item(
             user=request.user,
             item_uid=TechavenIds.CART_ITEM.parse(item_id),
-            quantity=data.validated_data["quantity"],
+            quantity=data["quantity"],
         )
         return self.ok(
             {
@@ -350,22 +347,14 @@ def _payment_method_uid(value: str) -> str:
 class OrdersView(TechavenView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("page", OpenApiTypes.INT),
-            OpenApiParameter("limit", OpenApiTypes.INT),
+            *PAGE_PARAMS,
             STATUS_PARAM,
         ],
         responses={200: OrderListOut},
         operation_id="orders_list",
     )
     def get(self, request):
-        page_no, limit = self.page_params()
-        params = filter_params(TechavenOrderFilter, request.query_params).form.cleaned_data
-        statuses = params["status"]
-        page = paginate(
-            selectors.techaven_orders(user=request.user, statuses=statuses),
-            page=page_no,
-            limit=limit,
-        )
+        page = buyer_orders_page(self, TechavenOrderFilter, selectors.techaven_orders)
         return self.ok(
             {
                 "orders": OrderListItemOut(page.items, many=True).data,
@@ -376,9 +365,7 @@ class OrdersView(TechavenView):
 
     @extend_schema(request=OrderCreateIn, responses={201: OrderCreatedOut})
     def post(self, request):
-        data = OrderCreateIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
+        v = self.validated_body(OrderCreateIn)
         order = order_checkout(
             user=request.user,
             shipping_address_uid=TechavenIds.ADDRESS.parse(v["shipping_address_id"]) or "",
@@ -423,14 +410,13 @@ class OrderView(TechavenView):
 class OrderCancelView(TechavenView):
     @extend_schema(request=OrderCancelIn, responses={200: OrderCancelledOut})
     def post(self, request, order_id: str):
-        data = OrderCancelIn(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated_body(OrderCancelIn)
         order = _my_order(request, order_id)
         order = order_cancel(
             order_id=order.pk,
             actor=Actor.BUYER,
             user=request.user,
-            reason=data.validated_data["reason"],
+            reason=data["reason"],
         )
         return self.ok(
             {

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from core.ids import CryptoShopIds
 from storefronts.cryptoshop.base import CryptoShopView
 from storefronts.pagination import paginate
+from storefronts.schema import PAGE_PARAMS
 from support import selectors, services
 from support.events import avatar_url, ticket_public_id, user_public_id
 from support.models import TicketPriority, TicketStatus
@@ -87,8 +88,7 @@ class TicketFilterIn(serializers.Serializer):
 class SupportView(CryptoShopView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("page", OpenApiTypes.INT),
-            OpenApiParameter("limit", OpenApiTypes.INT),
+            *PAGE_PARAMS,
             OpenApiParameter("status", OpenApiTypes.STR, enum=TicketStatus.values),
             OpenApiParameter("category", OpenApiTypes.STR),
         ],
@@ -109,10 +109,9 @@ class SupportView(CryptoShopView):
 
     @extend_schema(request=TicketCreateIn, responses={201: TicketCreatedSerializer})
     def post(self, request):
-        body = TicketCreateIn(data=self.payload)
-        body.is_valid(raise_exception=True)
+        body = self.validated_body(TicketCreateIn)
         # anything else in the body (an `isStaff`, a `status`) is ignored on purpose
-        ticket = services.ticket_create(user=request.user, **body.validated_data)
+        ticket = services.ticket_create(user=request.user, **body)
         return self.ok(TicketCreatedSerializer(ticket).data, status=201)
 
 
@@ -131,10 +130,9 @@ class SupportMessagesView(CryptoShopView):
         ticket = selectors.ticket_get_for_user(
             user=request.user, uid=CryptoShopIds.TICKET.parse(ticket_id)
         )
-        body = MessageIn(data=self.payload)
-        body.is_valid(raise_exception=True)
+        body = self.validated_body(MessageIn)
         message = services.ticket_message_add(
-            ticket=ticket, author=request.user, content=body.validated_data["content"]
+            ticket=ticket, author=request.user, content=body["content"]
         )
         return self.ok(MessageSerializer(message, context={"request": request}).data, status=201)
 

@@ -14,6 +14,7 @@ from core.images import base64_max_length
 from core.storefront import Storefront
 from storefronts.fields import BoundedListField
 from storefronts.pagination import paginate
+from storefronts.schema import PAGE_PARAMS
 from storefronts.techaven.base import (
     TechavenPaginationSerializer,
     TechavenPublicView,
@@ -45,26 +46,21 @@ class ArticleLinkSerializer(serializers.Serializer):
         return f"art_{article.pk}"
 
 
-class TopicSerializer(serializers.Serializer):
-    id = serializers.SerializerMethodField()
-    title = serializers.CharField()
-    icon = serializers.CharField()
-    articles = ArticleLinkSerializer(many=True)
-
-    def get_id(self, topic) -> str:
-        return f"topic_{topic.pk}"
-
-
-class TopicsSerializer(serializers.Serializer):
-    topics = TopicSerializer(many=True)
-
-
 class TopicRefSerializer(serializers.Serializer):
     id = serializers.SerializerMethodField()
     title = serializers.CharField()
 
     def get_id(self, topic) -> str:
         return f"topic_{topic.pk}"
+
+
+class TopicSerializer(TopicRefSerializer):
+    icon = serializers.CharField()
+    articles = ArticleLinkSerializer(many=True)
+
+
+class TopicsSerializer(serializers.Serializer):
+    topics = TopicSerializer(many=True)
 
 
 class ArticleSerializer(ArticleLinkSerializer):
@@ -243,8 +239,7 @@ class TicketFilterIn(serializers.Serializer):
 class HelpTicketsView(TechavenView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("page", OpenApiTypes.INT),
-            OpenApiParameter("limit", OpenApiTypes.INT),
+            *PAGE_PARAMS,
             OpenApiParameter("status", OpenApiTypes.STR, enum=STATUS_VALUES),
         ],
         responses={200: TicketListSerializer},
@@ -267,9 +262,7 @@ class HelpTicketsView(TechavenView):
 
     @extend_schema(request=TicketCreateIn, responses={201: TicketCreatedSerializer})
     def post(self, request):
-        body = TicketCreateIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        data = self.validated_body(TicketCreateIn)
         try:
             ticket = services.ticket_create(
                 user=request.user,
@@ -307,10 +300,9 @@ class HelpTicketMessagesView(TechavenView):
         ticket = selectors.ticket_get_for_user(
             user=request.user, uid=TechavenIds.TICKET.parse(ticket_id)
         )
-        body = MessageIn(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = self.validated_body(MessageIn)
         message = services.ticket_message_add(
-            ticket=ticket, author=request.user, content=body.validated_data["message"]
+            ticket=ticket, author=request.user, content=body["message"]
         )
         return self.ok(
             MessageSerializer(message, context={"request": request}).data,

@@ -5,10 +5,11 @@ from __future__ import annotations
 import copy
 import re
 from functools import cache
-from typing import Any
 
 import jsonschema
 from rest_framework.test import APIClient
+
+from core.openapi import to_json_schema
 
 SCHEMA_URLS = {
     "techaven": "/techaven/api/schema/?format=json",
@@ -16,28 +17,11 @@ SCHEMA_URLS = {
 }
 
 
-def _json_schema(node: Any) -> Any:
-    """OpenAPI 3.0 → JSON Schema: `nullable: true` becomes a null alternative."""
-    if isinstance(node, list):
-        return [_json_schema(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    node = {key: _json_schema(value) for key, value in node.items()}
-    if node.pop("nullable", False):
-        if "type" in node:
-            node["type"] = [node["type"], "null"]
-            if "enum" in node:
-                node["enum"] = [*node["enum"], None]
-        else:
-            node = {"anyOf": [node, {"type": "null"}]}
-    return node
-
-
 @cache
 def served_schema(storefront: str) -> dict:
     response = APIClient().get(SCHEMA_URLS[storefront])
     assert response.status_code == 200
-    return _json_schema(response.json())
+    return to_json_schema(response.json())
 
 
 def _operation(doc: dict, method: str, url: str) -> dict:

@@ -182,11 +182,8 @@ class WalletView(CryptoShopView):
 
     @extend_schema(request=WalletAddressIn, responses={200: WalletAddressOut})
     def put(self, request):
-        body = WalletAddressIn(data=self.payload)
-        body.is_valid(raise_exception=True)
-        wallet = btc_wallet_set_payout_address(
-            user=request.user, address=body.validated_data["address"]
-        )
+        body = self.validated_body(WalletAddressIn)
+        wallet = btc_wallet_set_payout_address(user=request.user, address=body["address"])
         return self.ok(
             {
                 "id": CryptoShopIds.WALLET(wallet.uid),
@@ -201,9 +198,8 @@ class WithdrawalsView(CryptoShopView):
     def post(self, request):
         """Send BTC to the payout address: the amount is held at once and staff send it (or
         reject it, and it comes back). Needs the 2FA session when 2FA is on."""
-        body = WithdrawalIn(data=self.payload)
-        body.is_valid(raise_exception=True)
-        amount = Money.from_decimal(body.validated_data["amountBtc"], Currency.BTC)
+        body = self.validated_body(WithdrawalIn)
+        amount = Money.from_decimal(body["amountBtc"], Currency.BTC)
         withdrawal = withdrawal_request(user=request.user, amount_minor=amount.amount_minor)
         return self.ok(withdrawal_data(withdrawal), message="Withdrawal requested", status=201)
 

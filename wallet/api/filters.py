@@ -19,4 +19,3 @@ class TransactionFilter(ParamFilterSet):
 
     class Meta(ParamFilterSet.Meta):
         model = Entry
-        fields: list[str] = []

@@ -12,6 +12,7 @@ from core.money import Currency, format_mwk
 from core.timefmt import api_datetime
 from storefronts.filters import filter_params
 from storefronts.pagination import paginate
+from storefronts.schema import PAGE_PARAMS
 from storefronts.techaven.base import TechavenPaginationSerializer, TechavenView, pagination_block
 from wallet import selectors
 from wallet.api.filters import DIRECTIONS, TransactionFilter
@@ -83,8 +84,7 @@ class WalletView(TechavenView):
 class WalletTransactionsView(TechavenView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("page", OpenApiTypes.INT),
-            OpenApiParameter("limit", OpenApiTypes.INT),
+            *PAGE_PARAMS,
             OpenApiParameter("type", OpenApiTypes.STR, enum=DIRECTIONS),
         ],
         responses={200: TransactionListOut},
@@ -107,12 +107,11 @@ class WalletTransactionsView(TechavenView):
 class WalletTopUpView(TechavenView):
     @extend_schema(request=TopUpIn, responses={200: TopUpOut})
     def post(self, request):
-        data = TopUpIn(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated_body(TopUpIn)
         attempt = topup_start(
             user=request.user,
-            amount_minor=data.validated_data["amount"],
-            phone_number=data.validated_data["phone_number"],
+            amount_minor=data["amount"],
+            phone_number=data["phone_number"],
         )
         return self.ok(
             {

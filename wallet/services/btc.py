@@ -31,7 +31,7 @@ from ..events import amount_text, wallet_moved
 from ..locks import withdrawal_lock
 from ..models import Account, Deposit, LedgerTransaction, Withdrawal
 from ..signals import btc_wallet_credited
-from .ledger import Leg, ledger_post, system_account
+from .ledger import ledger_post, system_account, transfer
 
 logger = logging.getLogger(__name__)
 
@@ -176,10 +176,9 @@ def deposit_credit(*, deposit_id: int) -> bool:
     posting = ledger_post(
         key=f"deposit:{deposit.txid}:{deposit.vout}",
         kind=LedgerTransaction.Kind.DEPOSIT,
-        legs=[
-            Leg(system_account(Account.Kind.CHAIN, BTC), -deposit.amount_minor),
-            Leg(deposit.account, deposit.amount_minor),
-        ],
+        legs=transfer(
+            system_account(Account.Kind.CHAIN, BTC), deposit.account, deposit.amount_minor
+        ),
         description="Bitcoin deposit",
         reference=deposit.txid,
     )
@@ -230,10 +229,7 @@ def withdrawal_request(*, user, amount_minor: int) -> Withdrawal:
     posting = ledger_post(
         key=f"withdrawal:{withdrawal.uid}",
         kind=LedgerTransaction.Kind.WITHDRAWAL,
-        legs=[
-            Leg(wallet, -amount_minor),
-            Leg(system_account(Account.Kind.WITHDRAWALS, BTC), amount_minor),
-        ],
+        legs=transfer(wallet, system_account(Account.Kind.WITHDRAWALS, BTC), amount_minor),
         description=f"Withdrawal to {wallet.payout_address}",
         reference=CryptoShopIds.WITHDRAWAL(withdrawal.uid),
         insufficient_message="Insufficient wallet balance",
@@ -277,10 +273,11 @@ def withdrawal_send(*, withdrawal_id: int, txid: str, staff_user) -> Withdrawal:
     posting = ledger_post(
         key=f"withdrawal-sent:{withdrawal.uid}",
         kind=LedgerTransaction.Kind.WITHDRAWAL_SENT,
-        legs=[
-            Leg(system_account(Account.Kind.WITHDRAWALS, BTC), -withdrawal.amount_minor),
-            Leg(system_account(Account.Kind.CHAIN, BTC), withdrawal.amount_minor),
-        ],
+        legs=transfer(
+            system_account(Account.Kind.WITHDRAWALS, BTC),
+            system_account(Account.Kind.CHAIN, BTC),
+            withdrawal.amount_minor,
+        ),
         description=f"Withdrawal to {withdrawal.address} sent",
         reference=txid,
         created_by=staff_user,
@@ -307,10 +304,11 @@ def withdrawal_reject(*, withdrawal_id: int, reason: str, staff_user) -> Withdra
     posting = ledger_post(
         key=f"withdrawal-rejected:{withdrawal.uid}",
         kind=LedgerTransaction.Kind.WITHDRAWAL_RETURNED,
-        legs=[
-            Leg(system_account(Account.Kind.WITHDRAWALS, BTC), -withdrawal.amount_minor),
-            Leg(withdrawal.account, withdrawal.amount_minor),
-        ],
+        legs=transfer(
+            system_account(Account.Kind.WITHDRAWALS, BTC),
+            withdrawal.account,
+            withdrawal.amount_minor,
+        ),
         description=f"Withdrawal rejected: {reason.strip()}",
         reference=CryptoShopIds.WITHDRAWAL(withdrawal.uid),
         created_by=staff_user,

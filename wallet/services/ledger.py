@@ -34,6 +34,11 @@ class Leg:
     amount_minor: int
 
 
+def transfer(source: Account, target: Account, amount_minor: int) -> list[Leg]:
+    """`amount_minor` out of `source` into `target`: the two legs, the source's first."""
+    return [Leg(source, -amount_minor), Leg(target, amount_minor)]
+
+
 @dataclass(frozen=True, slots=True)
 class Posting:
     transaction: LedgerTransaction

@@ -13,7 +13,7 @@ from core.money import Currency
 from ..errors import InsufficientFunds
 from ..events import amount_text, wallet_moved
 from ..models import Account, LedgerTransaction
-from .ledger import Leg, ledger_post, system_account, wallet_account
+from .ledger import ledger_post, system_account, transfer, wallet_account
 
 WALLET_PROVIDER = "wallet"
 WALLET_LABEL = "Techaven Wallet"
@@ -32,10 +32,7 @@ def order_pay_from_wallet(
         posting = ledger_post(
             key=f"order-pay:{order_uid}",
             kind=LedgerTransaction.Kind.ORDER_PAYMENT,
-            legs=[
-                Leg(wallet, -amount_minor),
-                Leg(system_account(Account.Kind.SALES, currency), amount_minor),
-            ],
+            legs=transfer(wallet, system_account(Account.Kind.SALES, currency), amount_minor),
             description=f"Payment for order {order_number}",
             reference=TechavenIds.ORDER(order_uid),
         )
@@ -70,10 +67,7 @@ def order_refund_to_wallet(*, order_uid: str, order_number: str) -> LedgerTransa
     posting = ledger_post(
         key=f"order-refund:{order_uid}",
         kind=LedgerTransaction.Kind.ORDER_REFUND,
-        legs=[
-            Leg(system_account(Account.Kind.SALES, wallet.currency), -amount),
-            Leg(wallet, amount),
-        ],
+        legs=transfer(system_account(Account.Kind.SALES, wallet.currency), wallet, amount),
         description=f"Refund for order {order_number}",
         reference=TechavenIds.ORDER(order_uid),
     )

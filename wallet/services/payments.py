@@ -29,7 +29,7 @@ from ..providers import (
     get_provider,
     provider_key,
 )
-from .ledger import Leg, ledger_post, system_account
+from .ledger import ledger_post, system_account, transfer
 
 logger = logging.getLogger(__name__)
 
@@ -297,10 +297,9 @@ def topup_credit(attempt: PaymentAttempt) -> None:
         key=f"topup:{attempt.reference}",
         kind=LedgerTransaction.Kind.TOPUP,
         uid=attempt.uid,
-        legs=[
-            Leg(system_account(Account.Kind.GATEWAY, attempt.currency), -attempt.amount_minor),
-            Leg(wallet, attempt.amount_minor),
-        ],
+        legs=transfer(
+            system_account(Account.Kind.GATEWAY, attempt.currency), wallet, attempt.amount_minor
+        ),
         description=f"Wallet top-up via {provider}",
         reference=attempt.reference,
     )

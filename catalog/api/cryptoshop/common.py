@@ -5,7 +5,7 @@ both products and sellers show."""
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema_field
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.api.common import rating_field
@@ -20,12 +20,6 @@ DETAIL_REVIEWS = 10
 
 def avatar_url(request, user) -> str | None:
     return media_url(request, user.avatar) if user is not None else None
-
-
-PAGE_PARAMS = [
-    OpenApiParameter("page", OpenApiTypes.INT),
-    OpenApiParameter("limit", OpenApiTypes.INT),
-]
 
 
 def update_answer(data: dict, keys: set[str]) -> dict:

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+
 from catalog import selectors
 from catalog.models import Product, Shop
 from core.ids import CryptoShopIds
@@ -16,8 +19,10 @@ from storefronts.filters import (
     ParamFilter,
     ParamFilterSet,
     TextField,
-    WordField,
+    order_filter,
+    sort_filter,
 )
+from storefronts.schema import PAGE_PARAMS
 
 from .common import CS
 
@@ -68,27 +73,11 @@ class CategoryNameField(TextField):
         return None if not name or name.lower() == "all" else name
 
 
-def sort_by(sorts: dict[str, str]) -> ParamFilter:
-    return ParamFilter(
-        WordField, words=sorts, default="rating", message="{name} must be one of {choices}."
-    )
-
-
-def sort_order() -> ParamFilter:
-    """Cleaned to `descending`."""
-    return ParamFilter(
-        WordField,
-        words={"asc": False, "desc": True},
-        default="desc",
-        message="{name} must be asc or desc.",
-    )
-
-
 class ProductFilter(ParamFilterSet):
     minPrice = ParamFilter(BtcField)
     maxPrice = ParamFilter(BtcField)
-    sortBy = sort_by(PRODUCT_SORTS)
-    sortOrder = sort_order()
+    sortBy = sort_filter(PRODUCT_SORTS, default="rating")
+    sortOrder = order_filter(default="desc")
     sellerId = ParamFilter(SellerIdField)
     category = ParamFilter(CategoryNameField)
     search = ParamFilter(TextField)
@@ -97,16 +86,31 @@ class ProductFilter(ParamFilterSet):
 
     class Meta(ParamFilterSet.Meta):
         model = Product
-        fields: list[str] = []
 
 
 class SellerFilter(ParamFilterSet):
-    sortBy = sort_by(SELLER_SORTS)
-    sortOrder = sort_order()
+    sortBy = sort_filter(SELLER_SORTS, default="rating")
+    sortOrder = order_filter(default="desc")
     verifiedOnly = ParamFilter(BooleanWordField)
     category = ParamFilter(CategoryNameField)
     search = ParamFilter(TextField)
 
     class Meta(ParamFilterSet.Meta):
         model = Shop
-        fields: list[str] = []
+
+
+def list_params(
+    sorts: dict[str, str], *, filters: tuple = (), then: tuple = ()
+) -> list[OpenApiParameter]:
+    """The product and seller lists' documented parameters: paging, the `category`, `search`
+    and sort parameters they share (the FilterSets above), with each list's own `filters` before the
+    sort and `then` after it."""
+    return [
+        *PAGE_PARAMS,
+        OpenApiParameter("category", OpenApiTypes.STR),
+        OpenApiParameter("search", OpenApiTypes.STR),
+        *filters,
+        OpenApiParameter("sortBy", OpenApiTypes.STR, enum=list(sorts)),
+        OpenApiParameter("sortOrder", OpenApiTypes.STR, enum=SORT_ORDERS),
+        *then,
+    ]

@@ -12,7 +12,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers
 
 from catalog import selectors
-from catalog.api.common import product_image_urls, rating_field
+from catalog.api.common import DATETIME, RATING, product_image_urls, rating_field
 from catalog.errors import not_found
 from catalog.models import Product
 from catalog.pagecache import cached_page
@@ -42,14 +42,13 @@ from storefronts.schema import ChangedFieldsAnswer
 from .common import (
     CS,
     DETAIL_REVIEWS,
-    PAGE_PARAMS,
     ReviewSerializer,
     SellerBriefSerializer,
     SellerFullSerializer,
     avatar_url,
     update_answer,
 )
-from .filters import PRODUCT_SORTS, SORT_ORDERS, ProductFilter
+from .filters import PRODUCT_SORTS, ProductFilter, list_params
 
 
 class ProductCardSerializer(serializers.Serializer):
@@ -88,10 +87,6 @@ class ProductCardSerializer(serializers.Serializer):
         return product_image_urls(self.context.get("request"), p)
 
 
-_RATING = rating_field()
-_DATETIME = serializers.DateTimeField()
-
-
 # the columns product_cards reads (selectors.product_page loads only these)
 CARD_FIELDS = (
     "id", "uid", "name", "description", "price_minor", "price_eur_minor", "category_id",
@@ -121,20 +116,20 @@ def product_cards(products, request) -> list[dict]:
                 "tags": [None if t is None else str(t) for t in p.tags],
                 "inStock": p.is_available,
                 "deliveryTime": p.delivery_time,
-                "rating": _RATING.to_representation(p.rating),
+                "rating": RATING.to_representation(p.rating),
                 "reviewCount": p.review_count,
                 "viewCount": p.view_count,
                 "seller": {
                     "id": CryptoShopIds.SELLER(shop.uid),
                     "storeName": shop.name,
-                    "rating": _RATING.to_representation(shop.rating),
+                    "rating": RATING.to_representation(shop.rating),
                     "user": {
                         "username": shop.owner.username if shop.owner_id else None,
                         "avatar": avatar_url(request, shop.owner),
                     },
                 },
-                "createdAt": _DATETIME.to_representation(p.created_at),
-                "updatedAt": _DATETIME.to_representation(p.updated_at),
+                "createdAt": DATETIME.to_representation(p.created_at),
+                "updatedAt": DATETIME.to_representation(p.updated_at),
             }
         )
     return cards
@@ -274,16 +269,14 @@ class ProductsView(CryptoShopView):
 
     @extend_schema(
         operation_id="products_list",
-        parameters=[
-            *PAGE_PARAMS,
-            OpenApiParameter("category", OpenApiTypes.STR),
-            OpenApiParameter("search", OpenApiTypes.STR),
-            OpenApiParameter("minPrice", OpenApiTypes.NUMBER),
-            OpenApiParameter("maxPrice", OpenApiTypes.NUMBER),
-            OpenApiParameter("sortBy", OpenApiTypes.STR, enum=list(PRODUCT_SORTS)),
-            OpenApiParameter("sortOrder", OpenApiTypes.STR, enum=SORT_ORDERS),
-            OpenApiParameter("sellerId", OpenApiTypes.STR),
-        ],
+        parameters=list_params(
+            PRODUCT_SORTS,
+            filters=(
+                OpenApiParameter("minPrice", OpenApiTypes.NUMBER),
+                OpenApiParameter("maxPrice", OpenApiTypes.NUMBER),
+            ),
+            then=(OpenApiParameter("sellerId", OpenApiTypes.STR),),
+        ),
         responses={200: ProductCardSerializer(many=True)},
     )
     @cached_page()
@@ -309,9 +302,7 @@ class ProductsView(CryptoShopView):
     @extend_schema(request=ProductInSerializer, responses={201: ProductWrittenSerializer})
     def post(self, request):
         seller_shop_of(request.user)  # 403 before validating a non-seller's body
-        body = ProductInSerializer(data=self.payload)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        data = self.validated_body(ProductInSerializer)
         product = cryptoshop_product_create(
             user=request.user,
             fields=product_changes(data),
@@ -335,9 +326,7 @@ class ProductView(CryptoShopView):
 
     @extend_schema(request=ProductInSerializer, responses={200: ProductUpdatedSerializer})
     def put(self, request, product_id: str):
-        body = ProductInSerializer(data=self.payload, partial=True)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        data = self.validated_body(ProductInSerializer, partial=True)
         product = cryptoshop_product_update(
             user=request.user,
             product_uid=CryptoShopIds.PRODUCT.parse(product_id) or "",

@@ -20,15 +20,8 @@ from storefronts.filters import filter_params
 from storefronts.pagination import paginate
 from storefronts.schema import ChangedFieldsAnswer
 
-from .common import (
-    CS,
-    DETAIL_REVIEWS,
-    PAGE_PARAMS,
-    ReviewSerializer,
-    SellerFullSerializer,
-    update_answer,
-)
-from .filters import SELLER_SORTS, SORT_ORDERS, SellerFilter
+from .common import CS, DETAIL_REVIEWS, ReviewSerializer, SellerFullSerializer, update_answer
+from .filters import SELLER_SORTS, SellerFilter, list_params
 from .products import ProductCardSerializer
 
 DETAIL_PRODUCTS = 12
@@ -110,14 +103,9 @@ class SellersView(CryptoShopView):
 
     @extend_schema(
         operation_id="sellers_list",
-        parameters=[
-            *PAGE_PARAMS,
-            OpenApiParameter("category", OpenApiTypes.STR),
-            OpenApiParameter("search", OpenApiTypes.STR),
-            OpenApiParameter("sortBy", OpenApiTypes.STR, enum=list(SELLER_SORTS)),
-            OpenApiParameter("sortOrder", OpenApiTypes.STR, enum=SORT_ORDERS),
-            OpenApiParameter("verifiedOnly", OpenApiTypes.BOOL),
-        ],
+        parameters=list_params(
+            SELLER_SORTS, then=(OpenApiParameter("verifiedOnly", OpenApiTypes.BOOL),)
+        ),
         responses={200: SellerCardSerializer(many=True)},
     )
     def get(self, request):
@@ -137,9 +125,7 @@ class SellersView(CryptoShopView):
 
     @extend_schema(request=SellerInSerializer, responses={201: SellerCreatedSerializer})
     def post(self, request):
-        body = SellerInSerializer(data=self.payload)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        data = self.validated_body(SellerInSerializer)
         shop = seller_profile_create(
             user=request.user,
             store_name=data["storeName"],
@@ -172,9 +158,7 @@ class SellerView(CryptoShopView):
 
     @extend_schema(request=SellerUpdateSerializer, responses={200: SellerUpdatedSerializer})
     def put(self, request, seller_id: str):
-        body = SellerUpdateSerializer(data=self.payload, partial=True)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        data = self.validated_body(SellerUpdateSerializer, partial=True)
         shop = seller_profile_update(
             user=request.user,
             shop_uid=CryptoShopIds.SELLER.parse(seller_id) or "",

@@ -17,7 +17,8 @@ from storefronts.filters import (
     RequiredTextField,
     TextField,
     WholeNumberField,
-    WordField,
+    order_filter,
+    sort_filter,
 )
 
 from .common import TH
@@ -68,17 +69,11 @@ class SuggestionTextField(TextField):
             raise self.fail("{name} must be at least 2 characters.")
 
 
-def sort_word(sorts: dict[str, Any], **kwargs: Any) -> ParamFilter:
-    return ParamFilter(WordField, words=sorts, message="{name} must be one of {choices}.", **kwargs)
-
-
 class ProductFilter(ParamFilterSet):
     """3.1's parameters; `order` is cleaned to `descending` (None: the sort's own)."""
 
-    sort = sort_word(SORTS)
-    order = ParamFilter(
-        WordField, words={"asc": False, "desc": True}, message="{name} must be asc or desc."
-    )
+    sort = sort_filter(SORTS)
+    order = order_filter()
     min_price = ParamFilter(WholeKwachaField)
     max_price = ParamFilter(WholeKwachaField)
     category_id = ParamFilter(CategoryIdField)
@@ -88,7 +83,6 @@ class ProductFilter(ParamFilterSet):
 
     class Meta(ParamFilterSet.Meta):
         model = Product
-        fields: list[str] = []
 
 
 class CategoryProductFilter(ProductFilter):
@@ -109,14 +103,13 @@ class ShopFilter(ParamFilterSet):
 
     class Meta(ParamFilterSet.Meta):
         model = Shop
-        fields: list[str] = []
 
 
 class ProductSearchFilter(ParamFilterSet):
     """13.1's parameters; `sort` is cleaned to (field, descending)."""
 
     q = ParamFilter(RequiredTextField)
-    sort = sort_word(SEARCH_SORTS, default="relevance")
+    sort = sort_filter(SEARCH_SORTS, default="relevance")
     min_price = ParamFilter(WholeKwachaField)
     max_price = ParamFilter(WholeKwachaField)
     category_id = ParamFilter(CategoryIdField)
@@ -125,7 +118,6 @@ class ProductSearchFilter(ParamFilterSet):
 
     class Meta(ParamFilterSet.Meta):
         model = Product
-        fields: list[str] = []
 
 
 class SuggestionFilter(ParamFilterSet):
@@ -133,4 +125,3 @@ class SuggestionFilter(ParamFilterSet):
 
     class Meta(ParamFilterSet.Meta):
         model = Product
-        fields: list[str] = []

@@ -9,7 +9,14 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 
 from catalog import selectors
-from catalog.api.common import image_url, product_image_urls, product_images, rating_field
+from catalog.api.common import (
+    DATETIME,
+    RATING,
+    image_url,
+    product_image_urls,
+    product_images,
+    rating_field,
+)
 from catalog.errors import not_found
 from catalog.pagecache import cached_page
 from catalog.services.products import product_record_view
@@ -22,16 +29,15 @@ from storefronts.techaven.base import (
     pagination_block,
 )
 
-from .common import (
-    PAGE_PARAMS,
-    TH,
-)
+from .common import PAGE_PARAMS, TH
 from .filters import ORDERS, SORTS, ProductFilter
 
 SPECIAL_LISTS_LIMIT = 10
 
 
-class ProductCardSerializer(serializers.Serializer):
+# the fields a product card and a product page share (comments, not docstrings: a
+# serializer's docstring becomes its schema description)
+class _ProductHeadFields(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     slug = serializers.CharField()
@@ -42,19 +48,6 @@ class ProductCardSerializer(serializers.Serializer):
     currency = serializers.CharField()
     category_id = serializers.IntegerField(allow_null=True)
     category_name = serializers.SerializerMethodField()
-    vendor_id = serializers.SerializerMethodField()
-    vendor_name = serializers.CharField(source="shop.name")
-    stock_quantity = serializers.IntegerField()
-    is_in_stock = serializers.SerializerMethodField()
-    rating = rating_field()
-    review_count = serializers.IntegerField()
-    images = serializers.SerializerMethodField()
-    thumbnail = serializers.SerializerMethodField()
-    specifications = serializers.DictField()
-    is_featured = serializers.BooleanField()
-    is_hot_sale = serializers.BooleanField()
-    is_new_arrival = serializers.SerializerMethodField()
-    created_at = serializers.DateTimeField()
 
     def get_discount_percentage(self, p) -> int:
         return selectors.discount_percentage(p)
@@ -62,8 +55,23 @@ class ProductCardSerializer(serializers.Serializer):
     def get_category_name(self, p) -> str | None:
         return p.category.name if p.category_id else None
 
+
+class _CardVendorFields(serializers.Serializer):
+    vendor_id = serializers.SerializerMethodField()
+    vendor_name = serializers.CharField(source="shop.name")
+
     def get_vendor_id(self, p) -> str:
         return TechavenIds.SHOP(p.shop.uid)
+
+
+class _ProductStockFields(serializers.Serializer):
+    stock_quantity = serializers.IntegerField()
+    is_in_stock = serializers.SerializerMethodField()
+    rating = rating_field()
+    review_count = serializers.IntegerField()
+    images = serializers.SerializerMethodField()
+    thumbnail = serializers.SerializerMethodField()
+    specifications = serializers.DictField()
 
     def get_is_in_stock(self, p) -> bool:
         return p.is_available
@@ -75,12 +83,16 @@ class ProductCardSerializer(serializers.Serializer):
         images = product_images(p)
         return image_url(self.context.get("request"), images[0]) if images else None
 
+
+# the bases give the field order: head, vendor, stock, then the class's own fields
+class ProductCardSerializer(_ProductHeadFields, _CardVendorFields, _ProductStockFields):
+    is_featured = serializers.BooleanField()
+    is_hot_sale = serializers.BooleanField()
+    is_new_arrival = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+
     def get_is_new_arrival(self, p) -> bool:
         return selectors.is_new_arrival(p)
-
-
-_RATING = rating_field()
-_DATETIME = serializers.DateTimeField()
 
 
 # the columns product_cards reads (selectors.product_page loads only these)
@@ -116,7 +128,7 @@ def product_cards(products, request) -> list[dict]:
                 "vendor_name": p.shop.name,
                 "stock_quantity": p.stock_quantity,
                 "is_in_stock": p.is_available,
-                "rating": _RATING.to_representation(p.rating),
+                "rating": RATING.to_representation(p.rating),
                 "review_count": p.review_count,
                 "images": images,
                 "thumbnail": images[0] if images else None,
@@ -124,7 +136,7 @@ def product_cards(products, request) -> list[dict]:
                 "is_featured": p.is_featured,
                 "is_hot_sale": p.is_hot_sale,
                 "is_new_arrival": p.created_at >= since,
-                "created_at": _DATETIME.to_representation(p.created_at),
+                "created_at": DATETIME.to_representation(p.created_at),
             }
         )
     return cards
@@ -149,34 +161,14 @@ class VendorBlockSerializer(serializers.Serializer):
         return media_url(self.context.get("request"), shop.logo)
 
 
-class ProductDetailSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    slug = serializers.CharField()
-    description = serializers.CharField()
-    price = serializers.IntegerField(source="price_minor")
-    original_price = serializers.IntegerField(source="original_price_minor", allow_null=True)
-    discount_percentage = serializers.SerializerMethodField()
-    currency = serializers.CharField()
-    category_id = serializers.IntegerField(allow_null=True)
-    category_name = serializers.SerializerMethodField()
+class _DetailVendorFields(serializers.Serializer):
     vendor = VendorBlockSerializer(source="shop")
-    stock_quantity = serializers.IntegerField()
-    is_in_stock = serializers.SerializerMethodField()
-    rating = rating_field()
-    review_count = serializers.IntegerField()
-    images = serializers.SerializerMethodField()
-    thumbnail = serializers.SerializerMethodField()
-    specifications = serializers.DictField()
+
+
+class ProductDetailSerializer(_ProductHeadFields, _DetailVendorFields, _ProductStockFields):
     related_products = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
-
-    get_discount_percentage = ProductCardSerializer.get_discount_percentage
-    get_category_name = ProductCardSerializer.get_category_name
-    get_is_in_stock = ProductCardSerializer.get_is_in_stock
-    get_images = ProductCardSerializer.get_images
-    get_thumbnail = ProductCardSerializer.get_thumbnail
 
     def get_related_products(self, p) -> list[int]:
         return selectors.related_product_ids(p)

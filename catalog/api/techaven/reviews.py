@@ -123,9 +123,7 @@ class ProductReviewsView(TechavenView):
 
     @extend_schema(request=ReviewInSerializer, responses={201: ReviewCreatedSerializer})
     def post(self, request, product_id: int):
-        body = ReviewInSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        data = self.validated_body(ReviewInSerializer)
         review = review_add(
             user=request.user,
             product_id=product_id,

@@ -16,10 +16,7 @@ from storefronts.techaven.base import (
     pagination_block,
 )
 
-from .common import (
-    PAGE_PARAMS,
-    TH,
-)
+from .common import PAGE_PARAMS, TH
 from .filters import SEARCH_SORTS, ProductSearchFilter, SuggestionFilter
 from .products import CARD_FIELDS, ProductCardSerializer, product_cards
 

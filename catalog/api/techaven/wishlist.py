@@ -67,11 +67,8 @@ class WishlistView(TechavenView):
 
     @extend_schema(request=WishlistInSerializer, responses={201: WishlistAddedSerializer})
     def post(self, request):
-        body = WishlistInSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        item, total = wishlist_add(
-            user=request.user, product_id=body.validated_data["product_id"], storefront=TH
-        )
+        body = self.validated_body(WishlistInSerializer)
+        item, total = wishlist_add(user=request.user, product_id=body["product_id"], storefront=TH)
         return self.ok(
             {"wishlist_item_id": TechavenIds.WISHLIST_ITEM(item.uid), "total_items": total},
             message="Added to wishlist",
