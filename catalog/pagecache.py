@@ -154,6 +154,14 @@ _shown: contextvars.ContextVar[set[int] | None] = contextvars.ContextVar(
 )
 
 
+def note_shown(product_ids: Iterable[int]) -> None:
+    """While a page is built: these products are on it (what reads rows rather than model
+    instances says so itself: catalog.selectors.card_rows)."""
+    shown = _shown.get()
+    if shown is not None:
+        shown.update(product_ids)
+
+
 def _note_product(sender, instance, **kwargs) -> None:
     """post_init of Product: while a page is built, note each product loaded for it."""
     shown = _shown.get()

@@ -22,7 +22,7 @@ from django.db.models import Count, F, FileField, Max, Min, Prefetch, Q, QuerySe
 from django.utils import timezone
 
 from accounts.models import User
-from catalog import conf, purchases, search
+from catalog import conf, pagecache, purchases, search
 from catalog.models import Category, Product, ProductImage, Review, Shop, WishlistItem
 from core.cache import quiet_get, quiet_set
 from core.paging import Page
@@ -310,6 +310,7 @@ def card_rows(ids: list[int], fields: tuple[str, ...]) -> list[CardRow]:
                 target = nested[key]
             setattr(target, name, value)
         found[row.id] = row
+    pagecache.note_shown(found)  # no model instance, so no post_init to note them
     return [found[i] for i in ids if i in found]
 
 
