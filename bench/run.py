@@ -5,7 +5,7 @@
     make bench-data                  # once: migrate, then bench/generate.py's catalog
     .venv/bin/python bench/run.py    # = make bench; BENCH_ARGS="..." passes the options below
         [--seconds 8] [--rounds 2] [--warmup 1] [--connections 16] [--checkout-seconds 15]
-        [--workers 2] [--threads 4]
+        [--workers 2] [--threads 8]
         [--only WORDS] [--no-checkout] [--no-page-cache] [--wrk-cpus LIST] [--port 8301]
 
 Needs wrk (Debian: `apt-get install wrk`), PostgreSQL and Redis. It
@@ -13,9 +13,9 @@ Needs wrk (Debian: `apt-get install wrk`), PostgreSQL and Redis. It
 1. builds the signed-in world in the bench database (bench/world.py: readers with carts
    and orders, buyers with addresses and payment methods, their products' stock);
 2. starts four servers: Duka as `make serve` serves it (the HTTP API on gunicorn's
-   threaded WSGI workers, 2 × 4 threads, and its sockets process, uvicorn ASGI with 2
-   workers, whose /healthz is measured beside; DEBUG off, rate
-   limits off, the connection pool, the page cache unless --no-page-cache), and the floor
+   threaded WSGI workers, 2 × 8 threads as config/gunicorn.py, and its sockets process,
+   uvicorn ASGI with 2 workers, whose /healthz is measured beside; DEBUG off, rate limits
+   off, the connection pool, the page cache unless --no-page-cache), and the floor
    (bench/floor/: a bare Django app, no middleware) once the same way and once the best way
    the stack allows (gunicorn WSGI, 2 workers × 4 threads);
 3. drives each GET scenario with wrk (bench/wrk/scenario.lua; one connection per wrk
@@ -556,7 +556,7 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--port", type=int, default=8301, help="Duka's; the floor's +1, +2")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4, help="per Duka worker (gunicorn)")
+    parser.add_argument("--threads", type=int, default=8, help="per Duka worker (gunicorn)")
     parser.add_argument("--seconds", type=float, default=8, help="per GET scenario and round")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--warmup", type=float, default=1, help="seconds per GET scenario")

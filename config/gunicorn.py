@@ -1,8 +1,9 @@
 """gunicorn's settings for `make serve` (the HTTP API, `config.wsgi`), from the environment.
 
 Threaded workers (`gthread`): `WEB_WORKERS` processes (default: one per core) of
-`WEB_THREADS` threads (default 4), each thread with its own persistent database connection
-(`CONN_MAX_AGE`) or a connection lent by the pool (`DATABASE_POOL`).
+`WEB_THREADS` threads (default 8: a thread waiting on a payment provider, PostgreSQL or
+Redis holds no core), each with its own persistent database connection (`CONN_MAX_AGE`) or
+one lent by the pool (`DATABASE_POOL`).
 """
 
 import os
@@ -10,7 +11,7 @@ import os
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_WORKERS") or os.cpu_count() or 2)
-threads = int(os.environ.get("WEB_THREADS") or 4)
+threads = int(os.environ.get("WEB_THREADS") or 8)
 # The callers' addresses and scheme come from config.wsgi's ProxyHeaders, which believes
 # FORWARDED_ALLOW_IPS alone; gunicorn's own default would believe X-Forwarded-Proto from
 # any local address.

@@ -49,6 +49,18 @@ CORS_ALLOWED_ORIGINS = [
 # there is no request to build them from (Celery tasks, e-mails).
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
+# Duka's own apps (their timed jobs are gathered below)
+DUKA_APPS = (
+    "core",
+    "storefronts",
+    "accounts",
+    "catalog",
+    "orders",
+    "escrow",
+    "wallet",
+    "support",
+    "notifications",
+)
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -70,15 +82,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "csp",
     "axes",
-    "core",
-    "storefronts",
-    "accounts",
-    "catalog",
-    "orders",
-    "escrow",
-    "wallet",
-    "support",
-    "notifications",
+    *DUKA_APPS,
     # last, as its docs ask: a file replaced or whose row is deleted is removed from storage
     # once the transaction commits (product images, shop logos, review images, avatars)
     "django_cleanup.apps.CleanupConfig",
@@ -189,16 +193,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "socket_connect_timeout": 2
 CELERY_TIMEZONE = "UTC"
 # Timed jobs: each app lists its own in `<app>/schedule.py` as `BEAT = {...}`.
 CELERY_BEAT_SCHEDULE = {}
-for _app in (
-    "storefronts",
-    "accounts",
-    "catalog",
-    "orders",
-    "escrow",
-    "wallet",
-    "support",
-    "notifications",
-):
+for _app in DUKA_APPS:
     try:
         CELERY_BEAT_SCHEDULE.update(importlib.import_module(f"{_app}.schedule").BEAT)
     except ModuleNotFoundError as _exc:
