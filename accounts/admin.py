@@ -114,10 +114,10 @@ class UserAdmin(AfterWriteAdminMixin, DjangoUserAdmin):
         ("Dates", {"fields": ("last_login", "created_at", "updated_at")}),
     )
 
-    @admin.display(description="storefront", ordering="storefront")
     def after_write(self) -> None:
         public_profile_changed()  # a seller's username and avatar are on their cards
 
+    @admin.display(description="storefront", ordering="storefront")
     def storefront_column(self, obj: User) -> str:
         return obj.get_storefront_display() if obj.storefront else "Staff"
 

@@ -24,7 +24,9 @@ accesslog = (
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
-# a request slower than this is a stuck worker thread: gunicorn restarts the worker
+# a worker whose main loop has not reported in this long is restarted; with gthread that loop
+# runs beside the request threads, so a slow request does not trip it: requests are bounded
+# by their own timeouts (providers' HTTP clients, BTC_HTTP_TIMEOUT_SECONDS), not by this
 timeout = int(os.environ.get("WEB_TIMEOUT") or 60)
 graceful_timeout = 20
 keepalive = 5

@@ -76,6 +76,18 @@ def test_the_user_changelist_opens_with_every_filter(staff_client, query):
     assert response.status_code == 200
 
 
+def test_the_user_changelist_sorts_by_its_storefront_column(staff_client):
+    cs = cryptoshop_user_register().user
+    th = TechavenUserFactory()
+    page = staff_client.get(reverse(CHANGELIST))
+    headers = [h["text"] for h in page.context["result_headers"]]
+    assert "storefront" in headers
+    column = page.context["cl"].list_display.index("storefront_column")
+    ordered = staff_client.get(reverse(CHANGELIST), {"o": str(column)}).context["cl"]
+    users = [u for u in ordered.queryset if u.pk in (cs.pk, th.pk)]
+    assert [u.storefront for u in users] == sorted(u.storefront for u in users)
+
+
 def test_the_storefront_filter_and_search_find_the_right_users(staff_client):
     cs = cryptoshop_user_register().user
     th = TechavenUserFactory(email="chikondi@example.mw", full_name="Chikondi Banda")
