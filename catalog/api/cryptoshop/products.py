@@ -283,20 +283,21 @@ class ProductsView(CryptoShopView):
     def get(self, request):
         params = filter_params(ProductFilter, request.query_params).form.cleaned_data
         page_no, limit = self.page_params()
-        qs, _ = selectors.product_queryset(
-            selectors.ProductQuery(
-                storefront=CS,
-                shop_id=params["sellerId"],
-                min_price_minor=params["minPrice"],
-                max_price_minor=params["maxPrice"],
-                text=params["search"],
-                sort=params["sortBy"],
-                descending=params["sortOrder"],
-            )
+        query = selectors.ProductQuery(
+            storefront=CS,
+            shop_id=params["sellerId"],
+            min_price_minor=params["minPrice"],
+            max_price_minor=params["maxPrice"],
+            text=params["search"],
+            sort=params["sortBy"],
+            descending=params["sortOrder"],
         )
+        qs, _ = selectors.product_queryset(query)
         if params["category"]:
             qs = selectors.products_in_category_named(qs, params["category"])
-        page = selectors.product_page(qs, page=page_no, limit=limit, fields=CARD_FIELDS)
+        page = selectors.product_page(
+            qs, page=page_no, limit=limit, fields=CARD_FIELDS, count_key=(query, params["category"])
+        )
         return self.ok(product_cards(page.items, request), page=page)
 
     @extend_schema(request=ProductInSerializer, responses={201: ProductWrittenSerializer})

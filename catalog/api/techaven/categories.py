@@ -69,7 +69,6 @@ class CategoryProductsView(ProductListingView):
         ids = selectors.category_subtree(TH, category_id)
         if ids is None:
             raise not_found("Category")
-        qs, _ = selectors.product_queryset(
-            product_query(request.query_params, CategoryProductFilter, category_ids=ids)
-        )
-        return self.product_list_response(qs, "Products retrieved")
+        query = product_query(request.query_params, CategoryProductFilter, category_ids=ids)
+        qs, _ = selectors.product_queryset(query)
+        return self.product_list_response(qs, "Products retrieved", query=query)

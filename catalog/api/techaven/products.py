@@ -208,10 +208,13 @@ def product_query(
 # a public list of product cards: 3.1 and 3.3-3.6 here, 4.2 and 12.3 alike (no docstring:
 # the schema would show it as every subclass's description)
 class ProductListingView(TechavenPublicView):
-    def product_list_response(self, qs, message: str, default_limit: int = 20):
+    def product_list_response(
+        self, qs, message: str, default_limit: int = 20, query: selectors.ProductQuery | None = None
+    ):
+        """`query`: what `qs` was built from alone, when it was (keys its cached count)."""
         page_no, limit = self.page_params(default_limit=default_limit)
         page = selectors.product_page(
-            qs, page=page_no, limit=limit, sellers=False, fields=CARD_FIELDS
+            qs, page=page_no, limit=limit, sellers=False, fields=CARD_FIELDS, count_key=query
         )
         return self.ok(
             {
@@ -230,8 +233,9 @@ class ProductListView(ProductListingView):
     )
     @cached_page()
     def get(self, request):
-        qs, _ = selectors.product_queryset(product_query(request.query_params))
-        return self.product_list_response(qs, "Products retrieved")
+        query = product_query(request.query_params)
+        qs, _ = selectors.product_queryset(query)
+        return self.product_list_response(qs, "Products retrieved", query=query)
 
 
 def _special_list(selector, message: str, doc: str):

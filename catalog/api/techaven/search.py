@@ -97,6 +97,7 @@ class SearchView(TechavenPublicView):
             total=matched_total if unfiltered else None,
             sellers=False,
             fields=CARD_FIELDS,
+            count_key=query,
         )
         suggestions = []
         if understood and understood != " ".join(text.lower().split()):

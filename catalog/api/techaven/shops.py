@@ -129,7 +129,6 @@ class ShopProductsView(ProductListingView):
     @cached_page()
     def get(self, request, shop_id: str):
         shop = _shop_or_404(shop_id)
-        qs, _ = selectors.product_queryset(
-            product_query(request.query_params, ShopProductFilter, shop_id=shop.pk)
-        )
-        return self.product_list_response(qs, "Products retrieved")
+        query = product_query(request.query_params, ShopProductFilter, shop_id=shop.pk)
+        qs, _ = selectors.product_queryset(query)
+        return self.product_list_response(qs, "Products retrieved", query=query)
