@@ -8,6 +8,5 @@ class CatalogConfig(AppConfig):
         from accounts.hooks import public_profile_changed_register
         from catalog import pagecache
 
-        pagecache.connect_signals()
         # a seller's username or avatar is on their cards
         public_profile_changed_register(pagecache.catalog_changed)

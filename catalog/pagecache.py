@@ -18,8 +18,9 @@ write path asks for explicitly, once its transaction commits:
 - **`stock_changed(product_ids)`: only the pages that show those products.** Stock moves
   with every order (checkout takes it, a cancel or an expiry gives it back), and a
   product's stock decides nothing but what its own card and page say (no cached list
-  filters or sorts by it). So while a page is built, every product loaded for it is noted
-  (a `post_init` receiver, while `cached_page` builds), and the stored page is filed under
+  filters or sorts by it). So while a page is built, the selectors that read products for
+  a page say which (`note_shown`: `catalog.selectors.card_rows` and
+  `product_with_card_data`), and the stored page is filed under
   each of them (`catalog:pages:product:<id>`, a Redis set kept as long as the page). A
   stock change deletes the pages filed under its products, and nothing else.
 - **After the commit, never before.** Both run from `transaction.on_commit` (at once
@@ -64,7 +65,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models.signals import post_init
 from django.http import HttpResponse
 from redis.exceptions import RedisError
 
@@ -155,24 +155,11 @@ _shown: contextvars.ContextVar[set[int] | None] = contextvars.ContextVar(
 
 
 def note_shown(product_ids: Iterable[int]) -> None:
-    """While a page is built: these products are on it (what reads rows rather than model
-    instances says so itself: catalog.selectors.card_rows)."""
+    """While a page is built: these products are on it (called by the selectors that read
+    products for pages; no per-object signal, which every Product built anywhere paid)."""
     shown = _shown.get()
     if shown is not None:
         shown.update(product_ids)
-
-
-def _note_product(sender, instance, **kwargs) -> None:
-    """post_init of Product: while a page is built, note each product loaded for it."""
-    shown = _shown.get()
-    if shown is not None and instance.pk is not None:
-        shown.add(instance.pk)
-
-
-def connect_signals() -> None:
-    from catalog.models import Product
-
-    post_init.connect(_note_product, sender=Product, dispatch_uid="catalog.pagecache")
 
 
 # --- the index of pages by product ------------------------------------------------------

@@ -215,6 +215,7 @@ def product_with_card_data(qs: QuerySet[Product], *, sellers: bool = True) -> Pr
     product = qs.select_related(*_card_related(sellers)).defer("search_vector").first()
     if product is not None:
         _attach_card_images([product])
+        pagecache.note_shown([product.pk])
     return product
 
 
@@ -310,7 +311,7 @@ def card_rows(ids: list[int], fields: tuple[str, ...]) -> list[CardRow]:
                 target = nested[key]
             setattr(target, name, value)
         found[row.id] = row
-    pagecache.note_shown(found)  # no model instance, so no post_init to note them
+    pagecache.note_shown(found)
     return [found[i] for i in ids if i in found]
 
 
