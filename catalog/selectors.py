@@ -10,6 +10,7 @@ What the merchandising lists mean is decided here, once (docs/decisions.md, Cata
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -280,6 +281,7 @@ class CardRow(SimpleNamespace):
         return Product.is_available.fget(self)
 
 
+@functools.cache  # a handful of CARD_FIELDS tuples, resolved once per process
 def _file_paths(fields: tuple[str, ...]) -> frozenset[str]:
     """Which of `fields` (`a__b` paths from Product) are file fields."""
     files = set()
