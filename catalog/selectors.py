@@ -27,16 +27,24 @@ from catalog import conf, pagecache, purchases, search
 from catalog.models import Category, Product, ProductImage, Review, Shop, WishlistItem
 from core.cache import quiet_get, quiet_set
 from core.paging import Page
+from core.prepared import prepared_rows
 
 
 def products_listed(storefront: str) -> QuerySet[Product]:
     """Listed products. Closed shops are few: their ids are excluded up front rather than
     joined, so every sort walks its partial index alone (deep pages stay cheap)."""
-    closed = list(
-        Shop.objects.filter(storefront=storefront, is_active=False).values_list("pk", flat=True)
-    )
+    closed = closed_shop_ids(storefront)
     qs = Product.objects.filter(visible_filter(), storefront=storefront)
     return qs.exclude(shop_id__in=closed) if closed else qs
+
+
+def closed_shop_ids(storefront: str) -> list[int]:
+    rows = prepared_rows(
+        "closed_shop_ids",
+        lambda: Shop.objects.filter(storefront=storefront, is_active=False).values_list("pk"),
+        [storefront],  # is_active=False compiles to `NOT is_active`
+    )
+    return [pk for (pk,) in rows]
 
 
 def products_listed_joined(storefront: str) -> QuerySet[Product]:
@@ -230,8 +238,21 @@ def _attach_card_images(products: list) -> None:
     rows (a page of cards built 60 image objects, each through Django's model machinery
     and django-cleanup's `post_init`, for three columns)."""
     images: dict[int, list[CardImage]] = {p.pk: [] for p in products}
-    rows = ProductImage.objects.filter(product_id__in=list(images)).order_by("position", "id")
-    for product_id, name, url in rows.values_list("product_id", "image", "url"):
+    ids = list(images)
+    rows = (
+        prepared_rows(
+            ("card_images", len(ids)),
+            lambda: (
+                ProductImage.objects.filter(product_id__in=ids)
+                .order_by("position", "id")
+                .values_list("product_id", "image", "url")
+            ),
+            ids,
+        )
+        if ids
+        else []
+    )
+    for product_id, name, url in rows:
         images[product_id].append(CardImage(StoredFile(name), url))
     for p in products:
         p.card_images = images[p.pk]
@@ -282,36 +303,46 @@ class CardRow(SimpleNamespace):
 
 
 @functools.cache  # a handful of CARD_FIELDS tuples, resolved once per process
-def _file_paths(fields: tuple[str, ...]) -> frozenset[str]:
-    """Which of `fields` (`a__b` paths from Product) are file fields."""
-    files = set()
+def _card_plan(fields: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], str, bool], ...]:
+    """For each of `fields` (`a__b` paths from Product): the path of related rows it sits
+    in (`("shop",)` for `shop__name`), its own name, and whether it is a file field."""
+    plan = []
     for path in fields:
-        model, *parts, last = [Product, *path.split("__")]
-        for part in parts:
+        model, *parents, name = [Product, *path.split("__")]
+        for part in parents:
             model = model._meta.get_field(part).related_model
-        if isinstance(model._meta.get_field(last), FileField):
-            files.add(path)
-    return frozenset(files)
+        plan.append((tuple(parents), name, isinstance(model._meta.get_field(name), FileField)))
+    return tuple(plan)
 
 
 def card_rows(ids: list[int], fields: tuple[str, ...]) -> list[CardRow]:
     """The products `ids` in that order, each a CardRow of `fields`, in one query."""
-    files = _file_paths(fields)
+    ids = list(dict.fromkeys(ids))
+    plan = _card_plan(fields)
+    rows = (
+        prepared_rows(
+            ("card_rows", fields, len(ids)),
+            lambda: Product.objects.filter(pk__in=ids).values_list(*fields),
+            ids,
+        )
+        if ids
+        else []
+    )
     found: dict[int, CardRow] = {}
-    for values in Product.objects.filter(pk__in=ids).values(*fields):
-        row, nested = CardRow(), {}
-        for path, value in values.items():
-            if path in files:
-                value = StoredFile(value)
-            *parents, name = path.split("__")
-            target = row
-            for depth, parent in enumerate(parents):
-                key = "__".join(parents[: depth + 1])
-                if key not in nested:
-                    nested[key] = Related()
-                    setattr(target, parent, nested[key])
-                target = nested[key]
-            setattr(target, name, value)
+    for values in rows:
+        row = CardRow()
+        related: dict[tuple[str, ...], object] = {(): row}
+        for (parents, name, is_file), value in zip(plan, values, strict=True):
+            target = related.get(parents)
+            if target is None:
+                target = row
+                for depth in range(1, len(parents) + 1):
+                    path = parents[:depth]
+                    if path not in related:
+                        related[path] = Related()
+                        setattr(target, parents[depth - 1], related[path])
+                    target = related[path]
+            setattr(target, name, StoredFile(value) if is_file else value)
         found[row.id] = row
     pagecache.note_shown(found)
     return [found[i] for i in ids if i in found]

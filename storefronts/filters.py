@@ -10,6 +10,7 @@ the cleaned values (`cleaned_data`) to the selector that already builds the quer
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
@@ -149,6 +150,15 @@ class ParamFilter(django_filters.Filter):
         self.queries = kwargs.get("field_name") is not None or kwargs.get("method") is not None
         super().__init__(**kwargs)
 
+    def __deepcopy__(self, memo: dict) -> ParamFilter:
+        # every FilterSet deep-copies its filters (a few hundred objects a list request, its
+        # words tables included) though a ParamFilter holds nothing a request changes: a
+        # shallow copy, its `method` bound to the copy rather than to the class's filter
+        clone = copy.copy(self)
+        if self.method is not None:
+            clone.method = self.method
+        return clone
+
     def filter(self, qs: QuerySet, value: Any) -> QuerySet:
         return super().filter(qs, value) if self.queries else qs
 
@@ -180,8 +190,13 @@ class ParamFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
     def get_form_class(self) -> type[ParamForm]:
-        form = super().get_form_class()
-        form.ranges = self.ranges
+        # made once per FilterSet class (django-filter makes a new class for every request):
+        # its fields are the filters' and these are the same for every request
+        form = type(self).__dict__.get("_form_class")
+        if form is None:
+            form = super().get_form_class()
+            form.ranges = self.ranges
+            type(self)._form_class = form
         return form
 
 

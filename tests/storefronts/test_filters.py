@@ -59,3 +59,27 @@ def test_errors_name_the_parameter_in_parameter_order():
         "high": ["high cannot be negative."],
     }
     assert errors("kind=") == {"kind": ['"" is not a valid choice.']}
+
+
+class MethodFilter(ParamFilterSet):
+    cheap = ParamFilter(BooleanWordField, method="filter_cheap")
+
+    class Meta(ParamFilterSet.Meta):
+        model = Product
+
+    def filter_cheap(self, qs, name, value):
+        self.seen = value
+        return qs.filter(price_minor__lt=100) if value else qs
+
+
+def test_each_filterset_has_its_own_filters_and_one_form_class():
+    first = filter_params(MethodFilter, QueryDict("cheap=true"))
+    second = filter_params(MethodFilter, QueryDict("cheap=false"))
+    # the filters are the instance's own, a method filter calling its own FilterSet...
+    assert first.filters["cheap"] is not second.filters["cheap"]
+    assert first.filters["cheap"].parent is first
+    first.qs, second.qs  # noqa: B018 (runs the filters)
+    assert (first.seen, second.seen) == (True, False)
+    # ...while the form class, the same for every request, is made once
+    assert type(first.form) is type(second.form)
+    assert type(first.form) is not type(filter_params(ExampleFilter, QueryDict("")).form)

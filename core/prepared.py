@@ -1,0 +1,88 @@
+"""Queries the ORM compiles once: the SQL of a hot, fixed-shape read, kept and sent again
+with new parameters.
+
+Building a queryset and compiling it to SQL cost more CPU than PostgreSQL spent running it
+(a Techaven product list page compiled four small queries: about a third of its time).
+`prepared_rows` keeps, for each shape the caller names (`key`), the SQL and the column
+converters of a `values_list()` queryset, as the ORM compiled them the first time, and
+later runs that SQL with the parameters of the call. Results are exactly what the queryset
+would give: the same SQL, the same converters (booleans and dates on SQLite, JSON...).
+
+The caller states the parameters in the order the SQL takes them. The first compile of
+each shape checks that they are exactly the ones the ORM produced, so a wrong order fails
+at once (in the tests of that shape) instead of reading the wrong rows. Keep to shapes
+whose parameters are plain values (ids, strings, booleans), with the shape's variable
+parts (how many ids an `IN` lists, which filters apply) in the key.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import QuerySet
+
+# shapes kept per process; beyond it a new shape is compiled every time (a bug that keys
+# on values would otherwise grow the table without end)
+MAX_SHAPES = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class _Statement:
+    sql: str
+    # column position -> (converter functions, the column's expression): Django's own,
+    # pure functions of the value (the connection is passed in on each call)
+    converters: tuple[tuple[int, tuple[list[Callable], Any]], ...]
+
+
+_statements: dict[tuple[str, Hashable], _Statement] = {}
+_lock = threading.Lock()
+
+
+class ParametersOutOfOrder(AssertionError):
+    """The parameters a caller stated are not those the ORM compiled: a bug at the caller."""
+
+
+def _compile(qs: QuerySet, params: Sequence[Any], using: str) -> _Statement:
+    compiler = qs.query.get_compiler(using=using)
+    sql, compiled = compiler.as_sql()
+    if list(compiled) != list(params):
+        raise ParametersOutOfOrder(f"stated {list(params)!r}, compiled {list(compiled)!r}")
+    columns = [selected[0] for selected in compiler.select[: compiler.col_count]]
+    return _Statement(sql, tuple(compiler.get_converters(columns).items()))
+
+
+def prepared_rows(
+    key: Hashable,
+    build: Callable[[], QuerySet],
+    params: Sequence[Any],
+    *,
+    using: str = DEFAULT_DB_ALIAS,
+) -> list[tuple]:
+    """The rows of the `values_list()` queryset that `build()` makes, whose parameters are
+    `params` in SQL order; `build` is only called the first time `key` is seen."""
+    statement = _statements.get((using, key))
+    if statement is None:
+        statement = _compile(build(), params, using)
+        with _lock:
+            if len(_statements) < MAX_SHAPES:
+                _statements[(using, key)] = statement
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, params)
+        rows = cursor.fetchall()
+    if not statement.converters:
+        return rows
+    converted = []
+    for row in rows:
+        row = list(row)
+        for position, (functions, expression) in statement.converters:
+            value = row[position]
+            for function in functions:
+                value = function(value, expression, connection)
+            row[position] = value
+        converted.append(tuple(row))
+    return converted

@@ -1,0 +1,74 @@
+import pytest
+
+from catalog.models import Product
+from core import prepared
+from core.prepared import ParametersOutOfOrder, prepared_rows
+from tests.factories.catalog import ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_statements(monkeypatch):
+    monkeypatch.setattr(prepared, "_statements", {})
+
+
+def _rows(key, ids, fields=("id", "name", "is_active", "specifications", "created_at")):
+    return prepared_rows(
+        key, lambda: Product.objects.filter(pk__in=ids).order_by("id").values_list(*fields), ids
+    )
+
+
+def test_rows_are_what_the_queryset_gives_converters_included():
+    products = ProductFactory.create_batch(3, specifications={"ram": "8 GB"})
+    ids = [p.pk for p in products]
+    fields = ("id", "name", "is_active", "specifications", "created_at", "shop__name")
+    expected = list(Product.objects.filter(pk__in=ids).order_by("id").values_list(*fields))
+    assert _rows(("t", 3), ids, fields) == expected
+    # booleans, JSON and datetimes come out as Python values on every database
+    _, _, active, specs, created, _ = expected[0]
+    assert active is True and specs == {"ram": "8 GB"} and created.tzinfo is not None
+
+
+def test_the_sql_is_compiled_once_per_key_and_runs_with_each_calls_parameters(
+    django_assert_num_queries,
+):
+    a, b, c = ProductFactory.create_batch(3)
+    built = []
+
+    def build(ids):
+        def make():
+            built.append(ids)
+            return Product.objects.filter(pk__in=ids).order_by("id").values_list("name")
+
+        return make
+
+    assert prepared_rows(("names", 2), build([a.pk, b.pk]), [a.pk, b.pk]) == [(a.name,), (b.name,)]
+    with django_assert_num_queries(1):
+        rows = prepared_rows(("names", 2), build([b.pk, c.pk]), [b.pk, c.pk])
+    assert rows == [(b.name,), (c.name,)]
+    assert built == [[a.pk, b.pk]]  # the second call ran the kept SQL
+
+
+def test_parameters_stated_out_of_order_fail_at_the_first_compile():
+    product = ProductFactory(price_minor=500)
+
+    def build():
+        return Product.objects.filter(pk=product.pk, price_minor__gte=100).values_list("id")
+
+    with pytest.raises(ParametersOutOfOrder):
+        prepared_rows("swapped", build, [100, product.pk])
+    assert prepared_rows("ordered", build, [product.pk, 100]) == [(product.pk,)]
+
+
+def test_the_kept_shapes_are_bounded(monkeypatch):
+    monkeypatch.setattr(prepared, "MAX_SHAPES", 1)
+    product = ProductFactory()
+    for n in range(3):
+        rows = prepared_rows(
+            ("price", n),
+            lambda: Product.objects.filter(pk=product.pk).values_list("price_minor"),
+            [product.pk],
+        )
+        assert rows == [(product.price_minor,)]
+    assert list(prepared._statements) == [("default", ("price", 0))]
