@@ -302,23 +302,39 @@ class CardRow(SimpleNamespace):
         return Product.is_available.fget(self)
 
 
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    """Where a CardRow's columns go: `own` on the row itself, then each related row (`path`
+    from the card, parents first) with its `columns`; each column its position in the
+    query's values, its name, and whether it is a file."""
+
+    own: tuple[tuple[int, str, bool], ...]
+    related: tuple[tuple[tuple[str, ...], tuple[tuple[int, str, bool], ...]], ...]
+
+
 @functools.cache  # a handful of CARD_FIELDS tuples, resolved once per process
-def _card_plan(fields: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], str, bool], ...]:
-    """For each of `fields` (`a__b` paths from Product): the path of related rows it sits
-    in (`("shop",)` for `shop__name`), its own name, and whether it is a file field."""
-    plan = []
-    for path in fields:
+def _card_columns(fields: tuple[str, ...]) -> _Columns:
+    own, related = [], {}
+    for position, path in enumerate(fields):
         model, *parents, name = [Product, *path.split("__")]
-        for part in parents:
+        for depth, part in enumerate(parents, 1):
             model = model._meta.get_field(part).related_model
-        plan.append((tuple(parents), name, isinstance(model._meta.get_field(name), FileField)))
-    return tuple(plan)
+            related.setdefault(tuple(parents[:depth]), [])
+        column = (position, name, isinstance(model._meta.get_field(name), FileField))
+        (related[tuple(parents)] if parents else own).append(column)
+    ordered = sorted(related.items(), key=lambda item: len(item[0]))
+    return _Columns(tuple(own), tuple((path, tuple(cols)) for path, cols in ordered))
+
+
+def _namespace(kind: type, columns: tuple[tuple[int, str, bool], ...], values: tuple):
+    return kind(
+        **{name: StoredFile(values[i]) if is_file else values[i] for i, name, is_file in columns}
+    )
 
 
 def card_rows(ids: list[int], fields: tuple[str, ...]) -> list[CardRow]:
     """The products `ids` in that order, each a CardRow of `fields`, in one query."""
     ids = list(dict.fromkeys(ids))
-    plan = _card_plan(fields)
     rows = (
         prepared_rows(
             ("card_rows", fields, len(ids)),
@@ -328,21 +344,13 @@ def card_rows(ids: list[int], fields: tuple[str, ...]) -> list[CardRow]:
         if ids
         else []
     )
+    columns = _card_columns(fields)
     found: dict[int, CardRow] = {}
     for values in rows:
-        row = CardRow()
-        related: dict[tuple[str, ...], object] = {(): row}
-        for (parents, name, is_file), value in zip(plan, values, strict=True):
-            target = related.get(parents)
-            if target is None:
-                target = row
-                for depth in range(1, len(parents) + 1):
-                    path = parents[:depth]
-                    if path not in related:
-                        related[path] = Related()
-                        setattr(target, parents[depth - 1], related[path])
-                    target = related[path]
-            setattr(target, name, StoredFile(value) if is_file else value)
+        row = _namespace(CardRow, columns.own, values)
+        for path, related_columns in columns.related:
+            parent = functools.reduce(getattr, path[:-1], row)
+            setattr(parent, path[-1], _namespace(Related, related_columns, values))
         found[row.id] = row
     pagecache.note_shown(found)
     return [found[i] for i in ids if i in found]

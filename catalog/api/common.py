@@ -17,7 +17,6 @@ def rating_field(**kw) -> serializers.DecimalField:
 
 # what both storefronts' `product_cards` render a rating and a time with, built once
 RATING = rating_field()
-DATETIME = serializers.DateTimeField()
 
 
 def image_url(request, image) -> str:

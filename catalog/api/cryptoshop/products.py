@@ -12,7 +12,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers
 
 from catalog import selectors
-from catalog.api.common import DATETIME, RATING, product_image_urls, rating_field
+from catalog.api.common import RATING, product_image_urls, rating_field
 from catalog.errors import not_found
 from catalog.models import Product
 from catalog.pagecache import cached_page
@@ -33,6 +33,7 @@ from catalog.services.sellers import (
 )
 from core.ids import CryptoShopIds
 from core.money import Currency, Money
+from core.timefmt import api_datetime
 from storefronts.cryptoshop.auth import IsCryptoShopUserOrReadOnly
 from storefronts.cryptoshop.base import CryptoShopView, btc, eur
 from storefronts.fields import BoundedListField, ItemsField
@@ -128,8 +129,8 @@ def product_cards(products, request) -> list[dict]:
                         "avatar": avatar_url(request, shop.owner),
                     },
                 },
-                "createdAt": DATETIME.to_representation(p.created_at),
-                "updatedAt": DATETIME.to_representation(p.updated_at),
+                "createdAt": api_datetime(p.created_at),
+                "updatedAt": api_datetime(p.updated_at),
             }
         )
     return cards

@@ -10,7 +10,6 @@ from rest_framework import serializers
 
 from catalog import selectors
 from catalog.api.common import (
-    DATETIME,
     RATING,
     image_url,
     product_image_urls,
@@ -21,6 +20,7 @@ from catalog.errors import not_found
 from catalog.pagecache import cached_page
 from catalog.services.products import product_record_view
 from core.ids import TechavenIds
+from core.timefmt import api_datetime
 from storefronts.base import media_url
 from storefronts.filters import filter_params
 from storefronts.techaven.base import (
@@ -136,7 +136,7 @@ def product_cards(products, request) -> list[dict]:
                 "is_featured": p.is_featured,
                 "is_hot_sale": p.is_hot_sale,
                 "is_new_arrival": p.created_at >= since,
-                "created_at": DATETIME.to_representation(p.created_at),
+                "created_at": api_datetime(p.created_at),
             }
         )
     return cards
