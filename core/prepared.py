@@ -13,17 +13,21 @@ each shape checks that they are exactly the ones the ORM produced, so a wrong or
 at once (in the tests of that shape) instead of reading the wrong rows. Keep to shapes
 whose parameters are plain values (ids, strings, booleans), with the shape's variable
 parts (how many ids an `IN` lists, which filters apply) in the key.
+
+`prepared_objects` reads model instances the same way, with forward relations attached as
+`select_related` attaches them.
 """
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 # shapes kept per process; beyond it a new shape is compiled every time (a bug that keys
 # on values would otherwise grow the table without end)
@@ -86,3 +90,73 @@ def prepared_rows(
             row[position] = value
         converted.append(tuple(row))
     return converted
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """One model of a `prepared_objects` row: where it hangs (`path`, "" for the row's own
+    model), its columns' attribute names and where they sit in the row."""
+
+    path: str
+    model: type[Model]
+    attnames: tuple[str, ...]
+    start: int
+    pk_at: int
+
+
+@functools.cache
+def _parts(
+    model: type[Model], related: tuple[str, ...]
+) -> tuple[tuple[str, ...], tuple[_Part, ...]]:
+    """The columns to read for `model` and its `related` paths (parents listed first), and
+    how they split into instances."""
+    columns: list[str] = []
+    parts = []
+    for path in ("", *related):
+        target = model
+        for name in path.split("__") if path else ():
+            target = target._meta.get_field(name).related_model
+        fields = target._meta.concrete_fields
+        prefix = f"{path}__" if path else ""
+        start = len(columns)
+        columns += [prefix + f.name for f in fields]
+        pk_at = start + [f.attname for f in fields].index(target._meta.pk.attname)
+        parts.append(_Part(path, target, tuple(f.attname for f in fields), start, pk_at))
+    return tuple(columns), tuple(parts)
+
+
+def prepared_objects(
+    model: type[Model],
+    key: Hashable,
+    build: Callable[[], QuerySet],
+    params: Sequence[Any],
+    *,
+    related: tuple[str, ...] = (),
+    using: str = DEFAULT_DB_ALIAS,
+) -> list[Model]:
+    """The `model` instances that `build()`'s queryset gives (its filters and order), each
+    with its forward relations `related` (`"user"`, `"product"`, `"product__shop"`: a
+    parent before its children) loaded and attached as `select_related` attaches them (None
+    where there is none), with the SQL compiled once per `key`; `params` as for
+    `prepared_rows`."""
+    columns, parts = _parts(model, related)
+    rows = prepared_rows(
+        ("objects", model, related, key), lambda: build().values_list(*columns), params, using=using
+    )
+    objects = []
+    for row in rows:
+        loaded: dict[str, Model | None] = {}
+        for part in parts:
+            if part.path and row[part.pk_at] is None:
+                instance = None  # an empty outer join: no related row
+            else:
+                values = row[part.start : part.start + len(part.attnames)]
+                instance = part.model.from_db(using, part.attnames, values)
+            loaded[part.path] = instance
+            if part.path:
+                parent_path, _, name = part.path.rpartition("__")
+                parent = loaded[parent_path]
+                if parent is not None:
+                    parent._meta.get_field(name).set_cached_value(parent, instance)
+        objects.append(loaded[""])
+    return objects

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from accounts.models import LoginSession, User
+from accounts.models import LoginSession
+from accounts.selectors import cryptoshop_account_by_token, live_session
 from accounts.tokens import SESSION_TOKEN_PREFIX, token_hash
 from core.storefront import Storefront
 
@@ -69,21 +69,10 @@ class CryptoShopTokenAuthentication(BaseAuthentication):
         digest = token_hash(token)
         session = None
         if token.startswith(SESSION_TOKEN_PREFIX):
-            session = (
-                LoginSession.objects.select_related("user")
-                .filter(
-                    token_hash=digest,
-                    storefront=Storefront.CRYPTOSHOP,
-                    revoked_at__isnull=True,
-                    expires_at__gt=timezone.now(),
-                )
-                .first()
-            )
+            session = live_session(Storefront.CRYPTOSHOP, token_hash=digest)
             user = session.user if session else None
         else:
-            user = User.objects.filter(
-                access_token_hash=digest, storefront=Storefront.CRYPTOSHOP
-            ).first()
+            user = cryptoshop_account_by_token(digest)
         if user is None or not user.is_active or user.is_deleted:
             raise _invalid()
         if user.is_suspended:

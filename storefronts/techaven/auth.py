@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
-from accounts.models import LoginSession
+from accounts.selectors import live_session
 from core.storefront import Storefront
 
 STOREFRONT_CLAIM = "sf"
@@ -38,16 +37,7 @@ class TechavenJWTAuthentication(JWTAuthentication):
             ) from exc
         if token.get(STOREFRONT_CLAIM) != Storefront.TECHAVEN or not token.get(SESSION_CLAIM):
             raise exceptions.AuthenticationFailed("Invalid or expired token", code="INVALID_TOKEN")
-        session = (
-            LoginSession.objects.select_related("user")
-            .filter(
-                uid=token[SESSION_CLAIM],
-                storefront=Storefront.TECHAVEN,
-                revoked_at__isnull=True,
-                expires_at__gt=timezone.now(),
-            )
-            .first()
-        )
+        session = live_session(Storefront.TECHAVEN, uid=str(token[SESSION_CLAIM]))
         user = session.user if session else None
         # simplejwt >= 5.4 writes the user id claim as a string
         claimed = str(token.get("user_id"))

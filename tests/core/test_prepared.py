@@ -2,7 +2,7 @@ import pytest
 
 from catalog.models import Product
 from core import prepared
-from core.prepared import ParametersOutOfOrder, prepared_rows
+from core.prepared import ParametersOutOfOrder, prepared_objects, prepared_rows
 from tests.factories.catalog import ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -72,3 +72,28 @@ def test_the_kept_shapes_are_bounded(monkeypatch):
         )
         assert rows == [(product.price_minor,)]
     assert list(prepared._statements) == [("default", ("price", 0))]
+
+
+def test_objects_come_with_their_relations_as_select_related_gives_them(
+    django_assert_num_queries,
+):
+    with_category = ProductFactory()
+    without = ProductFactory(category=None)
+    ids = [with_category.pk, without.pk]
+
+    def build():
+        return Product.objects.filter(pk__in=ids).order_by("id")
+
+    with django_assert_num_queries(1):
+        found = prepared_objects(
+            Product, ("both", 2), build, ids, related=("shop", "shop__owner", "category")
+        )
+    expected = list(build().select_related("shop__owner", "category"))
+    with django_assert_num_queries(0):  # everything is loaded
+        for got, want in zip(found, expected, strict=True):
+            assert isinstance(got, Product) and got.pk == want.pk
+            assert got.name == want.name and got.specifications == want.specifications
+            assert got.shop.owner.email == want.shop.owner.email
+            assert (got.category and got.category.name) == (want.category and want.category.name)
+    assert found[1].category is None
+    assert not found[0]._state.adding  # loaded, as the ORM loads: saving updates
