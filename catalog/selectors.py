@@ -223,7 +223,7 @@ def product_with_card_data(qs: QuerySet[Product], *, sellers: bool = True) -> Pr
     owner where the storefront shows sellers (CryptoShop). Never the search document."""
     product = qs.select_related(*_card_related(sellers)).defer("search_vector").first()
     if product is not None:
-        _attach_card_images([product])
+        attach_card_images([product])
         pagecache.note_shown([product.pk])
     return product
 
@@ -233,7 +233,7 @@ def product_get_with_card_data(pk: int) -> Product | None:
     return product_with_card_data(Product.objects.filter(pk=pk))
 
 
-def _attach_card_images(products: list) -> None:
+def attach_card_images(products: list) -> None:
     """Each product's images in order as the list `card_images`, in one plain query of
     rows (a page of cards built 60 image objects, each through Django's model machinery
     and django-cleanup's `post_init`, for three columns)."""
@@ -411,7 +411,7 @@ def product_page(
         rows = Product.objects.filter(pk__in=ids).select_related(*_card_related(sellers))
         found = {p.pk: p for p in rows.defer("search_vector")}
         items = [found[i] for i in ids if i in found]
-    _attach_card_images(items)
+    attach_card_images(items)
     return Page(
         items=items, number=page, size=limit, total=total if total is not None else len(items)
     )

@@ -9,6 +9,7 @@ from django.db.models import Sum
 
 from catalog.models import Product
 from core.errors import ErrorKind
+from core.prepared import prepared_objects
 from core.storefront import Storefront
 
 from ..errors import OrderError, OrderErrorCode, not_found
@@ -34,9 +35,11 @@ def line_available(item: CartItem) -> bool:
 
 
 def cart_get_or_create(*, user) -> Cart:
-    cart = Cart.objects.filter(user=user).first()
-    if cart is not None:
-        return cart
+    found = prepared_objects(
+        Cart, "cart_of", lambda: Cart.objects.filter(user_id=user.pk), [user.pk]
+    )
+    if found:
+        return found[0]
     try:
         with transaction.atomic():
             return Cart.objects.create(user=user)

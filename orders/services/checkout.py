@@ -56,8 +56,11 @@ def _image_url(image: ProductImage | None) -> str:
 
 
 def product_image_url(product: Product) -> str:
-    """First image of the product as an absolute URL (frozen on the order line)."""
-    images = list(product.images.all())
+    """First image of the product as an absolute URL (frozen on the order line); its
+    `card_images` when a selector loaded them."""
+    images = getattr(product, "card_images", None)
+    if images is None:
+        images = list(product.images.all())
     return _image_url(images[0] if images else None)
 
 
