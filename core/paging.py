@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import QuerySet
+
 
 @dataclass(frozen=True, slots=True)
 class Page:
@@ -27,3 +29,12 @@ class Page:
     @property
     def has_previous(self) -> bool:
         return self.number > 1
+
+
+def paginate(queryset, *, page: int, limit: int, total: int | None = None) -> Page:
+    if total is None:
+        # a list has .count() too, but it counts one value: only ask a QuerySet
+        total = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
+    offset = (page - 1) * limit
+    items = list(queryset[offset : offset + limit]) if offset < total else []
+    return Page(items=items, number=page, size=limit, total=total)

@@ -64,19 +64,24 @@ def prepared_rows(
     build: Callable[[], QuerySet],
     params: Sequence[Any],
     *,
+    window: tuple[int, int] | None = None,
     using: str = DEFAULT_DB_ALIAS,
 ) -> list[tuple]:
     """The rows of the `values_list()` queryset that `build()` makes, whose parameters are
-    `params` in SQL order; `build` is only called the first time `key` is seen."""
+    `params` in SQL order; `build` is only called the first time `key` is seen. `window`:
+    (offset, limit), what slicing the queryset would read (a page), sent as parameters."""
     statement = _statements.get((using, key))
     if statement is None:
         statement = _compile(build(), params, using)
         with _lock:
             if len(_statements) < MAX_SHAPES:
                 _statements[(using, key)] = statement
+    sql = statement.sql
+    if window is not None:
+        sql, params = f"{sql} LIMIT %s OFFSET %s", [*params, window[1], window[0]]
     connection = connections[using]
     with connection.cursor() as cursor:
-        cursor.execute(statement.sql, params)
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not statement.converters:
         return rows
@@ -132,16 +137,21 @@ def prepared_objects(
     params: Sequence[Any],
     *,
     related: tuple[str, ...] = (),
+    window: tuple[int, int] | None = None,
     using: str = DEFAULT_DB_ALIAS,
 ) -> list[Model]:
     """The `model` instances that `build()`'s queryset gives (its filters and order), each
     with its forward relations `related` (`"user"`, `"product"`, `"product__shop"`: a
     parent before its children) loaded and attached as `select_related` attaches them (None
     where there is none), with the SQL compiled once per `key`; `params` as for
-    `prepared_rows`."""
+    `prepared_rows`, and `window` too."""
     columns, parts = _parts(model, related)
     rows = prepared_rows(
-        ("objects", model, related, key), lambda: build().values_list(*columns), params, using=using
+        ("objects", model, related, key),
+        lambda: build().values_list(*columns),
+        params,
+        window=window,
+        using=using,
     )
     objects = []
     for row in rows:
@@ -160,3 +170,55 @@ def prepared_objects(
                     parent._meta.get_field(name).set_cached_value(parent, instance)
         objects.append(loaded[""])
     return objects
+
+
+def prepared_count(
+    key: Hashable,
+    build: Callable[[], QuerySet],
+    params: Sequence[Any],
+    *,
+    using: str = DEFAULT_DB_ALIAS,
+) -> int:
+    """`build().count()`, with the count's SQL compiled once per `key` (the first count is
+    the ORM's own, its SQL kept as it went to the database); `params` as for
+    `prepared_rows`."""
+    statement = _statements.get((using, ("count", key)))
+    connection = connections[using]
+    if statement is None:
+        sent: list[tuple[str, Sequence[Any]]] = []
+
+        def keep(execute, sql, sent_params, many, context):
+            sent.append((sql, sent_params))
+            return execute(sql, sent_params, many, context)
+
+        with connection.execute_wrapper(keep):
+            total = build().count()
+        if len(sent) == 1:  # no SQL at all when the ORM knows the answer (an empty IN)
+            sql, compiled = sent[0]
+            if list(compiled) != list(params):
+                raise ParametersOutOfOrder(f"stated {list(params)!r}, compiled {list(compiled)!r}")
+            with _lock:
+                if len(_statements) < MAX_SHAPES:
+                    _statements[(using, ("count", key))] = _Statement(sql, ())
+        return total
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, params)
+        return cursor.fetchone()[0]
+
+
+def attach_children(
+    parents: Sequence[Model], accessor: str, children: Sequence[Model], parent_attname: str
+) -> None:
+    """Each parent's `accessor` (a reverse foreign key, `order.items`) answers `children`
+    (those whose `parent_attname` is the parent's pk, in the order given) without a query,
+    as `prefetch_related` leaves it."""
+    by_parent: dict[Any, list[Model]] = {parent.pk: [] for parent in parents}
+    for child in children:
+        by_parent[getattr(child, parent_attname)].append(child)
+    for parent in parents:
+        manager = getattr(parent, accessor)
+        queryset = manager.get_queryset()
+        queryset._result_cache = by_parent[parent.pk]
+        queryset._prefetch_done = True
+        parent._prefetched_objects_cache = getattr(parent, "_prefetched_objects_cache", {})
+        parent._prefetched_objects_cache[manager.field.remote_field.cache_name] = queryset

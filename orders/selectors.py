@@ -6,7 +6,8 @@ from django.db.models import Prefetch, QuerySet
 
 from catalog.models import Shop
 from catalog.selectors import attach_card_images
-from core.prepared import prepared_objects
+from core.paging import Page, paginate
+from core.prepared import attach_children, prepared_count, prepared_objects
 
 from .models import Cart, CartItem, Order, OrderItem
 from .state import Status
@@ -38,6 +39,38 @@ def order_list(
 
 def techaven_orders(*, user, statuses: list[str] | None = None) -> QuerySet[Order]:
     return order_list(statuses=statuses).filter(buyer=user, storefront="techaven")
+
+
+def techaven_orders_page(*, user, statuses: list[str] | None, page: int, limit: int) -> Page:
+    """A page of `techaven_orders` (with their items, no buyer: it is `user`), read with SQL
+    compiled once per shape: the list a signed-in buyer opens most."""
+    statuses = list(statuses or [])
+
+    def mine() -> QuerySet[Order]:
+        qs = Order.objects.filter(storefront="techaven").filter(buyer_id=user.pk)
+        return qs.filter(status__in=statuses) if statuses else qs
+
+    key, params = ("techaven_orders", len(statuses)), ["techaven", user.pk, *statuses]
+    total = prepared_count(key, mine, params)
+    offset = (page - 1) * limit
+    if offset >= total:
+        return Page(items=[], number=page, size=limit, total=total)
+    orders = prepared_objects(
+        Order, key, lambda: mine().order_by("-created_at", "-id"), params, window=(offset, limit)
+    )
+    ids = [order.pk for order in orders]
+    items = prepared_objects(
+        OrderItem,
+        ("order_items", len(ids)),
+        lambda: OrderItem.objects.filter(order_id__in=ids).order_by("id"),
+        ids,
+    )
+    attach_children(orders, "items", items, "order_id")
+    return Page(items=orders, number=page, size=limit, total=total)
+
+
+def cryptoshop_orders_page(*, user, statuses: list[str] | None, page: int, limit: int) -> Page:
+    return paginate(cryptoshop_orders(user=user, statuses=statuses), page=page, limit=limit)
 
 
 def cryptoshop_orders(*, user, statuses: list[str] | None = None) -> QuerySet[Order]:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 
-from core.paging import Page
+from core.paging import paginate  # noqa: F401 (the storefront views page with it)
 
 MAX_LIMIT = 100
 
@@ -32,12 +31,3 @@ def page_params(params, *, default_limit: int, max_limit: int = MAX_LIMIT) -> tu
     if errors:
         raise ValidationError(errors)
     return page, min(limit, max_limit)
-
-
-def paginate(queryset, *, page: int, limit: int, total: int | None = None) -> Page:
-    if total is None:
-        # a list has .count() too, but it counts one value: only ask a QuerySet
-        total = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
-    offset = (page - 1) * limit
-    items = list(queryset[offset : offset + limit]) if offset < total else []
-    return Page(items=items, number=page, size=limit, total=total)

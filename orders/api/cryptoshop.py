@@ -296,7 +296,7 @@ class OrdersView(CryptoShopView):
         operation_id="orders_list",
     )
     def get(self, request):
-        page = buyer_orders_page(self, CryptoShopOrderFilter, selectors.cryptoshop_orders)
+        page = buyer_orders_page(self, CryptoShopOrderFilter, selectors.cryptoshop_orders_page)
         return self.ok(OrderOut(page.items, many=True).data, page=page)
 
     @extend_schema(request=OrderCreateIn, responses={201: OrderCreatedOut})

@@ -6,13 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.db.models import QuerySet
-
 from core.paging import Page
 from orders.models import Order
 from orders.status_names import CRYPTOSHOP_STATUS_BY_NAME, TECHAVEN_STATUS_FILTER
 from storefronts.filters import ParamFilter, ParamFilterSet, WordField, filter_params
-from storefronts.pagination import paginate
 
 STATUS_MESSAGE = "{name} must be one of: {choices}."
 
@@ -40,10 +37,10 @@ class CryptoShopOrderFilter(ParamFilterSet):
 
 
 def buyer_orders_page(
-    view, filterset: type[ParamFilterSet], orders: Callable[..., QuerySet]
+    view, filterset: type[ParamFilterSet], orders_page: Callable[..., Page]
 ) -> Page:
-    """A storefront's order list: the page of the signed-in buyer's orders (`orders`, the
-    storefront's selector) in the statuses the `status` parameter names."""
+    """A storefront's order list: the page of the signed-in buyer's orders (`orders_page`,
+    the storefront's selector) in the statuses the `status` parameter names."""
     page_no, limit = view.page_params()
     statuses = filter_params(filterset, view.request.query_params).form.cleaned_data["status"]
-    return paginate(orders(user=view.request.user, statuses=statuses), page=page_no, limit=limit)
+    return orders_page(user=view.request.user, statuses=statuses, page=page_no, limit=limit)

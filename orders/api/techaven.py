@@ -354,7 +354,7 @@ class OrdersView(TechavenView):
         operation_id="orders_list",
     )
     def get(self, request):
-        page = buyer_orders_page(self, TechavenOrderFilter, selectors.techaven_orders)
+        page = buyer_orders_page(self, TechavenOrderFilter, selectors.techaven_orders_page)
         return self.ok(
             {
                 "orders": OrderListItemOut(page.items, many=True).data,

@@ -2,8 +2,14 @@ import pytest
 
 from catalog.models import Product
 from core import prepared
-from core.prepared import ParametersOutOfOrder, prepared_objects, prepared_rows
-from tests.factories.catalog import ProductFactory
+from core.prepared import (
+    ParametersOutOfOrder,
+    attach_children,
+    prepared_count,
+    prepared_objects,
+    prepared_rows,
+)
+from tests.factories.catalog import ProductFactory, ProductImageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +103,38 @@ def test_objects_come_with_their_relations_as_select_related_gives_them(
             assert (got.category and got.category.name) == (want.category and want.category.name)
     assert found[1].category is None
     assert not found[0]._state.adding  # loaded, as the ORM loads: saving updates
+
+
+def test_counts_and_windows_are_the_querysets_own(django_assert_num_queries):
+    ProductFactory.create_batch(5, price_minor=700)
+    cheap = ProductFactory(price_minor=5)
+
+    def dear():
+        return Product.objects.filter(price_minor__gt=100).order_by("-id")
+
+    assert prepared_count("dear", dear, [100]) == 5
+    with django_assert_num_queries(1):  # the kept SQL
+        assert prepared_count("dear", dear, [100]) == 5
+    window = prepared_objects(Product, "dear", dear, [100], window=(1, 2))
+    assert [p.pk for p in window] == [p.pk for p in dear()[1:3]]
+    assert cheap.pk not in [p.pk for p in prepared_objects(Product, "dear", dear, [100])]
+    with pytest.raises(ParametersOutOfOrder):
+        prepared_count("twice", lambda: dear().filter(stock_quantity__gt=3), [3, 100])
+
+
+def test_attached_children_answer_the_reverse_relation_without_a_query(
+    django_assert_num_queries,
+):
+    first, second = ProductFactory(), ProductFactory()
+    images = [ProductImageFactory(product=first, position=n) for n in range(2)]
+    parents = prepared_objects(
+        Product,
+        "both",
+        lambda: Product.objects.filter(pk__in=[first.pk, second.pk]).order_by("id"),
+        [first.pk, second.pk],
+    )
+    attach_children(parents, "images", images, "product_id")
+    with django_assert_num_queries(0):
+        assert list(parents[0].images.all()) == images
+        assert list(parents[1].images.all()) == []
+        assert parents[0].images.count() == 2
