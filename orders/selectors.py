@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from catalog.models import Shop
 from catalog.selectors import attach_card_images
-from core.paging import Page, paginate
+from core.paging import Page
 from core.prepared import attach_children, prepared_count, prepared_objects
 
 from .models import Cart, CartItem, Order, OrderItem
@@ -70,13 +70,54 @@ def techaven_orders_page(*, user, statuses: list[str] | None, page: int, limit: 
 
 
 def cryptoshop_orders_page(*, user, statuses: list[str] | None, page: int, limit: int) -> Page:
-    return paginate(cryptoshop_orders(user=user, statuses=statuses), page=page, limit=limit)
+    """A page of `cryptoshop_orders`, loaded as that queryset loads it (buyer, escrow, lines
+    with product, shop, owner and images), read with SQL compiled once per shape."""
+    statuses = list(statuses or [])
+
+    def mine() -> QuerySet[Order]:
+        qs = Order.objects.filter(storefront="cryptoshop").filter(
+            Q(buyer_id=user.pk) | Q(shop__owner_id=user.pk)
+        )
+        return qs.filter(status__in=statuses) if statuses else qs
+
+    key, params = ("cryptoshop_orders", len(statuses)), ["cryptoshop", user.pk, user.pk, *statuses]
+    total = prepared_count(key, mine, params)
+    offset = (page - 1) * limit
+    if offset >= total:
+        return Page(items=[], number=page, size=limit, total=total)
+    orders = prepared_objects(
+        Order,
+        key,
+        lambda: mine().order_by("-created_at", "-id"),
+        params,
+        related=("buyer",),
+        window=(offset, limit),
+    )
+    ids = [order.pk for order in orders]
+    escrow = Order._meta.get_field("escrow")  # escrow's relation: no import of escrow
+    escrows = prepared_objects(
+        escrow.related_model,
+        ("order_escrows", len(ids)),
+        lambda: escrow.related_model.objects.filter(order_id__in=ids),
+        ids,
+    )
+    by_order = {e.order_id: e for e in escrows}
+    for order in orders:
+        escrow.set_cached_value(order, by_order.get(order.pk))
+    items = prepared_objects(
+        OrderItem,
+        ("order_items_with_products", len(ids)),
+        lambda: OrderItem.objects.filter(order_id__in=ids).order_by("id"),
+        ids,
+        related=("product", "product__shop", "product__shop__owner"),
+    )
+    attach_children(orders, "items", items, "order_id")
+    attach_card_images(list({i.product_id: i.product for i in items if i.product_id}.values()))
+    return Page(items=orders, number=page, size=limit, total=total)
 
 
 def cryptoshop_orders(*, user, statuses: list[str] | None = None) -> QuerySet[Order]:
     """Orders the user bought, or sold through their seller profile."""
-    from django.db.models import Q
-
     items = (
         OrderItem.objects.select_related("product__shop__owner")
         .prefetch_related("product__images")

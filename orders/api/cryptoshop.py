@@ -12,6 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 
+from catalog.api.common import product_images
 from core.errors import NotFound
 from core.ids import CryptoShopIds
 from orders import selectors
@@ -48,7 +49,7 @@ def _media(url: str) -> str:
 
 def _images(product) -> list[str]:
     out = []
-    for image in product.images.all():
+    for image in product_images(product):
         if image.url:
             out.append(image.url)
         elif image.image:
