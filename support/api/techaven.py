@@ -12,6 +12,7 @@ from core.errors import NotFound
 from core.ids import TechavenIds
 from core.images import base64_max_length
 from core.storefront import Storefront
+from storefronts.answer_fields import PublicIdField
 from storefronts.fields import BoundedListField
 from storefronts.pagination import paginate
 from storefronts.schema import PAGE_PARAMS
@@ -191,15 +192,12 @@ class AuthorSerializer(serializers.Serializer):
 
 
 class MessageSerializer(serializers.Serializer):
-    id = serializers.SerializerMethodField()
+    id = PublicIdField(TechavenIds.MESSAGE)
     message = serializers.CharField(source="content")
     is_staff = serializers.BooleanField()
     author = AuthorSerializer()
     attachments = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
-
-    def get_id(self, message) -> str:
-        return TechavenIds.MESSAGE(message.uid)
 
     def get_attachments(self, message) -> list[str]:
         request = self.context.get("request")

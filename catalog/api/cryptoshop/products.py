@@ -33,6 +33,7 @@ from catalog.services.sellers import (
 )
 from core.ids import CryptoShopIds
 from core.money import Currency, Money
+from storefronts.answer_fields import PublicIdField
 from storefronts.cryptoshop.auth import IsCryptoShopUserOrReadOnly
 from storefronts.cryptoshop.base import CryptoShopView, btc, eur
 from storefronts.fields import BoundedListField, ItemsField
@@ -52,7 +53,7 @@ from .filters import PRODUCT_SORTS, ProductFilter, list_params
 
 
 class ProductCardSerializer(serializers.Serializer):
-    id = serializers.SerializerMethodField()
+    id = PublicIdField(CryptoShopIds.PRODUCT)
     name = serializers.CharField()
     description = serializers.CharField()
     priceBtc = serializers.SerializerMethodField()
@@ -68,9 +69,6 @@ class ProductCardSerializer(serializers.Serializer):
     seller = SellerBriefSerializer(source="shop")
     createdAt = serializers.DateTimeField(source="created_at")
     updatedAt = serializers.DateTimeField(source="updated_at")
-
-    def get_id(self, p) -> str:
-        return CryptoShopIds.PRODUCT(p.uid)
 
     @extend_schema_field(OpenApiTypes.NUMBER)
     def get_priceBtc(self, p):
