@@ -17,14 +17,14 @@ from .base import media_url
 @extend_schema_field(OpenApiTypes.STR)
 class PublicIdField(serializers.Field):
     """The row's public id, `<prefix>_<uid>`, as `public_id` (e.g. `TechavenIds.REVIEW`)
-    writes it."""
+    writes it; `source="pk"` for the rows whose id is their key."""
 
     def __init__(self, public_id: PublicId, **kwargs: Any) -> None:
         self.public_id = public_id
         kwargs.setdefault("source", "uid")
         super().__init__(read_only=True, **kwargs)
 
-    def to_representation(self, value: str) -> str:
+    def to_representation(self, value) -> str:
         return self.public_id(value)
 
 
