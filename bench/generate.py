@@ -66,6 +66,16 @@ def copy(cursor, table: str, columns: list[str], rows) -> int:
     return n
 
 
+def ids_by_storefront(cursor, sql: str) -> tuple[list[int], list[int]]:
+    """The ids that `sql` (selecting id, storefront) returns: Techaven's, then CryptoShop's."""
+    cursor.execute(sql)
+    rows = cursor.fetchall()
+    return (
+        [i for i, sf in rows if sf == "techaven"],
+        [i for i, sf in rows if sf == "cryptoshop"],
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--products", type=int, default=100_000)
@@ -115,10 +125,9 @@ def main() -> None:
                 yield [values[c] for c in user_cols]
 
         copy(cur, "accounts_user", user_cols, users())
-        cur.execute("SELECT id, storefront FROM accounts_user WHERE username LIKE 'bench\\_%%'")
-        user_rows = cur.fetchall()
-        th_users = [u for u, sf in user_rows if sf == "techaven"]
-        cs_users = [u for u, sf in user_rows if sf == "cryptoshop"]
+        th_users, cs_users = ids_by_storefront(
+            cur, "SELECT id, storefront FROM accounts_user WHERE username LIKE 'bench\\_%%'"
+        )
 
         log(f"{args.categories} categories")
         n_cs = max(1, args.categories // 6)
@@ -172,10 +181,7 @@ def main() -> None:
                        now - timedelta(days=rng.randint(1, 900)), now]  # fmt: skip
 
         copy(cur, "catalog_shop", shop_cols, shops())
-        cur.execute("SELECT id, storefront FROM catalog_shop")
-        shop_rows = cur.fetchall()
-        th_shops = [s for s, sf in shop_rows if sf == "techaven"]
-        cs_shops = [s for s, sf in shop_rows if sf == "cryptoshop"]
+        th_shops, cs_shops = ids_by_storefront(cur, "SELECT id, storefront FROM catalog_shop")
 
         log(f"{args.products} products")
         product_cols = ["storefront", "uid", "shop_id", "category_id", "name", "slug",

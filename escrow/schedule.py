@@ -1,9 +1,8 @@
-import environ
+from core.beat import job, seconds_env
 
 BEAT = {
     # auto-release, reminders, funding and cancellations: see escrow/tasks.py
-    "escrow-sweep": {
-        "task": "escrow.tasks.escrows_sweep",
-        "schedule": environ.Env().float("ESCROW_SWEEP_INTERVAL_SECONDS", default=300.0),
-    },
+    "escrow-sweep": job(
+        "escrow.tasks.escrows_sweep", seconds_env("ESCROW_SWEEP_INTERVAL_SECONDS", 300.0)
+    ),
 }

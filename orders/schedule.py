@@ -1,12 +1,10 @@
 from celery.schedules import crontab
 
+from core.beat import job
+
 BEAT = {
-    "orders-expire-unpaid": {
-        "task": "orders.tasks.orders_expire_unpaid",
-        "schedule": crontab(minute="*/5"),
-    },
-    "orders-number-sequences-ahead": {
-        "task": "orders.tasks.orders_number_sequences_ahead",
-        "schedule": crontab(minute=17, hour=3),
-    },
+    "orders-expire-unpaid": job("orders.tasks.orders_expire_unpaid", crontab(minute="*/5")),
+    "orders-number-sequences-ahead": job(
+        "orders.tasks.orders_number_sequences_ahead", crontab(minute=17, hour=3)
+    ),
 }

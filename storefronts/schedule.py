@@ -1,8 +1,7 @@
 from celery.schedules import crontab
 
+from core.beat import job
+
 BEAT = {
-    "prune-idempotency-records": {
-        "task": "storefronts.tasks.idempotency_prune",
-        "schedule": crontab(minute=17),
-    },
+    "prune-idempotency-records": job("storefronts.tasks.idempotency_prune", crontab(minute=17)),
 }

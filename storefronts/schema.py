@@ -38,36 +38,33 @@ ERRORS = {
     "500": "Internal server error",
 }
 
+
+def _error_body(**fields: dict[str, Any]) -> dict[str, Any]:
+    """A storefront's error body: `success: false` and its own `fields`, every one there."""
+    properties = {"success": {"type": "boolean", "enum": [False]}, **fields}
+    return {"type": "object", "properties": properties, "required": list(properties)}
+
+
 ENVELOPES: dict[str, dict[str, Any]] = {
     "techaven": {
         "error_name": "TechavenError",
-        "error": {
-            "type": "object",
-            "properties": {
-                "success": {"type": "boolean", "enum": [False]},
-                "message": {"type": "string"},
-                "errors": {
-                    "type": "object",
-                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
-                },
+        "error": _error_body(
+            message={"type": "string"},
+            errors={
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
             },
-            "required": ["success", "message", "errors"],
-        },
+        ),
         "required": ["success", "message", "data"],
         "extra": {"message": {"type": "string"}},
     },
     "cryptoshop": {
         "error_name": "CryptoShopError",
-        "error": {
-            "type": "object",
-            "properties": {
-                "success": {"type": "boolean", "enum": [False]},
-                "error": {"type": "string"},
-                "code": {"type": "string"},
-                "details": {"type": "object", "additionalProperties": True},
-            },
-            "required": ["success", "error", "code", "details"],
-        },
+        "error": _error_body(
+            error={"type": "string"},
+            code={"type": "string"},
+            details={"type": "object", "additionalProperties": True},
+        ),
         "required": ["success"],
         "extra": {
             "message": {"type": "string"},

@@ -87,6 +87,17 @@ class MessageInline(ReadOnlyInline):
         )
 
 
+def _status_action(status: TicketStatus, description: str, label: str):
+    """A TicketAdmin action that moves the selected tickets to `status` (through the service,
+    as `_run` does it); `label` heads its success message."""
+
+    @admin.action(description=description, permissions=["change"])
+    def action(self, request, queryset):
+        self._run(request, queryset, label, status=status)
+
+    return action
+
+
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
     form = TicketAdminForm
@@ -188,17 +199,9 @@ class TicketAdmin(admin.ModelAdmin):
     def assign_to_me(self, request, queryset):
         self._run(request, queryset, "Assigned to you", assigned_to=request.user)
 
-    @admin.action(description="Mark in progress", permissions=["change"])
-    def mark_in_progress(self, request, queryset):
-        self._run(request, queryset, "In progress", status=TicketStatus.IN_PROGRESS)
-
-    @admin.action(description="Mark resolved", permissions=["change"])
-    def mark_resolved(self, request, queryset):
-        self._run(request, queryset, "Resolved", status=TicketStatus.RESOLVED)
-
-    @admin.action(description="Close", permissions=["change"])
-    def mark_closed(self, request, queryset):
-        self._run(request, queryset, "Closed", status=TicketStatus.CLOSED)
+    mark_in_progress = _status_action(TicketStatus.IN_PROGRESS, "Mark in progress", "In progress")
+    mark_resolved = _status_action(TicketStatus.RESOLVED, "Mark resolved", "Resolved")
+    mark_closed = _status_action(TicketStatus.CLOSED, "Close", "Closed")
 
 
 class HelpArticleInline(admin.StackedInline):

@@ -92,44 +92,29 @@ def ticket_create(
     if order_ref and not user_owns_order(user, order_ref):
         raise SupportError(SupportErrorCode.ORDER_NOT_FOUND, "Order not found.", field="order_id")
     images = ticket_attachments_decode(attachments, field="attachments")
-    return _ticket_insert(
+    ticket = Ticket(
+        storefront=user.storefront,
         user=user,
         subject=subject,
         content=content,
         category=category,
         priority=priority,
         order_ref=order_ref,
-        images=images,
         counterparty=counterparty,
     )
+    return _ticket_insert(ticket, images=images)
 
 
 @transaction.atomic(durable=True)
-def _ticket_insert(
-    *,
-    user: User,
-    subject: str,
-    content: str,
-    category: str,
-    priority: str,
-    order_ref: str,
-    images: list[CleanImage],
-    counterparty: User | None = None,
-) -> Ticket:
+def _ticket_insert(ticket: Ticket, *, images: list[CleanImage]) -> Ticket:
+    """Number and save the checked, unsaved `ticket`, with its first message."""
     now = timezone.now()
-    ticket = Ticket.objects.create(
-        storefront=user.storefront,
-        number=ticket_number_next(storefront=user.storefront, year=now.year),
-        user=user,
-        subject=subject,
-        content=content,
-        category=category,
-        priority=priority,
-        order_ref=order_ref,
-        counterparty=counterparty,
-        created_at=now,
+    ticket.number = ticket_number_next(storefront=ticket.storefront, year=now.year)
+    ticket.created_at = now
+    ticket.save(force_insert=True)
+    first = Message.objects.create(
+        ticket=ticket, author=ticket.user, content=ticket.content, created_at=now
     )
-    first = Message.objects.create(ticket=ticket, author=user, content=content, created_at=now)
     for image in images:
         Attachment.objects.create(
             message=first, image=image.file, width=image.width, height=image.height

@@ -12,6 +12,7 @@ from accounts.models import Address, EmailOTP, PaymentMethod, User
 from accounts.selectors import address_list, payment_method_list
 from accounts.services import addresses, payment_methods, profile, techaven_auth
 from core.ids import TechavenIds
+from storefronts.answer_fields import PublicIdField
 from storefronts.base import media_url
 from storefronts.techaven.base import TechavenView
 from wallet.services import WALLET_LABEL
@@ -39,15 +40,12 @@ def _otp_body(*extra: str) -> dict:
 
 # --- rendering ---------------------------------------------------------------
 class UserSerializer(serializers.Serializer):
-    id = serializers.SerializerMethodField()
+    id = PublicIdField(TechavenIds.USER)
     full_name = serializers.CharField()
     email = serializers.EmailField()
     phone = serializers.SerializerMethodField()
     avatar_url = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
-
-    def get_id(self, user: User) -> str:
-        return TechavenIds.USER(user.uid)
 
     def get_phone(self, user: User) -> str | None:
         return user.phone or None
@@ -212,7 +210,7 @@ class AddressIn(serializers.Serializer):
 
 
 class AddressSerializer(serializers.ModelSerializer):
-    id = serializers.SerializerMethodField()
+    id = PublicIdField(TechavenIds.ADDRESS)
 
     class Meta:
         model = Address
@@ -230,9 +228,6 @@ class AddressSerializer(serializers.ModelSerializer):
             "is_default",
             "created_at",
         ]
-
-    def get_id(self, address: Address) -> str:
-        return TechavenIds.ADDRESS(address.uid)
 
 
 class AddressListSerializer(serializers.Serializer):
@@ -263,7 +258,7 @@ class PaymentMethodIn(serializers.Serializer):
 
 
 class PaymentMethodSerializer(serializers.Serializer):
-    id = serializers.SerializerMethodField()
+    id = PublicIdField(TechavenIds.PAYMENT_METHOD)
     type = serializers.CharField()
     provider = serializers.CharField()
     phone_number = serializers.CharField(allow_null=True)
@@ -272,9 +267,6 @@ class PaymentMethodSerializer(serializers.Serializer):
     )
     is_default = serializers.BooleanField()
     created_at = serializers.DateTimeField()
-
-    def get_id(self, method: PaymentMethod) -> str:
-        return TechavenIds.PAYMENT_METHOD(method.uid)
 
     def to_representation(self, method: PaymentMethod) -> dict:
         data = super().to_representation(method)

@@ -8,6 +8,7 @@ from core.errors import NotFound
 from core.ids import CryptoShopIds
 from notifications import selectors, services
 from notifications.mapping import WEBHOOK_EVENT_ALIASES, WEBHOOK_EVENTS
+from storefronts.answer_fields import PublicIdField
 from storefronts.cryptoshop.base import CryptoShopView
 from storefronts.fields import BoundedListField
 from storefronts.pagination import paginate
@@ -25,14 +26,11 @@ class WebhookInSerializer(serializers.Serializer):
 
 
 class WebhookSerializer(serializers.Serializer):
-    id = serializers.SerializerMethodField()
+    id = PublicIdField(CryptoShopIds.WEBHOOK)
     url = serializers.CharField()
     events = serializers.ListField(child=serializers.CharField())
     active = serializers.BooleanField(source="is_active")
     createdAt = serializers.DateTimeField(source="created_at")
-
-    def get_id(self, obj) -> str:
-        return CryptoShopIds.WEBHOOK(obj.uid)
 
 
 class WebhookListView(CryptoShopView):

@@ -38,6 +38,7 @@ from orders.status_names import (
     CRYPTOSHOP_STATUS_NAME,
     CRYPTOSHOP_STATUS_NAMES,
 )
+from storefronts.answer_fields import PublicIdField
 from storefronts.cryptoshop.base import CryptoShopView, btc, eur
 from storefronts.fields import ItemsField
 from storefronts.schema import PAGE_PARAMS
@@ -66,21 +67,15 @@ class SellerUserOut(serializers.Serializer):
 
 
 class SellerOut(serializers.Serializer):
-    id = serializers.SerializerMethodField()
+    id = PublicIdField(CryptoShopIds.SELLER)
     storeName = serializers.CharField(source="name")
     user = SellerUserOut(source="owner", allow_null=True)
 
-    def get_id(self, shop) -> str:
-        return CryptoShopIds.SELLER(shop.uid)
-
 
 class ProductShortOut(serializers.Serializer):
-    id = serializers.SerializerMethodField()
+    id = PublicIdField(CryptoShopIds.PRODUCT)
     name = serializers.CharField()
     images = serializers.SerializerMethodField()
-
-    def get_id(self, product) -> str:
-        return CryptoShopIds.PRODUCT(product.uid)
 
     def get_images(self, product) -> list[str]:
         return _images(product)
@@ -105,14 +100,11 @@ class ProductDetailOut(ProductShortOut):
 
 
 class OrderItemShortOut(serializers.Serializer):
-    id = serializers.SerializerMethodField()
+    id = PublicIdField(CryptoShopIds.ORDER_ITEM)
     productId = serializers.SerializerMethodField()
     quantity = serializers.IntegerField()
     priceBtc = serializers.SerializerMethodField()
     priceEur = serializers.SerializerMethodField()
-
-    def get_id(self, item: OrderItem) -> str:
-        return CryptoShopIds.ORDER_ITEM(item.uid)
 
     def get_productId(self, item: OrderItem) -> str | None:
         return CryptoShopIds.PRODUCT(item.product.uid) if item.product_id else None
@@ -133,14 +125,11 @@ class OrderItemDetailOut(OrderItemShortOut):
 
 
 class _OrderCore(serializers.Serializer):
-    id = serializers.SerializerMethodField()
+    id = PublicIdField(CryptoShopIds.ORDER)
     buyerId = serializers.SerializerMethodField()
     status = serializers.SerializerMethodField()
     totalBtc = serializers.SerializerMethodField()
     totalEur = serializers.SerializerMethodField()
-
-    def get_id(self, order: Order) -> str:
-        return CryptoShopIds.ORDER(order.uid)
 
     def get_buyerId(self, order: Order) -> str:
         return CryptoShopIds.USER(order.buyer.uid)
@@ -196,14 +185,11 @@ class OrderDetailOut(OrderOut):
 
 
 class OrderUpdatedOut(serializers.Serializer):
-    id = serializers.SerializerMethodField()
+    id = PublicIdField(CryptoShopIds.ORDER)
     status = serializers.SerializerMethodField()
     paymentHash = serializers.SerializerMethodField()
     paymentConfirmed = serializers.BooleanField(source="is_paid")
     updatedAt = serializers.DateTimeField(source="updated_at")
-
-    def get_id(self, order: Order) -> str:
-        return CryptoShopIds.ORDER(order.uid)
 
     def get_status(self, order: Order) -> str:
         return CRYPTOSHOP_STATUS_NAME[Status(order.status)]

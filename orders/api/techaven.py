@@ -25,6 +25,7 @@ from orders.status_names import (
     TECHAVEN_STATUS_LABEL,
     TECHAVEN_STATUS_NAME,
 )
+from storefronts.answer_fields import PublicIdField
 from storefronts.schema import PAGE_PARAMS
 from storefronts.techaven.base import TechavenPaginationSerializer, TechavenView, pagination_block
 from wallet.services import WALLET_PROVIDER
@@ -33,7 +34,7 @@ from wallet.services import WALLET_PROVIDER
 
 
 class CartItemOut(serializers.Serializer):
-    id = serializers.SerializerMethodField()
+    id = PublicIdField(TechavenIds.CART_ITEM)
     product_id = serializers.IntegerField()
     product_name = serializers.CharField(source="product.name")
     product_image = serializers.SerializerMethodField()
@@ -41,9 +42,6 @@ class CartItemOut(serializers.Serializer):
     quantity = serializers.IntegerField()
     subtotal = serializers.SerializerMethodField()
     is_available = serializers.SerializerMethodField()
-
-    def get_id(self, item: CartItem) -> str:
-        return TechavenIds.CART_ITEM(item.uid)
 
     def get_product_image(self, item: CartItem) -> str:
         return product_image_url(item.product)
@@ -203,13 +201,10 @@ class AddressOut(ShortAddressOut):
 
 
 class _OrderBase(serializers.Serializer):
-    id = serializers.SerializerMethodField()
+    id = PublicIdField(TechavenIds.ORDER)
     order_number = serializers.CharField(source="number")
     status = serializers.SerializerMethodField()
     status_label = serializers.SerializerMethodField()
-
-    def get_id(self, order: Order) -> str:
-        return TechavenIds.ORDER(order.uid)
 
     def get_status(self, order: Order) -> str:
         return TECHAVEN_STATUS_NAME[Status(order.status)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -313,14 +314,18 @@ def address_snapshot(address: Address) -> dict:
     }
 
 
-def order_checkout(
-    *,
-    user,
-    shipping_address_uid: str,
-    payment_method_uid: str,
-    notes: str = "",
-    coupon_code: str = "",
-) -> Order:
+class CartCheckout(TypedDict):
+    """A Techaven checkout's arguments, as `order_place_from_cart` takes them (`notes` and
+    `coupon_code` may be left out: empty)."""
+
+    user: Any
+    shipping_address_uid: str
+    payment_method_uid: str
+    notes: NotRequired[str]
+    coupon_code: NotRequired[str]
+
+
+def order_checkout(**checkout: Unpack[CartCheckout]) -> Order:
     """Techaven checkout (`POST /api/orders`), in two steps so that no lock waits on a
     payment provider: the order is placed in one short transaction (stock, coupon, order
     number, cart; a wallet payment too), then, after it committed, the provider opens the
@@ -328,13 +333,7 @@ def order_checkout(
     payment" until the provider confirms. A provider that cannot open the payment fails it
     like a declined one (the order is cancelled, its stock comes back) and the buyer is
     told to try again (`PROVIDER_UNAVAILABLE`, 503)."""
-    order = order_create_from_cart(
-        user=user,
-        shipping_address_uid=shipping_address_uid,
-        payment_method_uid=payment_method_uid,
-        notes=notes,
-        coupon_code=coupon_code,
-    )
+    order = order_create_from_cart(**checkout)
     if order.is_paid:
         return order
     method = order.payment_method
@@ -358,24 +357,11 @@ def order_checkout(
     return order
 
 
-def order_create_from_cart(
-    *,
-    user,
-    shipping_address_uid: str,
-    payment_method_uid: str,
-    notes: str = "",
-    coupon_code: str = "",
-) -> Order:
+def order_create_from_cart(**checkout: Unpack[CartCheckout]) -> Order:
     """The checkout's transaction (see `order_place_from_cart`), the products locked last."""
+    arguments = {"notes": "", "coupon_code": "", **checkout}
     return _placed_with_locks_last(
-        lambda lock_last: _place_from_cart(
-            user=user,
-            shipping_address_uid=shipping_address_uid,
-            payment_method_uid=payment_method_uid,
-            notes=notes,
-            coupon_code=coupon_code,
-            lock_last=lock_last,
-        )
+        lambda lock_last: _place_from_cart(**arguments, lock_last=lock_last)
     )
 
 

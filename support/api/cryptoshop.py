@@ -8,6 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 
 from core.ids import CryptoShopIds
+from storefronts.answer_fields import PublicIdField
 from storefronts.cryptoshop.base import CryptoShopView
 from storefronts.pagination import paginate
 from storefronts.schema import PAGE_PARAMS
@@ -26,16 +27,13 @@ class AuthorSerializer(serializers.Serializer):
 
 
 class MessageSerializer(serializers.Serializer):
-    id = serializers.SerializerMethodField()
+    id = PublicIdField(CryptoShopIds.MESSAGE)
     ticketId = serializers.SerializerMethodField()
     userId = serializers.SerializerMethodField()
     content = serializers.CharField()
     isStaff = serializers.BooleanField(source="is_staff")
     createdAt = serializers.DateTimeField(source="created_at")
     user = AuthorSerializer(source="author")
-
-    def get_id(self, message) -> str:
-        return CryptoShopIds.MESSAGE(message.uid)
 
     def get_ticketId(self, message) -> str:
         return ticket_public_id(message.ticket)

@@ -9,9 +9,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 
 from core.errors import NotFound
-from core.ids import TechavenIds
+from core.ids import PublicId, TechavenIds
 from core.images import base64_max_length
 from core.storefront import Storefront
+from storefronts.answer_fields import PublicIdField
 from storefronts.fields import BoundedListField
 from storefronts.pagination import paginate
 from storefronts.schema import PAGE_PARAMS
@@ -37,21 +38,21 @@ def _absolute(request, url: str) -> str:
 # --- help content ----------------------------------------------------------------------------
 
 
+# help content is staff's, not a user's: its ids are its key with a prefix
+ARTICLE_ID = PublicId("art")
+TOPIC_ID = PublicId("topic")
+FAQ_ID = PublicId("faq")
+
+
 class ArticleLinkSerializer(serializers.Serializer):
-    id = serializers.SerializerMethodField()
+    id = PublicIdField(ARTICLE_ID, source="pk")
     title = serializers.CharField()
     slug = serializers.CharField()
 
-    def get_id(self, article) -> str:
-        return f"art_{article.pk}"
-
 
 class TopicRefSerializer(serializers.Serializer):
-    id = serializers.SerializerMethodField()
+    id = PublicIdField(TOPIC_ID, source="pk")
     title = serializers.CharField()
-
-    def get_id(self, topic) -> str:
-        return f"topic_{topic.pk}"
 
 
 class TopicSerializer(TopicRefSerializer):
@@ -70,13 +71,10 @@ class ArticleSerializer(ArticleLinkSerializer):
 
 
 class FaqSerializer(serializers.Serializer):
-    id = serializers.SerializerMethodField()
+    id = PublicIdField(FAQ_ID, source="pk")
     question = serializers.CharField()
     answer = serializers.CharField()
     category = serializers.CharField()
-
-    def get_id(self, faq) -> str:
-        return f"faq_{faq.pk}"
 
 
 class FaqsSerializer(serializers.Serializer):
@@ -191,15 +189,12 @@ class AuthorSerializer(serializers.Serializer):
 
 
 class MessageSerializer(serializers.Serializer):
-    id = serializers.SerializerMethodField()
+    id = PublicIdField(TechavenIds.MESSAGE)
     message = serializers.CharField(source="content")
     is_staff = serializers.BooleanField()
     author = AuthorSerializer()
     attachments = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
-
-    def get_id(self, message) -> str:
-        return TechavenIds.MESSAGE(message.uid)
 
     def get_attachments(self, message) -> list[str]:
         request = self.context.get("request")

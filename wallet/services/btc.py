@@ -270,27 +270,16 @@ def withdrawal_send(*, withdrawal_id: int, txid: str, staff_user) -> Withdrawal:
             WalletErrorCode.INVALID_TXID, "A txid is 64 hexadecimal characters", field="txid"
         )
     withdrawal = _pending(withdrawal_id)
-    posting = ledger_post(
-        key=f"withdrawal-sent:{withdrawal.uid}",
+    return _settle(
+        withdrawal,
+        Withdrawal.Status.SENT,
+        staff_user,
+        to=system_account(Account.Kind.CHAIN, BTC),
         kind=LedgerTransaction.Kind.WITHDRAWAL_SENT,
-        legs=transfer(
-            system_account(Account.Kind.WITHDRAWALS, BTC),
-            system_account(Account.Kind.CHAIN, BTC),
-            withdrawal.amount_minor,
-        ),
         description=f"Withdrawal to {withdrawal.address} sent",
         reference=txid,
-        created_by=staff_user,
+        txid=txid,
     )
-    _decide(withdrawal, Withdrawal.Status.SENT, staff_user, txid=txid)
-    wallet_moved(
-        account=withdrawal.account,
-        ledger_transaction=posting.transaction,
-        amount_minor=-withdrawal.amount_minor,
-        title="Withdrawal sent",
-        body=f"Withdrawal of {amount_text(withdrawal.amount_minor, BTC)} sent: {txid}",
-    )
-    return withdrawal
 
 
 @transaction.atomic(durable=True)
@@ -298,30 +287,55 @@ def withdrawal_reject(*, withdrawal_id: int, reason: str, staff_user) -> Withdra
     """Staff refused it: the amount goes back to the wallet, and the user is told the reason.
     Once, as `withdrawal_send`."""
     _check_decider(staff_user)
-    if not (reason or "").strip():
+    reason = (reason or "").strip()
+    if not reason:
         raise WalletError(WalletErrorCode.REASON_REQUIRED, "Give a reason", field="reason")
     withdrawal = _pending(withdrawal_id)
-    posting = ledger_post(
-        key=f"withdrawal-rejected:{withdrawal.uid}",
+    return _settle(
+        withdrawal,
+        Withdrawal.Status.REJECTED,
+        staff_user,
+        to=withdrawal.account,
         kind=LedgerTransaction.Kind.WITHDRAWAL_RETURNED,
-        legs=transfer(
-            system_account(Account.Kind.WITHDRAWALS, BTC),
-            withdrawal.account,
-            withdrawal.amount_minor,
-        ),
-        description=f"Withdrawal rejected: {reason.strip()}",
+        description=f"Withdrawal rejected: {reason}",
         reference=CryptoShopIds.WITHDRAWAL(withdrawal.uid),
-        created_by=staff_user,
-        reason=reason.strip(),
+        reason=reason,
     )
-    _decide(withdrawal, Withdrawal.Status.REJECTED, staff_user, reason=reason.strip())
+
+
+def _settle(
+    withdrawal: Withdrawal,
+    status: str,
+    staff_user,
+    *,
+    to: Account,
+    kind: LedgerTransaction.Kind,
+    description: str,
+    reference: str,
+    txid: str = "",
+    reason: str = "",
+) -> Withdrawal:
+    """A decision on a pending withdrawal: its amount leaves "withdrawals pending" for `to`
+    (the chain when sent, the wallet when rejected), the decision is recorded, and the user
+    is told it with the txid or the reason."""
+    posting = ledger_post(
+        key=f"withdrawal-{status}:{withdrawal.uid}",
+        kind=kind,
+        legs=transfer(system_account(Account.Kind.WITHDRAWALS, BTC), to, withdrawal.amount_minor),
+        description=description,
+        reference=reference,
+        created_by=staff_user,
+        reason=reason,
+    )
+    _decide(withdrawal, status, staff_user, txid=txid, reason=reason)
+    returned = status == Withdrawal.Status.REJECTED  # the money is back in the wallet
     wallet_moved(
         account=withdrawal.account,
         ledger_transaction=posting.transaction,
-        amount_minor=withdrawal.amount_minor,
-        title="Withdrawal rejected",
-        body=f"Withdrawal of {amount_text(withdrawal.amount_minor, BTC)} rejected: "
-        f"{reason.strip()}",
+        amount_minor=withdrawal.amount_minor if returned else -withdrawal.amount_minor,
+        title=f"Withdrawal {status}",
+        body=f"Withdrawal of {amount_text(withdrawal.amount_minor, BTC)} {status}: "
+        f"{txid or reason}",
     )
     return withdrawal
 

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from catalog.api.common import rating_field
 from core.ids import CryptoShopIds
 from core.storefront import Storefront
+from storefronts.answer_fields import PublicIdField
 from storefronts.base import media_url
 from storefronts.cryptoshop.base import btc
 
@@ -43,17 +44,14 @@ class SellerUserVerifiedSerializer(SellerUserSerializer):
 
 
 class SellerBriefSerializer(serializers.Serializer):
-    id = serializers.SerializerMethodField()
+    id = PublicIdField(CryptoShopIds.SELLER)
     storeName = serializers.CharField(source="name")
     rating = rating_field()
     user = SellerUserSerializer(source="*")
 
-    def get_id(self, shop) -> str:
-        return CryptoShopIds.SELLER(shop.uid)
-
 
 class SellerFullSerializer(serializers.Serializer):
-    id = serializers.SerializerMethodField()
+    id = PublicIdField(CryptoShopIds.SELLER)
     storeName = serializers.CharField(source="name")
     description = serializers.CharField()
     rating = rating_field()
@@ -64,9 +62,6 @@ class SellerFullSerializer(serializers.Serializer):
     isOnline = serializers.BooleanField(source="is_online")
     user = SellerUserVerifiedSerializer(source="*")
 
-    def get_id(self, shop) -> str:
-        return CryptoShopIds.SELLER(shop.uid)
-
     @extend_schema_field(OpenApiTypes.NUMBER)
     def get_totalRevenue(self, shop):
         # what the seller has earned, in BTC like every CryptoShop price
@@ -74,15 +69,12 @@ class SellerFullSerializer(serializers.Serializer):
 
 
 class ReviewSerializer(serializers.Serializer):
-    id = serializers.SerializerMethodField()
+    id = PublicIdField(CryptoShopIds.REVIEW)
     rating = serializers.IntegerField()
     content = serializers.CharField(source="comment")
     helpful = serializers.IntegerField(source="helpful_count")
     user = serializers.SerializerMethodField()
     createdAt = serializers.DateTimeField(source="created_at")
-
-    def get_id(self, review) -> str:
-        return CryptoShopIds.REVIEW(review.uid)
 
     @extend_schema_field(
         {

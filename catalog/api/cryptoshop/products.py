@@ -34,6 +34,7 @@ from catalog.services.sellers import (
 from core.ids import CryptoShopIds
 from core.money import Currency, Money
 from core.timefmt import api_datetime
+from storefronts.answer_fields import PublicIdField
 from storefronts.cryptoshop.auth import IsCryptoShopUserOrReadOnly
 from storefronts.cryptoshop.base import CryptoShopView, btc, eur
 from storefronts.fields import BoundedListField, ItemsField
@@ -53,7 +54,7 @@ from .filters import PRODUCT_SORTS, ProductFilter, list_params
 
 
 class ProductCardSerializer(serializers.Serializer):
-    id = serializers.SerializerMethodField()
+    id = PublicIdField(CryptoShopIds.PRODUCT)
     name = serializers.CharField()
     description = serializers.CharField()
     priceBtc = serializers.SerializerMethodField()
@@ -69,9 +70,6 @@ class ProductCardSerializer(serializers.Serializer):
     seller = SellerBriefSerializer(source="shop")
     createdAt = serializers.DateTimeField(source="created_at")
     updatedAt = serializers.DateTimeField(source="updated_at")
-
-    def get_id(self, p) -> str:
-        return CryptoShopIds.PRODUCT(p.uid)
 
     @extend_schema_field(OpenApiTypes.NUMBER)
     def get_priceBtc(self, p):

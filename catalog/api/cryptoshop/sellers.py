@@ -14,6 +14,7 @@ from catalog.errors import not_found
 from catalog.services.sellers import seller_profile_create, seller_profile_update
 from catalog.services.shops import SHOP_DESCRIPTION_MAX
 from core.ids import CryptoShopIds
+from storefronts.answer_fields import PublicIdField
 from storefronts.cryptoshop.auth import IsCryptoShopUserOrReadOnly
 from storefronts.cryptoshop.base import CryptoShopView, btc
 from storefronts.filters import filter_params
@@ -22,7 +23,6 @@ from storefronts.schema import ChangedFieldsAnswer
 
 from .common import CS, DETAIL_REVIEWS, ReviewSerializer, SellerFullSerializer, update_answer
 from .filters import SELLER_SORTS, SellerFilter, list_params
-from .products import ProductCardSerializer
 
 DETAIL_PRODUCTS = 12
 
@@ -41,14 +41,12 @@ class SellerCardSerializer(SellerFullSerializer):
 
 
 class SellerProductSerializer(serializers.Serializer):
-    id = serializers.SerializerMethodField()
+    id = PublicIdField(CryptoShopIds.PRODUCT)
     name = serializers.CharField()
     priceBtc = serializers.SerializerMethodField()
     rating = rating_field()
     reviewCount = serializers.IntegerField(source="review_count")
     salesCount = serializers.IntegerField(source="sales_count")
-
-    get_id = ProductCardSerializer.get_id
 
     @extend_schema_field(OpenApiTypes.NUMBER)
     def get_priceBtc(self, p):

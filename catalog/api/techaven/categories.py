@@ -9,7 +9,7 @@ from rest_framework import serializers
 from catalog import selectors
 from catalog.errors import not_found
 from catalog.pagecache import cached_page
-from storefronts.base import media_url
+from storefronts.answer_fields import MediaUrlField
 from storefronts.techaven.base import TechavenPublicView
 
 from .common import TH
@@ -30,13 +30,10 @@ class SubcategorySerializer(serializers.Serializer):
 class CategorySerializer(SubcategorySerializer):
     description = serializers.CharField()
     icon = serializers.CharField()
-    image_url = serializers.SerializerMethodField()
+    image_url = MediaUrlField(source="image")
     is_featured = serializers.BooleanField()
     parent_id = serializers.IntegerField(allow_null=True)
     subcategories = serializers.SerializerMethodField()
-
-    def get_image_url(self, c) -> str | None:
-        return media_url(self.context.get("request"), c.image)
 
     @extend_schema_field(SubcategorySerializer(many=True))
     def get_subcategories(self, c) -> list[dict]:

@@ -21,7 +21,7 @@ from catalog.pagecache import cached_page
 from catalog.services.products import product_record_view
 from core.ids import TechavenIds
 from core.timefmt import api_datetime
-from storefronts.base import media_url
+from storefronts.answer_fields import MediaUrlField, PublicIdField
 from storefronts.filters import filter_params
 from storefronts.techaven.base import (
     TechavenPaginationSerializer,
@@ -148,17 +148,11 @@ class ProductListSerializer(serializers.Serializer):
 
 
 class VendorBlockSerializer(serializers.Serializer):
-    id = serializers.SerializerMethodField()
+    id = PublicIdField(TechavenIds.SHOP)
     name = serializers.CharField()
-    logo_url = serializers.SerializerMethodField()
+    logo_url = MediaUrlField(source="logo")
     rating = rating_field()
     location = serializers.CharField()
-
-    def get_id(self, shop) -> str:
-        return TechavenIds.SHOP(shop.uid)
-
-    def get_logo_url(self, shop) -> str | None:
-        return media_url(self.context.get("request"), shop.logo)
 
 
 class _DetailVendorFields(serializers.Serializer):

@@ -14,6 +14,7 @@ from catalog.errors import not_found
 from catalog.services.reviews import ReviewInput, review_add
 from core.ids import TechavenIds
 from core.images import base64_max_length
+from storefronts.answer_fields import MediaUrlField, PublicIdField
 from storefronts.base import media_url
 from storefronts.fields import BoundedListField
 from storefronts.pagination import paginate
@@ -23,19 +24,13 @@ from .common import PAGE_PARAMS, TH
 
 
 class ReviewUserSerializer(serializers.Serializer):
-    id = serializers.SerializerMethodField()
+    id = PublicIdField(TechavenIds.USER)
     full_name = serializers.CharField()
-    avatar_url = serializers.SerializerMethodField()
-
-    def get_id(self, user) -> str:
-        return TechavenIds.USER(user.uid)
-
-    def get_avatar_url(self, user) -> str | None:
-        return media_url(self.context.get("request"), user.avatar)
+    avatar_url = MediaUrlField(source="avatar")
 
 
 class ReviewSerializer(serializers.Serializer):
-    id = serializers.SerializerMethodField()
+    id = PublicIdField(TechavenIds.REVIEW)
     user = ReviewUserSerializer()
     rating = serializers.IntegerField()
     title = serializers.CharField()
@@ -44,9 +39,6 @@ class ReviewSerializer(serializers.Serializer):
     is_verified_purchase = serializers.BooleanField()
     helpful_count = serializers.IntegerField()
     created_at = serializers.DateTimeField()
-
-    def get_id(self, review) -> str:
-        return TechavenIds.REVIEW(review.uid)
 
     def get_images(self, review) -> list[str]:
         return [media_url(self.context.get("request"), i.image) for i in review.images.all()]
@@ -85,14 +77,11 @@ class ReviewInSerializer(serializers.Serializer):
 
 
 class ReviewCreatedSerializer(serializers.Serializer):
-    id = serializers.SerializerMethodField()
+    id = PublicIdField(TechavenIds.REVIEW)
     rating = serializers.IntegerField()
     title = serializers.CharField()
     comment = serializers.CharField()
     created_at = serializers.DateTimeField()
-
-    def get_id(self, review) -> str:
-        return TechavenIds.REVIEW(review.uid)
 
 
 class ProductReviewsView(TechavenView):

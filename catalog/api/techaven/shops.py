@@ -13,7 +13,7 @@ from catalog.errors import not_found
 from catalog.models import Shop
 from catalog.pagecache import cached_page
 from core.ids import TechavenIds
-from storefronts.base import media_url
+from storefronts.answer_fields import MediaUrlField, PublicIdField
 from storefronts.filters import filter_params
 from storefronts.pagination import paginate
 from storefronts.techaven.base import (
@@ -28,12 +28,12 @@ from .products import PRODUCT_LIST_PARAMS, ProductListingView, ProductListSerial
 
 
 class ShopCardSerializer(serializers.Serializer):
-    id = serializers.SerializerMethodField()
+    id = PublicIdField(TechavenIds.SHOP)
     name = serializers.CharField()
     slug = serializers.CharField()
     description = serializers.CharField()
-    logo_url = serializers.SerializerMethodField()
-    cover_image_url = serializers.SerializerMethodField()
+    logo_url = MediaUrlField(source="logo")
+    cover_image_url = MediaUrlField(source="cover_image")
     rating = rating_field()
     review_count = serializers.IntegerField()
     product_count = serializers.IntegerField()
@@ -41,15 +41,6 @@ class ShopCardSerializer(serializers.Serializer):
     is_verified = serializers.BooleanField()
     is_open = serializers.BooleanField()
     categories = serializers.SerializerMethodField()
-
-    def get_id(self, shop) -> str:
-        return TechavenIds.SHOP(shop.uid)
-
-    def get_logo_url(self, shop) -> str | None:
-        return media_url(self.context.get("request"), shop.logo)
-
-    def get_cover_image_url(self, shop) -> str | None:
-        return media_url(self.context.get("request"), shop.cover_image)
 
     def get_categories(self, shop) -> list[str]:
         return [name for _, name in self.context["categories"].get(shop.pk, [])]

@@ -10,6 +10,7 @@ from catalog import selectors
 from catalog.api.common import rating_field
 from catalog.services.wishlist import wishlist_add, wishlist_remove
 from core.ids import TechavenIds
+from storefronts.answer_fields import PublicIdField
 from storefronts.techaven.base import TechavenView
 
 from .common import TH
@@ -30,12 +31,9 @@ class WishlistProductSerializer(serializers.Serializer):
 
 
 class WishlistItemSerializer(serializers.Serializer):
-    id = serializers.SerializerMethodField()
+    id = PublicIdField(TechavenIds.WISHLIST_ITEM)
     product = WishlistProductSerializer()
     added_at = serializers.DateTimeField(source="created_at")
-
-    def get_id(self, item) -> str:
-        return TechavenIds.WISHLIST_ITEM(item.uid)
 
 
 class WishlistSerializer(serializers.Serializer):
