@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -27,13 +28,14 @@ from catalog import conf, pagecache, purchases, search
 from catalog.models import Category, Product, ProductImage, Review, Shop, WishlistItem
 from core.cache import quiet_get, quiet_set
 from core.paging import Page
-from core.prepared import prepared_rows
+from core.prepared import prepared_count, prepared_rows
 
 
-def products_listed(storefront: str) -> QuerySet[Product]:
+def products_listed(storefront: str, closed: list[int] | None = None) -> QuerySet[Product]:
     """Listed products. Closed shops are few: their ids are excluded up front rather than
-    joined, so every sort walks its partial index alone (deep pages stay cheap)."""
-    closed = closed_shop_ids(storefront)
+    joined, so every sort walks its partial index alone (deep pages stay cheap). `closed`:
+    the storefront's closed shops, when the caller has read them already."""
+    closed = closed_shop_ids(storefront) if closed is None else closed
     qs = Product.objects.filter(visible_filter(), storefront=storefront)
     return qs.exclude(shop_id__in=closed) if closed else qs
 
@@ -183,28 +185,74 @@ def product_search(storefront: str, text: str) -> tuple[QuerySet[Product], str]:
     return search.apply(qs, storefront, text)
 
 
+def _query_filters(q: ProductQuery) -> list[tuple[str, object]]:
+    """The filters of `q` beyond what is listed (and matched), as (lookup, value)."""
+    wanted = [
+        ("category_id__in", q.category_ids),
+        ("shop_id", q.shop_id),
+        ("price_minor__gte", q.min_price_minor),
+        ("price_minor__lte", q.max_price_minor),
+    ]
+    return [(lookup, value) for lookup, value in wanted if value is not None]
+
+
+def _query_order(q: ProductQuery) -> tuple[str, ...]:
+    sign = "-" if q.descending else ""
+    if q.sort == "relevance" or (q.sort is None and q.text):
+        return ("-relevance", "-sales_count", "-id")
+    if q.sort is None:
+        return ("-created_at", "-id")
+    return (f"{sign}{q.sort}", f"{sign}id")
+
+
 def product_queryset(
     q: ProductQuery, *, matched: tuple[QuerySet[Product], str] | None = None
 ) -> tuple[QuerySet[Product], str]:
     """Filtered and ordered (ids as the tie-break, so pages never overlap). `matched`:
     what product_search gave for the same storefront and text, not to search twice."""
     qs, understood = matched or product_search(q.storefront, q.text)
-    if q.category_ids is not None:
-        qs = qs.filter(category_id__in=q.category_ids)
-    if q.shop_id is not None:
-        qs = qs.filter(shop_id=q.shop_id)
-    if q.min_price_minor is not None:
-        qs = qs.filter(price_minor__gte=q.min_price_minor)
-    if q.max_price_minor is not None:
-        qs = qs.filter(price_minor__lte=q.max_price_minor)
-    sign = "-" if q.descending else ""
-    if q.sort == "relevance" or (q.sort is None and q.text):
-        qs = qs.order_by("-relevance", "-sales_count", "-id")
-    elif q.sort is None:
-        qs = qs.order_by("-created_at", "-id")
-    else:
-        qs = qs.order_by(f"{sign}{q.sort}", f"{sign}id")
-    return qs, understood
+    for lookup, value in _query_filters(q):
+        qs = qs.filter(**{lookup: value})
+    return qs.order_by(*_query_order(q)), understood
+
+
+def product_list_page(q: ProductQuery, *, page: int, limit: int, fields: tuple[str, ...]) -> Page:
+    """The page of cards (`fields`, see product_page) of a product list without search
+    text: what the storefronts' lists ask most, so its count and its page of ids run SQL
+    compiled once per shape (which filters, how many ids each lists, the order)."""
+    if q.text:
+        qs, _ = product_queryset(q)
+        return product_page(qs, page=page, limit=limit, fields=fields, count_key=q)
+    closed = closed_shop_ids(q.storefront)
+    filters = _query_filters(q)
+    params: list[object] = [q.storefront, *closed]
+    for lookup, value in filters:
+        params += list(value) if lookup.endswith("__in") else [value]
+
+    def listed() -> QuerySet[Product]:
+        qs = products_listed(q.storefront, closed)
+        for lookup, value in filters:
+            qs = qs.filter(**{lookup: value})
+        return qs
+
+    shape = (
+        len(closed),
+        tuple((lookup, len(v) if lookup.endswith("__in") else 1) for lookup, v in filters),
+        _query_order(q),
+    )
+    total = cached_count(key_from=q, count=lambda: prepared_count(shape, listed, params))
+    offset = (page - 1) * limit
+    if offset >= total:
+        return Page(items=[], number=page, size=limit, total=total)
+    rows = prepared_rows(
+        ("listed_ids", shape),
+        lambda: listed().order_by(*_query_order(q)).values_list("id"),
+        params,
+        window=(offset, limit),
+    )
+    items = card_rows([pk for (pk,) in rows], fields)
+    attach_card_images(items)
+    return Page(items=items, number=page, size=limit, total=total)
 
 
 def products_in_category_named(qs: QuerySet[Product], name: str) -> QuerySet[Product]:
@@ -364,18 +412,21 @@ def _cache_key(kind: str, qs: QuerySet) -> str | None:
     return f"catalog:{kind}:" + hashlib.sha256(f"{sql}|{params}".encode()).hexdigest()
 
 
-def cached_count(qs: QuerySet, *, key_from: object = None) -> int:
+def cached_count(
+    qs: QuerySet | None = None, *, key_from: object = None, count: Callable[[], int] | None = None
+) -> int:
     """Counts of big lists are cached a short while: the count is the one part of a deep
     page that cannot use an index range. Small lists are always counted exactly.
     `key_from`: what alone decides `qs` (a ProductQuery, say), keyed by its repr instead of
-    the count's compiled SQL (compiling it cost a tenth of a list page)."""
+    the count's compiled SQL (compiling it cost a tenth of a list page); `count`: how to
+    count instead of `qs.count()`."""
     if key_from is not None:
         key: str | None = "catalog:count:q:" + hashlib.sha256(repr(key_from).encode()).hexdigest()
     else:
         key = _cache_key("count", qs)
     total = quiet_get(key) if key else None
     if total is None:
-        total = qs.count()
+        total = count() if count is not None else qs.count()
         if key and total >= conf.COUNT_CACHE_MIN_ROWS:
             quiet_set(key, total, conf.COUNT_CACHE_SECONDS)
     return total

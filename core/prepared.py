@@ -26,8 +26,11 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
+
+from core.paging import Page
 
 # shapes kept per process; beyond it a new shape is compiled every time (a bug that keys
 # on values would otherwise grow the table without end)
@@ -52,7 +55,10 @@ class ParametersOutOfOrder(AssertionError):
 
 def _compile(qs: QuerySet, params: Sequence[Any], using: str) -> _Statement:
     compiler = qs.query.get_compiler(using=using)
-    sql, compiled = compiler.as_sql()
+    try:
+        sql, compiled = compiler.as_sql()
+    except EmptyResultSet:  # the ORM sends no SQL for what can match nothing (`__in=[]`)
+        return _Statement("", ())
     if list(compiled) != list(params):
         raise ParametersOutOfOrder(f"stated {list(params)!r}, compiled {list(compiled)!r}")
     columns = [selected[0] for selected in compiler.select[: compiler.col_count]]
@@ -77,6 +83,8 @@ def prepared_rows(
             if len(_statements) < MAX_SHAPES:
                 _statements[(using, key)] = statement
     sql = statement.sql
+    if not sql:
+        return []
     if window is not None:
         sql, params = f"{sql} LIMIT %s OFFSET %s", [*params, window[1], window[0]]
     connection = connections[using]
@@ -222,3 +230,33 @@ def attach_children(
         queryset._prefetch_done = True
         parent._prefetched_objects_cache = getattr(parent, "_prefetched_objects_cache", {})
         parent._prefetched_objects_cache[manager.field.remote_field.cache_name] = queryset
+
+
+def prepared_page(
+    model: type[Model],
+    key: Hashable,
+    build: Callable[[], QuerySet],
+    params: Sequence[Any],
+    *,
+    order_by: tuple[str, ...],
+    page: int,
+    limit: int,
+    related: tuple[str, ...] = (),
+) -> Page:
+    """Page `page` of `build()` ordered by `order_by`: its count and its instances (with
+    `related`, see `prepared_objects`), each with SQL compiled once per `key`."""
+    total = prepared_count(key, build, params)
+    offset = (page - 1) * limit
+    items = (
+        prepared_objects(
+            model,
+            key,
+            lambda: build().order_by(*order_by),
+            params,
+            related=related,
+            window=(offset, limit),
+        )
+        if offset < total
+        else []
+    )
+    return Page(items=items, number=page, size=limit, total=total)

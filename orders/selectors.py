@@ -7,7 +7,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from catalog.models import Shop
 from catalog.selectors import attach_card_images
 from core.paging import Page
-from core.prepared import attach_children, prepared_count, prepared_objects
+from core.prepared import attach_children, prepared_objects, prepared_page
 
 from .models import Cart, CartItem, Order, OrderItem
 from .state import Status
@@ -27,6 +27,9 @@ def cart_items(cart: Cart) -> list[CartItem]:
     return items
 
 
+ORDER_LIST_ORDER = ("-created_at", "-id")  # newest first, the id breaking ties
+
+
 def order_list(
     *, statuses: list[str] | None = None, items: QuerySet[OrderItem] | None = None
 ) -> QuerySet[Order]:
@@ -34,11 +37,25 @@ def order_list(
     qs = Order.objects.select_related("buyer").prefetch_related(Prefetch("items", queryset=items))
     if statuses:
         qs = qs.filter(status__in=statuses)
-    return qs.order_by("-created_at", "-id")
+    return qs.order_by(*ORDER_LIST_ORDER)
 
 
 def techaven_orders(*, user, statuses: list[str] | None = None) -> QuerySet[Order]:
     return order_list(statuses=statuses).filter(buyer=user, storefront="techaven")
+
+
+def _attach_items(orders: list[Order], related: tuple[str, ...] = ()) -> list[OrderItem]:
+    """The orders' lines (with `related`), each order's `items` answering its own."""
+    ids = [order.pk for order in orders]
+    items = prepared_objects(
+        OrderItem,
+        ("order_items", len(ids)),
+        lambda: OrderItem.objects.filter(order_id__in=ids).order_by("id"),
+        ids,
+        related=related,
+    )
+    attach_children(orders, "items", items, "order_id")
+    return items
 
 
 def techaven_orders_page(*, user, statuses: list[str] | None, page: int, limit: int) -> Page:
@@ -50,23 +67,13 @@ def techaven_orders_page(*, user, statuses: list[str] | None, page: int, limit: 
         qs = Order.objects.filter(storefront="techaven").filter(buyer_id=user.pk)
         return qs.filter(status__in=statuses) if statuses else qs
 
-    key, params = ("techaven_orders", len(statuses)), ["techaven", user.pk, *statuses]
-    total = prepared_count(key, mine, params)
-    offset = (page - 1) * limit
-    if offset >= total:
-        return Page(items=[], number=page, size=limit, total=total)
-    orders = prepared_objects(
-        Order, key, lambda: mine().order_by("-created_at", "-id"), params, window=(offset, limit)
-    )
-    ids = [order.pk for order in orders]
-    items = prepared_objects(
-        OrderItem,
-        ("order_items", len(ids)),
-        lambda: OrderItem.objects.filter(order_id__in=ids).order_by("id"),
-        ids,
-    )
-    attach_children(orders, "items", items, "order_id")
-    return Page(items=orders, number=page, size=limit, total=total)
+    params = ["techaven", user.pk, *statuses]
+    found = prepared_page(
+        Order, ("techaven_orders", len(statuses)), mine, params, order_by=ORDER_LIST_ORDER,
+        page=page, limit=limit,
+    )  # fmt: skip
+    _attach_items(list(found.items))
+    return found
 
 
 def cryptoshop_orders_page(*, user, statuses: list[str] | None, page: int, limit: int) -> Page:
@@ -80,19 +87,12 @@ def cryptoshop_orders_page(*, user, statuses: list[str] | None, page: int, limit
         )
         return qs.filter(status__in=statuses) if statuses else qs
 
-    key, params = ("cryptoshop_orders", len(statuses)), ["cryptoshop", user.pk, user.pk, *statuses]
-    total = prepared_count(key, mine, params)
-    offset = (page - 1) * limit
-    if offset >= total:
-        return Page(items=[], number=page, size=limit, total=total)
-    orders = prepared_objects(
-        Order,
-        key,
-        lambda: mine().order_by("-created_at", "-id"),
-        params,
-        related=("buyer",),
-        window=(offset, limit),
-    )
+    params = ["cryptoshop", user.pk, user.pk, *statuses]
+    found = prepared_page(
+        Order, ("cryptoshop_orders", len(statuses)), mine, params, order_by=ORDER_LIST_ORDER,
+        page=page, limit=limit, related=("buyer",),
+    )  # fmt: skip
+    orders = list(found.items)
     ids = [order.pk for order in orders]
     escrow = Order._meta.get_field("escrow")  # escrow's relation: no import of escrow
     escrows = prepared_objects(
@@ -104,16 +104,9 @@ def cryptoshop_orders_page(*, user, statuses: list[str] | None, page: int, limit
     by_order = {e.order_id: e for e in escrows}
     for order in orders:
         escrow.set_cached_value(order, by_order.get(order.pk))
-    items = prepared_objects(
-        OrderItem,
-        ("order_items_with_products", len(ids)),
-        lambda: OrderItem.objects.filter(order_id__in=ids).order_by("id"),
-        ids,
-        related=("product", "product__shop", "product__shop__owner"),
-    )
-    attach_children(orders, "items", items, "order_id")
+    items = _attach_items(orders, related=("product", "product__shop", "product__shop__owner"))
     attach_card_images(list({i.product_id: i.product for i in items if i.product_id}.values()))
-    return Page(items=orders, number=page, size=limit, total=total)
+    return found
 
 
 def cryptoshop_orders(*, user, statuses: list[str] | None = None) -> QuerySet[Order]:

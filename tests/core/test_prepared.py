@@ -138,3 +138,15 @@ def test_attached_children_answer_the_reverse_relation_without_a_query(
         assert list(parents[0].images.all()) == images
         assert list(parents[1].images.all()) == []
         assert parents[0].images.count() == 2
+
+
+def test_what_can_match_nothing_sends_no_sql(django_assert_num_queries):
+    def build():
+        return Product.objects.filter(pk__in=[]).values_list("id")
+
+    with django_assert_num_queries(0):
+        assert prepared_rows(("nothing", 0), build, []) == []
+        assert prepared_rows(("nothing", 0), build, []) == []
+        assert (
+            prepared_objects(Product, "none", lambda: Product.objects.filter(pk__in=[]), []) == []
+        )

@@ -291,12 +291,18 @@ class ProductsView(CryptoShopView):
             sort=params["sortBy"],
             descending=params["sortOrder"],
         )
-        qs, _ = selectors.product_queryset(query)
         if params["category"]:
+            qs, _ = selectors.product_queryset(query)
             qs = selectors.products_in_category_named(qs, params["category"])
-        page = selectors.product_page(
-            qs, page=page_no, limit=limit, fields=CARD_FIELDS, count_key=(query, params["category"])
-        )
+            page = selectors.product_page(
+                qs,
+                page=page_no,
+                limit=limit,
+                fields=CARD_FIELDS,
+                count_key=(query, params["category"]),
+            )
+        else:
+            page = selectors.product_list_page(query, page=page_no, limit=limit, fields=CARD_FIELDS)
         return self.ok(product_cards(page.items, request), page=page)
 
     @extend_schema(request=ProductInSerializer, responses={201: ProductWrittenSerializer})

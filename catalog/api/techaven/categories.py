@@ -67,5 +67,4 @@ class CategoryProductsView(ProductListingView):
         if ids is None:
             raise not_found("Category")
         query = product_query(request.query_params, CategoryProductFilter, category_ids=ids)
-        qs, _ = selectors.product_queryset(query)
-        return self.product_list_response(qs, "Products retrieved", query=query)
+        return self.product_list_response("Products retrieved", query=query)

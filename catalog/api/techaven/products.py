@@ -203,13 +203,22 @@ def product_query(
 # the schema would show it as every subclass's description)
 class ProductListingView(TechavenPublicView):
     def product_list_response(
-        self, qs, message: str, default_limit: int = 20, query: selectors.ProductQuery | None = None
+        self,
+        message: str,
+        *,
+        query: selectors.ProductQuery | None = None,
+        qs=None,
+        default_limit: int = 20,
     ):
-        """`query`: what `qs` was built from alone, when it was (keys its cached count)."""
+        """The page of cards of `query` (a list's parameters), or of `qs` (a merchandising
+        list's own queryset)."""
         page_no, limit = self.page_params(default_limit=default_limit)
-        page = selectors.product_page(
-            qs, page=page_no, limit=limit, sellers=False, fields=CARD_FIELDS, count_key=query
-        )
+        if query is not None:
+            page = selectors.product_list_page(query, page=page_no, limit=limit, fields=CARD_FIELDS)
+        else:
+            page = selectors.product_page(
+                qs, page=page_no, limit=limit, sellers=False, fields=CARD_FIELDS
+            )
         return self.ok(
             {
                 "products": product_cards(page.items, self.request),
@@ -228,8 +237,7 @@ class ProductListView(ProductListingView):
     @cached_page()
     def get(self, request):
         query = product_query(request.query_params)
-        qs, _ = selectors.product_queryset(query)
-        return self.product_list_response(qs, "Products retrieved", query=query)
+        return self.product_list_response("Products retrieved", query=query)
 
 
 def _special_list(selector, message: str, doc: str):
@@ -240,7 +248,7 @@ def _special_list(selector, message: str, doc: str):
         @cached_page()
         def get(self, request):
             qs = selector(selectors.products_listed(TH))
-            return self.product_list_response(qs, message, default_limit=SPECIAL_LISTS_LIMIT)
+            return self.product_list_response(message, qs=qs, default_limit=SPECIAL_LISTS_LIMIT)
 
     SpecialListView.__name__ = f"{selector.__name__.title().replace('_', '')}View"
     SpecialListView.__qualname__ = SpecialListView.__name__
