@@ -28,7 +28,7 @@ from catalog import conf, pagecache, purchases, search
 from catalog.models import Category, Product, ProductImage, Review, Shop, WishlistItem
 from core.cache import quiet_get, quiet_set
 from core.paging import Page
-from core.prepared import prepared_count, prepared_rows
+from core.prepared import prepared_count, prepared_objects, prepared_rows
 
 
 def products_listed(storefront: str, closed: list[int] | None = None) -> QuerySet[Product]:
@@ -503,12 +503,17 @@ def product_facets(qs: QuerySet[Product]) -> tuple[dict, int]:
 def related_product_ids(product: Product, limit: int | None = None) -> list[int]:
     """Listed products of the same category (else the same shop), best sellers first."""
     limit = limit or conf.RELATED_PRODUCTS
-    qs = products_listed_joined(product.storefront).exclude(pk=product.pk)
-    if product.category_id:
-        qs = qs.filter(category_id=product.category_id)
-    else:
-        qs = qs.filter(shop_id=product.shop_id)
-    return list(qs.order_by("-sales_count", "-id").values_list("id", flat=True)[:limit])
+    same = "category_id" if product.category_id else "shop_id"
+    value = getattr(product, same)
+
+    def related() -> QuerySet[Product]:
+        qs = products_listed_joined(product.storefront).exclude(pk=product.pk)
+        return qs.filter(**{same: value}).order_by("-sales_count", "-id").values_list("id")
+
+    rows = prepared_rows(
+        ("related_ids", same), related, [product.storefront, product.pk, value], window=(0, limit)
+    )
+    return [pk for (pk,) in rows]
 
 
 def product_get_listed(
@@ -516,8 +521,20 @@ def product_get_listed(
 ) -> Product | None:
     """One listed product (by pk or uid) with its card data. The card joins the shop
     anyway, so whether it is open is checked in the same query."""
-    lookup = {"uid": uid} if uid is not None else {"pk": pk}
-    return product_with_card_data(products_listed_joined(storefront).filter(**lookup))
+    by, value = ("uid", uid) if uid is not None else ("pk", pk)
+    found = prepared_objects(
+        Product,
+        ("listed_product", by),
+        lambda: products_listed_joined(storefront).filter(**{by: value}),
+        [storefront, value],
+        related=_card_related(sellers=True),
+        defer=("search_vector",),
+    )
+    if not found:
+        return None
+    attach_card_images(found)
+    pagecache.note_shown([found[0].pk])
+    return found[0]
 
 
 # --- shops ---------------------------------------------------------------------------

@@ -119,17 +119,17 @@ class _Part:
 
 @functools.cache
 def _parts(
-    model: type[Model], related: tuple[str, ...]
+    model: type[Model], related: tuple[str, ...], defer: tuple[str, ...]
 ) -> tuple[tuple[str, ...], tuple[_Part, ...]]:
-    """The columns to read for `model` and its `related` paths (parents listed first), and
-    how they split into instances."""
+    """The columns to read for `model` and its `related` paths (parents listed first), less
+    `model`'s `defer`red fields, and how they split into instances."""
     columns: list[str] = []
     parts = []
     for path in ("", *related):
         target = model
         for name in path.split("__") if path else ():
             target = target._meta.get_field(name).related_model
-        fields = target._meta.concrete_fields
+        fields = [f for f in target._meta.concrete_fields if path or f.name not in defer]
         prefix = f"{path}__" if path else ""
         start = len(columns)
         columns += [prefix + f.name for f in fields]
@@ -145,6 +145,7 @@ def prepared_objects(
     params: Sequence[Any],
     *,
     related: tuple[str, ...] = (),
+    defer: tuple[str, ...] = (),
     window: tuple[int, int] | None = None,
     using: str = DEFAULT_DB_ALIAS,
 ) -> list[Model]:
@@ -152,10 +153,11 @@ def prepared_objects(
     with its forward relations `related` (`"user"`, `"product"`, `"product__shop"`: a
     parent before its children) loaded and attached as `select_related` attaches them (None
     where there is none), with the SQL compiled once per `key`; `params` as for
-    `prepared_rows`, and `window` too."""
-    columns, parts = _parts(model, related)
+    `prepared_rows`, and `window` too. `defer`: fields of `model` left unread, loaded on
+    first access as with `QuerySet.defer`."""
+    columns, parts = _parts(model, related, defer)
     rows = prepared_rows(
-        ("objects", model, related, key),
+        ("objects", model, related, defer, key),
         lambda: build().values_list(*columns),
         params,
         window=window,

@@ -150,3 +150,16 @@ def test_what_can_match_nothing_sends_no_sql(django_assert_num_queries):
         assert (
             prepared_objects(Product, "none", lambda: Product.objects.filter(pk__in=[]), []) == []
         )
+
+
+def test_deferred_fields_are_left_unread_and_load_on_access(django_assert_num_queries):
+    product = ProductFactory(description="kept aside")
+    with django_assert_num_queries(1):
+        (found,) = prepared_objects(
+            Product, "one", lambda: Product.objects.filter(pk=product.pk), [product.pk],
+            defer=("description",),
+        )  # fmt: skip
+        assert found.name == product.name
+    assert found.get_deferred_fields() == {"description"}
+    with django_assert_num_queries(1):
+        assert found.description == "kept aside"
