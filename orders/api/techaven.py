@@ -232,6 +232,55 @@ class OrderListItemOut(_OrderBase):
         return sum(i.quantity for i in order.items.all())
 
 
+def order_list_entries(orders) -> list[dict]:
+    """What `OrderListItemOut(orders, many=True).data` gives, built directly: DRF's nested
+    serializers were a third of the order list's CPU. The serializer stays the schema and
+    the reference (tests/orders/api/test_order_list_entries.py holds the two equal)."""
+    entries = []
+    for order in orders:
+        items = list(order.items.all())
+        address = order.shipping_address
+        status = Status(order.status)
+        entries.append(
+            {
+                "id": TechavenIds.ORDER(order.uid),
+                "order_number": order.number,
+                "status": TECHAVEN_STATUS_NAME[status],
+                "status_label": TECHAVEN_STATUS_LABEL[status],
+                "items": [
+                    {
+                        "product_id": item.product_id,
+                        "product_name": item.product_name,
+                        "product_image": item.product_image,
+                        "quantity": item.quantity,
+                        "unit_price": item.unit_price_minor,
+                    }
+                    for item in items
+                ],
+                "item_count": sum(item.quantity for item in items),
+                "subtotal": order.subtotal_minor,
+                "shipping": order.shipping_minor,
+                "discount": order.discount_minor,
+                "total": order.total_minor,
+                "currency": order.currency,
+                "shipping_address": {
+                    name: _text(address[name])
+                    for name in ("full_name", "address_line", "city", "phone")
+                },
+                "payment_method": order.payment_method_label,
+                "is_paid": order.is_paid,
+                "paid_at": api_datetime(order.paid_at),
+                "delivered_at": api_datetime(order.delivered_at),
+                "created_at": api_datetime(order.created_at),
+            }
+        )
+    return entries
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
 class HistoryOut(serializers.Serializer):
     status = serializers.SerializerMethodField()
     label = serializers.SerializerMethodField()
@@ -352,7 +401,7 @@ class OrdersView(TechavenView):
         page = buyer_orders_page(self, TechavenOrderFilter, selectors.techaven_orders_page)
         return self.ok(
             {
-                "orders": OrderListItemOut(page.items, many=True).data,
+                "orders": order_list_entries(page.items),
                 "pagination": pagination_block(page),
             },
             "Orders retrieved",

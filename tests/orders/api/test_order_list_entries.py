@@ -1,0 +1,55 @@
+"""The Techaven order list builds its entries directly (`order_list_entries`) for speed;
+`OrderListItemOut` stays the schema. Both must give the same JSON, key order included."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from orders import selectors
+from orders.api.techaven import OrderListItemOut, order_list_entries
+from orders.models import Order, OrderItem
+from orders.state import Status
+from tests.factories.accounts import TechavenUserFactory
+from tests.factories.catalog import ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _order(buyer, number: str, **fields) -> Order:
+    address = {"full_name": "Chisomo Banda", "address_line": "Area 10", "city": "Lilongwe",
+               "phone": "+265991234567", "country": "Malawi"}  # fmt: skip
+    values = dict(
+        storefront="techaven", buyer=buyer, number=number, subtotal_minor=1_000,
+        shipping_minor=200, discount_minor=50, total_minor=1_150, currency="MWK",
+        shipping_address=address, payment_method_label="Airtel Money",
+    )  # fmt: skip
+    return Order.objects.create(**(values | fields))
+
+
+def test_entries_equal_the_serializer():
+    buyer = TechavenUserFactory()
+    now = timezone.now()
+    plain = _order(buyer, "TH-2026-9001")
+    paid = _order(buyer, "TH-2026-9002", status=Status.DELIVERED, is_paid=True,
+                  paid_at=now - timedelta(days=2), delivered_at=now)  # fmt: skip
+    product = ProductFactory()
+    for n, (p, quantity) in enumerate([(product, 2), (None, 1)]):
+        OrderItem.objects.create(
+            order=paid, product=p, product_name=f"Line {n}", product_image="",
+            unit_price_minor=500, quantity=quantity, subtotal_minor=500 * quantity,
+        )  # fmt: skip
+    page = selectors.techaven_orders_page(user=buyer, statuses=None, page=1, limit=20)
+    assert {o.pk for o in page.items} == {plain.pk, paid.pk}
+    with CaptureQueriesContext(connection) as queries:
+        fast = order_list_entries(page.items)
+    assert not queries.captured_queries  # the page loaded every line
+    reference = OrderListItemOut(page.items, many=True).data
+    assert json.dumps(fast) == json.dumps(reference)
+    by_number = {entry["order_number"]: entry for entry in fast}
+    assert by_number["TH-2026-9001"]["items"] == []
+    assert [i["product_id"] for i in by_number["TH-2026-9002"]["items"]] == [product.pk, None]
+    assert by_number["TH-2026-9002"]["item_count"] == 3
