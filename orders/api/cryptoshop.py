@@ -15,6 +15,7 @@ from rest_framework import serializers
 from catalog.api.common import product_images
 from core.errors import NotFound
 from core.ids import CryptoShopIds
+from core.timefmt import api_datetime
 from orders import selectors
 from orders.api.filters import CryptoShopOrderFilter, buyer_orders_page
 from orders.errors import OrderError, OrderErrorCode
@@ -180,6 +181,56 @@ class OrderOut(_OrderCore):
         }
 
 
+def order_list_entries(orders) -> list[dict]:
+    """What `OrderOut(orders, many=True).data` gives, built directly: DRF's nested
+    serializers were a third of the order list's CPU. The serializer stays the schema and
+    the reference (tests/orders/api/test_order_list_entries.py holds the two equal)."""
+    entries = []
+    for order in orders:
+        escrow = getattr(order, "escrow", None)
+        entries.append(
+            {
+                "id": CryptoShopIds.ORDER(order.uid),
+                "buyerId": CryptoShopIds.USER(order.buyer.uid),
+                "status": CRYPTOSHOP_STATUS_NAME[Status(order.status)],
+                "totalBtc": btc(order.total_minor),
+                "totalEur": eur(order.total_eur_minor),
+                "paymentHash": order.payment_hash or None,
+                "paymentConfirmed": order.is_paid,
+                "createdAt": api_datetime(order.created_at),
+                "updatedAt": api_datetime(order.updated_at),
+                "completedAt": api_datetime(order.completed_at),
+                "orderItems": [_list_item(item) for item in order.items.all()],
+                "escrowTransaction": None
+                if escrow is None
+                else {
+                    "id": CryptoShopIds.ESCROW(escrow.uid),
+                    "status": escrow.status,
+                    "amountBtc": btc(escrow.amount_minor),
+                },
+            }
+        )
+    return entries
+
+
+def _list_item(item: OrderItem) -> dict:
+    product = item.product if item.product_id else None
+    return {
+        "id": CryptoShopIds.ORDER_ITEM(item.uid),
+        "productId": CryptoShopIds.PRODUCT(product.uid) if product else None,
+        "quantity": item.quantity,
+        "priceBtc": btc(item.unit_price_minor),
+        "priceEur": eur(item.unit_price_eur_minor),
+        "product": None
+        if product is None
+        else {
+            "id": CryptoShopIds.PRODUCT(product.uid),
+            "name": product.name,
+            "images": _images(product),
+        },
+    }
+
+
 class OrderDetailOut(OrderOut):
     orderItems = OrderItemDetailOut(many=True, source="items.all")
 
@@ -284,7 +335,7 @@ class OrdersView(CryptoShopView):
     )
     def get(self, request):
         page = buyer_orders_page(self, CryptoShopOrderFilter, selectors.cryptoshop_orders_page)
-        return self.ok(OrderOut(page.items, many=True).data, page=page)
+        return self.ok(order_list_entries(page.items), page=page)
 
     @extend_schema(request=OrderCreateIn, responses={201: OrderCreatedOut})
     def post(self, request):

@@ -1,5 +1,6 @@
-"""The Techaven order list builds its entries directly (`order_list_entries`) for speed;
-`OrderListItemOut` stays the schema. Both must give the same JSON, key order included."""
+"""Both order lists build their entries directly (`order_list_entries` in
+orders/api/{techaven,cryptoshop}.py) for speed; `OrderListItemOut` and `OrderOut` stay the
+schema. Each pair must give the same JSON, key order included."""
 
 import json
 from datetime import timedelta
@@ -9,12 +10,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from escrow.models import Escrow
 from orders import selectors
+from orders.api.cryptoshop import OrderOut
+from orders.api.cryptoshop import order_list_entries as cryptoshop_entries
 from orders.api.techaven import OrderListItemOut, order_list_entries
 from orders.models import Order, OrderItem
 from orders.state import Status
-from tests.factories.accounts import TechavenUserFactory
-from tests.factories.catalog import ProductFactory
+from tests.factories.accounts import CryptoShopUserFactory, TechavenUserFactory
+from tests.factories.catalog import CryptoShopProductFactory, ProductFactory, ProductImageFactory
+from tests.factories.orders import OrderFactory, OrderItemFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +58,32 @@ def test_entries_equal_the_serializer():
     assert by_number["TH-2026-9001"]["items"] == []
     assert [i["product_id"] for i in by_number["TH-2026-9002"]["items"]] == [product.pk, None]
     assert by_number["TH-2026-9002"]["item_count"] == 3
+
+
+def test_cryptoshop_entries_equal_the_serializer():
+    buyer = CryptoShopUserFactory()
+    product = CryptoShopProductFactory()
+    ProductImageFactory(product=product, position=0)
+    held = OrderFactory(
+        storefront="cryptoshop", number="CS-1999-0001", buyer=buyer, currency="BTC",
+        total_minor=316_931, total_eur_minor=9_507, is_paid=True, payment_hash="ab" * 32,
+        completed_at=timezone.now(),
+    )  # fmt: skip
+    OrderItemFactory(order=held, product=product, unit_price_eur_minor=9_507, quantity=2)
+    OrderItemFactory(order=held, product=None, shop=product.shop, product_name="Gone",
+                     unit_price_minor=5, unit_price_eur_minor=None)  # fmt: skip
+    Escrow.objects.create(order=held, buyer=buyer, seller=product.shop.owner,
+                          amount_minor=316_931, release_code_hash="x")  # fmt: skip
+    OrderFactory(storefront="cryptoshop", number="CS-1999-0002", buyer=buyer, currency="BTC")
+    page = selectors.cryptoshop_orders_page(user=buyer, statuses=None, page=1, limit=20)
+    assert len(page.items) == 2
+    with CaptureQueriesContext(connection) as queries:
+        fast = cryptoshop_entries(page.items)
+    assert not queries.captured_queries
+    assert json.dumps(fast, default=str) == json.dumps(
+        OrderOut(page.items, many=True).data, default=str
+    )
+    by_id = {(entry["orderItems"] and "held") or "bare": entry for entry in fast}
+    assert by_id["held"]["escrowTransaction"]["amountBtc"] is not None
+    assert [i["product"] is None for i in by_id["held"]["orderItems"]] == [False, True]
+    assert by_id["bare"]["escrowTransaction"] is None
