@@ -53,14 +53,18 @@ class ParametersOutOfOrder(AssertionError):
     """The parameters a caller stated are not those the ORM compiled: a bug at the caller."""
 
 
+def _check(stated: Sequence[Any], compiled: Sequence[Any]) -> None:
+    if list(stated) != list(compiled):
+        raise ParametersOutOfOrder(f"stated {list(stated)!r}, compiled {list(compiled)!r}")
+
+
 def _compile(qs: QuerySet, params: Sequence[Any], using: str) -> _Statement:
     compiler = qs.query.get_compiler(using=using)
     try:
         sql, compiled = compiler.as_sql()
     except EmptyResultSet:  # the ORM sends no SQL for what can match nothing (`__in=[]`)
         return _Statement("", ())
-    if list(compiled) != list(params):
-        raise ParametersOutOfOrder(f"stated {list(params)!r}, compiled {list(compiled)!r}")
+    _check(params, compiled)
     columns = [selected[0] for selected in compiler.select[: compiler.col_count]]
     return _Statement(sql, tuple(compiler.get_converters(columns).items()))
 
@@ -205,8 +209,7 @@ def prepared_count(
             total = build().count()
         if len(sent) == 1:  # no SQL at all when the ORM knows the answer (an empty IN)
             sql, compiled = sent[0]
-            if list(compiled) != list(params):
-                raise ParametersOutOfOrder(f"stated {list(params)!r}, compiled {list(compiled)!r}")
+            _check(params, compiled)
             with _lock:
                 if len(_statements) < MAX_SHAPES:
                     _statements[(using, ("count", key))] = _Statement(sql, ())
