@@ -10,9 +10,15 @@ would give: the same SQL, the same converters (booleans and dates on SQLite, JSO
 
 The caller states the parameters in the order the SQL takes them. The first compile of
 each shape checks that they are exactly the ones the ORM produced, so a wrong order fails
-at once (in the tests of that shape) instead of reading the wrong rows. Keep to shapes
-whose parameters are plain values (ids, strings, booleans), with the shape's variable
-parts (how many ids an `IN` lists, which filters apply) in the key.
+at once (in the tests of that shape) instead of reading the wrong rows. Put the shape's
+variable parts (how many ids an `IN` lists, which filters apply) in the key.
+
+Only strings and integers of 32 bits go into kept SQL as parameters. The ORM writes some
+values into the SQL itself: None becomes IS NULL, and an integer its column cannot hold
+drops its condition or empties the result. A call with any other value is compiled on its
+own, as the ORM would compile it, and nothing is kept from it. Nothing is kept either from
+a compile that found the query can match nothing. Ids and prices past 2**31 are rare
+enough to be compiled each time.
 
 `prepared_objects` reads model instances the same way, with forward relations attached as
 `select_related` attaches them.
@@ -58,15 +64,36 @@ def _check(stated: Sequence[Any], compiled: Sequence[Any]) -> None:
         raise ParametersOutOfOrder(f"stated {list(stated)!r}, compiled {list(compiled)!r}")
 
 
-def _compile(qs: QuerySet, params: Sequence[Any], using: str) -> _Statement:
+# integers any integer column holds (a 32-bit one included)
+_PLAIN_INT = range(-(2**31), 2**31)
+
+
+def _plain(params: Sequence[Any]) -> bool:
+    """Only strings and integers any integer column holds go into kept SQL. The ORM writes
+    other values into the SQL itself (None becomes IS NULL; an integer out of its column's
+    range drops its condition or empties the result): such a call is compiled on its own."""
+    return all(isinstance(p, str) or (isinstance(p, int) and p in _PLAIN_INT) for p in params)
+
+
+def _compile(
+    qs: QuerySet, params: Sequence[Any], using: str, *, check: bool
+) -> tuple[_Statement, Sequence[Any]]:
+    """The queryset's statement, and the parameters the ORM compiled for this call."""
     compiler = qs.query.get_compiler(using=using)
     try:
         sql, compiled = compiler.as_sql()
     except EmptyResultSet:  # the ORM sends no SQL for what can match nothing (`__in=[]`)
-        return _Statement("", ())
-    _check(params, compiled)
+        return _Statement("", ()), ()
+    if check:
+        _check(params, compiled)
     columns = [selected[0] for selected in compiler.select[: compiler.col_count]]
-    return _Statement(sql, tuple(compiler.get_converters(columns).items()))
+    return _Statement(sql, tuple(compiler.get_converters(columns).items())), compiled
+
+
+def _keep(key: tuple, statement: _Statement) -> None:
+    with _lock:
+        if len(_statements) < MAX_SHAPES:
+            _statements[key] = statement
 
 
 def prepared_rows(
@@ -80,12 +107,13 @@ def prepared_rows(
     """The rows of the `values_list()` queryset that `build()` makes, whose parameters are
     `params` in SQL order; `build` is only called the first time `key` is seen. `window`:
     (offset, limit), what slicing the queryset would read (a page), sent as parameters."""
-    statement = _statements.get((using, key))
+    plain = _plain(params)
+    statement = _statements.get((using, key)) if plain else None
     if statement is None:
-        statement = _compile(build(), params, using)
-        with _lock:
-            if len(_statements) < MAX_SHAPES:
-                _statements[(using, key)] = statement
+        statement, params = _compile(build(), params, using, check=plain)
+        # what matches nothing for these values may match rows for others: not kept
+        if plain and statement.sql:
+            _keep((using, key), statement)
     sql = statement.sql
     if not sql:
         return []
@@ -196,7 +224,8 @@ def prepared_count(
     """`build().count()`, with the count's SQL compiled once per `key` (the first count is
     the ORM's own, its SQL kept as it went to the database); `params` as for
     `prepared_rows`."""
-    statement = _statements.get((using, ("count", key)))
+    plain = _plain(params)
+    statement = _statements.get((using, ("count", key))) if plain else None
     connection = connections[using]
     if statement is None:
         sent: list[tuple[str, Sequence[Any]]] = []
@@ -207,12 +236,10 @@ def prepared_count(
 
         with connection.execute_wrapper(keep):
             total = build().count()
-        if len(sent) == 1:  # no SQL at all when the ORM knows the answer (an empty IN)
+        if plain and len(sent) == 1:  # no SQL when the ORM knows the answer (an empty IN)
             sql, compiled = sent[0]
             _check(params, compiled)
-            with _lock:
-                if len(_statements) < MAX_SHAPES:
-                    _statements[(using, ("count", key))] = _Statement(sql, ())
+            _keep((using, ("count", key)), _Statement(sql, ()))
         return total
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, params)

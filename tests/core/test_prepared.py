@@ -163,3 +163,33 @@ def test_deferred_fields_are_left_unread_and_load_on_access(django_assert_num_qu
     assert found.get_deferred_fields() == {"description"}
     with django_assert_num_queries(1):
         assert found.description == "kept aside"
+
+
+def test_values_the_orm_writes_into_the_sql_are_compiled_on_their_own():
+    # an integer no column holds: the ORM drops an upper bound, and a key matches nothing
+    product = ProductFactory(price_minor=700)
+
+    def cheaper(bound):
+        return lambda: Product.objects.filter(pk=product.pk).filter(price_minor__lte=bound)
+
+    huge = 10**23
+    for first, then in [(huge, 800), (800, huge)]:
+        prepared._statements.clear()
+        for bound in (first, then):
+            rows = prepared_rows("cheaper", lambda b=bound: cheaper(b)().values_list("id"),
+                                 [product.pk, bound])  # fmt: skip
+            assert rows == [(product.pk,)]
+            assert prepared_count("cheaper", cheaper(bound), [product.pk, bound]) == 1
+
+    def by_pk(pk):
+        return lambda: Product.objects.filter(pk=pk)
+
+    prepared._statements.clear()
+    assert prepared_objects(Product, "by_pk", by_pk(huge), [huge]) == []
+    assert prepared._statements == {}  # matching nothing for that value is not the shape's
+    assert [p.pk for p in prepared_objects(Product, "by_pk", by_pk(product.pk), [product.pk])] == [
+        product.pk
+    ]
+    assert prepared_rows("none", lambda: Product.objects.filter(category=None).values_list("id"),
+                         [None]) == []  # fmt: skip
+    assert prepared._statements.keys() == {("default", ("objects", Product, (), (), "by_pk"))}
