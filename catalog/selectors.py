@@ -188,7 +188,10 @@ def product_search(storefront: str, text: str) -> tuple[QuerySet[Product], str]:
 def _query_filters(q: ProductQuery) -> list[tuple[str, object]]:
     """The filters of `q` beyond what is listed (and matched), as (lookup, value)."""
     wanted = [
-        ("category_id__in", q.category_ids),
+        (
+            "category_id__in",
+            None if q.category_ids is None else tuple(dict.fromkeys(q.category_ids)),
+        ),
         ("shop_id", q.shop_id),
         ("price_minor__gte", q.min_price_minor),
         ("price_minor__lte", q.max_price_minor),

@@ -72,7 +72,9 @@ def _plain(params: Sequence[Any]) -> bool:
     """Only strings and integers any integer column holds go into kept SQL. The ORM writes
     other values into the SQL itself (None becomes IS NULL; an integer out of its column's
     range drops its condition or empties the result): such a call is compiled on its own."""
-    return all(isinstance(p, str) or (isinstance(p, int) and p in _PLAIN_INT) for p in params)
+    return all(
+        isinstance(p, str) or (type(p) is int and p in _PLAIN_INT) for p in params
+    )  # not bool: the ORM may write True/False into the SQL
 
 
 def _compile(
@@ -251,7 +253,8 @@ def attach_children(
 ) -> None:
     """Each parent's `accessor` (a reverse foreign key, `order.items`) answers `children`
     (those whose `parent_attname` is the parent's pk, in the order given) without a query,
-    as `prefetch_related` leaves it."""
+    as `prefetch_related` leaves it. The children's own reference back (`item.order`) is
+    not set: reading it queries."""
     by_parent: dict[Any, list[Model]] = {parent.pk: [] for parent in parents}
     for child in children:
         by_parent[getattr(child, parent_attname)].append(child)

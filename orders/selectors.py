@@ -61,7 +61,7 @@ def _attach_items(orders: list[Order], related: tuple[str, ...] = ()) -> list[Or
 def techaven_orders_page(*, user, statuses: list[str] | None, page: int, limit: int) -> Page:
     """A page of `techaven_orders` (with their items, no buyer: it is `user`), read with SQL
     compiled once per shape: the list a signed-in buyer opens most."""
-    statuses = list(statuses or [])
+    statuses = list(dict.fromkeys(statuses or []))  # IN drops repeats
 
     def mine() -> QuerySet[Order]:
         qs = Order.objects.filter(storefront="techaven").filter(buyer_id=user.pk)
@@ -79,7 +79,7 @@ def techaven_orders_page(*, user, statuses: list[str] | None, page: int, limit: 
 def cryptoshop_orders_page(*, user, statuses: list[str] | None, page: int, limit: int) -> Page:
     """A page of `cryptoshop_orders`, loaded as that queryset loads it (buyer, escrow, lines
     with product, shop, owner and images), read with SQL compiled once per shape."""
-    statuses = list(statuses or [])
+    statuses = list(dict.fromkeys(statuses or []))  # IN drops repeats
 
     def mine() -> QuerySet[Order]:
         qs = Order.objects.filter(storefront="cryptoshop").filter(
@@ -105,7 +105,7 @@ def cryptoshop_orders_page(*, user, statuses: list[str] | None, page: int, limit
     for order in orders:
         escrow.set_cached_value(order, by_order.get(order.pk))
     items = _attach_items(orders, related=("product", "product__shop", "product__shop__owner"))
-    attach_card_images(list({i.product_id: i.product for i in items if i.product_id}.values()))
+    attach_card_images([item.product for item in items if item.product_id])
     return found
 
 

@@ -193,3 +193,16 @@ def test_values_the_orm_writes_into_the_sql_are_compiled_on_their_own():
     assert prepared_rows("none", lambda: Product.objects.filter(category=None).values_list("id"),
                          [None]) == []  # fmt: skip
     assert prepared._statements.keys() == {("default", ("objects", Product, (), (), "by_pk"))}
+
+
+def test_booleans_are_compiled_on_their_own():
+    # True is an int to Python, but a boolean column's value to the SQL
+    listed = ProductFactory(is_active=True)
+    ProductFactory(is_active=False)
+
+    def active(flag):
+        return lambda: Product.objects.filter(is_active=flag).values_list("id")
+
+    prepared._statements.clear()
+    assert prepared_rows("active", active(True), [True]) == [(listed.pk,)]
+    assert prepared._statements == {}

@@ -87,3 +87,29 @@ def test_cryptoshop_entries_equal_the_serializer():
     assert by_id["held"]["escrowTransaction"]["amountBtc"] is not None
     assert [i["product"] is None for i in by_id["held"]["orderItems"]] == [False, True]
     assert by_id["bare"]["escrowTransaction"] is None
+
+
+def test_cryptoshop_entries_with_one_product_in_two_orders_query_nothing_more():
+    """Each line has its own product object: every one of them gets its images."""
+    buyer = CryptoShopUserFactory()
+    product = CryptoShopProductFactory()
+    ProductImageFactory(product=product, position=0)
+    for n in (1, 2):
+        order = OrderFactory(storefront="cryptoshop", number=f"CS-1999-000{n}", buyer=buyer)
+        OrderItemFactory(order=order, product=product, unit_price_eur_minor=9_507)
+    page = selectors.cryptoshop_orders_page(user=buyer, statuses=None, page=1, limit=20)
+    with CaptureQueriesContext(connection) as queries:
+        entries = cryptoshop_entries(page.items)
+    assert not queries.captured_queries
+    images = [entry["orderItems"][0]["product"]["images"] for entry in entries]
+    assert len(images) == 2 and images[0] == images[1] and images[0]
+
+
+@pytest.mark.parametrize("page_of", ["techaven", "cryptoshop"])
+def test_a_status_named_twice_is_one_filter(page_of):
+    buyer = (TechavenUserFactory if page_of == "techaven" else CryptoShopUserFactory)()
+    OrderFactory(storefront=page_of, number="XX-1999-0001", buyer=buyer)
+    orders_page = getattr(selectors, f"{page_of}_orders_page")
+    twice = [Status.PENDING, Status.PENDING, Status.CANCELLED]
+    found = orders_page(user=buyer, statuses=twice, page=1, limit=20)
+    assert found.total == 1 and len(found.items) == 1
