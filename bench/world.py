@@ -56,6 +56,7 @@ from accounts.services.cryptoshop_auth import cryptoshop_user_register  # noqa: 
 from accounts.services.sessions import techaven_session_start  # noqa: E402
 from catalog import pagecache  # noqa: E402
 from catalog.models import Category, Product  # noqa: E402
+from core.ids import TechavenIds  # noqa: E402
 from orders.services.cart import cart_add_item  # noqa: E402
 from orders.services.checkout import order_checkout, order_create_from_items  # noqa: E402
 
@@ -187,7 +188,8 @@ def checkout_buyers(args: argparse.Namespace, run: str, used: set[int]) -> dict[
         for i in range(size):
             buyer = techaven_buyer(f"benchw{run}_{group}{i}", provider)
             product = products[0] if shared else products[i]
-            address, method = f"addr_{buyer.address.uid}", f"pm_{buyer.method.uid}"
+            address = TechavenIds.ADDRESS(buyer.address.uid)
+            method = TechavenIds.PAYMENT_METHOD(buyer.method.uid)
             rows.append([buyer.token, address, method, product])
         write_tsv(args.out / f"buyers_{group}.tsv", rows)
         groups[group] = {

@@ -342,8 +342,8 @@ class EscrowAdmin(DecisionAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         if needs_staff(escrow):
             return None
         return (
-            f"escrow_{escrow.uid} is not waiting for staff: only a disputed or locked escrow "
-            f"still holding the money is settled here; this one is {escrow.status}."
+            f"{CryptoShopIds.ESCROW(escrow.uid)} is not waiting for staff: only a disputed or "
+            f"locked escrow still holding the money is settled here; this one is {escrow.status}."
         )
 
     def decision_label(self, escrow: Escrow) -> str:
@@ -387,7 +387,7 @@ class EscrowAdmin(DecisionAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         return Decided(
             escrow,
             log=f"{what}. Reason: {escrow.resolution_reason}",
-            message=f"Escrow escrow_{escrow.uid} settled. {what}.",
+            message=f"Escrow {CryptoShopIds.ESCROW(escrow.uid)} settled. {what}.",
         )
 
 

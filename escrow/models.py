@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from core.ids import UidField
+from core.ids import CryptoShopIds, UidField
 from core.models import optional_user, user_key
 
 
@@ -98,7 +98,7 @@ class Escrow(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"escrow_{self.uid} ({self.status})"
+        return f"{CryptoShopIds.ESCROW(self.uid)} ({self.status})"
 
     @property
     def is_locked(self) -> bool:

@@ -134,7 +134,7 @@ def _escrow_insert(*, order_id: int, user, hashed: str) -> Escrow:
     escrow_announce(
         escrow, "escrow.created", title="Escrow created",
         buyer=f"Escrow of {amount} created for your order",
-        seller=f"The buyer put {amount} in escrow for order order_{order.uid}",
+        seller=f"The buyer put {amount} in escrow for order {CryptoShopIds.ORDER(order.uid)}",
     )  # fmt: skip
     _fund_if_covered(escrow, order)
     return escrow
@@ -153,7 +153,7 @@ def _fund_if_covered(escrow: Escrow, order: Order) -> bool:
             order_paid_by_escrow(order_id=order.pk, reference=CryptoShopIds.TRANSACTION(txn_uid))
             _move(escrow, "fund", LedgerTransaction.Kind.ESCROW_FUND, wallet,
                   system_account(Account.Kind.ESCROW, BTC), escrow.amount_minor,
-                  f"Escrow for order order_{order.uid}", uid=txn_uid)  # fmt: skip
+                  f"Escrow for order {CryptoShopIds.ORDER(order.uid)}", uid=txn_uid)  # fmt: skip
     except InsufficientFunds:  # spent meanwhile: it waits for the next deposit
         return False
     escrow.status = EscrowStatus.FUNDED
@@ -430,7 +430,10 @@ def escrow_dispute(*, user, escrow_uid: str, reason: str) -> Escrow:
     other = escrow.seller if user.pk == escrow.buyer_id else escrow.buyer
     ticket = ticket_create(
         user=user,
-        subject=f"Dispute: escrow_{escrow.uid} (order order_{escrow.order.uid})",
+        subject=(
+            f"Dispute: {CryptoShopIds.ESCROW(escrow.uid)}"
+            f" (order {CryptoShopIds.ORDER(escrow.order.uid)})"
+        ),
         content=reason,
         category="Escrow dispute",
         priority="HIGH",

@@ -2,6 +2,7 @@
 
 from accounts.models import Address, PaymentMethod, User
 from catalog.models import Product
+from core.ids import CryptoShopIds
 from core.storefront import Storefront
 
 from .models import CartItem, Order
@@ -49,5 +50,5 @@ def seed() -> list[str]:
     )  # fmt: skip
     if cs_user and cs_product and not Order.objects.filter(buyer=cs_user).exists():
         order = order_place_from_items(user=cs_user, items=[(cs_product.uid, 1)])
-        lines.append(f"CryptoShop demo order order_{order.uid}")
+        lines.append(f"CryptoShop demo order {CryptoShopIds.ORDER(order.uid)}")
     return lines
