@@ -75,6 +75,7 @@ from bench.common import (
     duka_env,
     load_average,
     processes_cpu_seconds,
+    provider_delay_seconds,
     server_cpu_seconds,
     wait_ready,
 )
@@ -85,6 +86,7 @@ from bench.report import (
     Measurement,
     check_goal,
     check_hits,
+    closed_loop_cap,
     percentile,
     ratio,
     read_wrk_output,
@@ -693,6 +695,12 @@ def print_report(results: dict[str, Measurement], args: argparse.Namespace,
         p99 = percentile(slow.main.latencies_us, 99) / 1000
         print(f"       {CHECKOUT_SLOW}: {ratio(slow, spread):.2f} x the same checkout without "
               f"the delay, p99 {p99:.0f} ms")  # fmt: skip
+        delay = provider_delay_seconds()
+        cap = closed_loop_cap(args.connections, delay)
+        share = cap / healthz.rate if healthz is not None and healthz.rate else math.nan
+        print(f"       {CHECKOUT_SLOW}: {args.connections} buyers each waiting {delay * 1000:.0f}"
+              f" ms in every order reach {cap:.0f} orders/s at most however fast the server"
+              f" ({share:.2f} x /healthz)")  # fmt: skip
 
 
 def main() -> None:
