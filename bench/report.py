@@ -143,14 +143,6 @@ def ratio(m: Measurement | None, base: Measurement | None) -> float:
     return m.rate / base.rate
 
 
-def closed_loop_cap(clients: int, delay_s: float) -> float:
-    """Orders/s that `clients` buyers can reach at most when every order waits `delay_s`
-    inside its request, even on a server that took no time itself: wrk is a closed loop
-    (each buyer asks again only once answered), so by Little's law the rate is at most
-    clients / delay."""
-    return clients / delay_s if delay_s > 0 else math.inf
-
-
 HEADER = (
     f"{'scenario':<44} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'x hz':>5} {'x json':>6}"
     f" {'x rows':>6} {'cpu ms':>6} {'pg ms':>5} {'wrk ms':>6} {'hits':>4} {'err':>4} {'load':>5}"

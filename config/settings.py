@@ -13,6 +13,7 @@ import environ
 from corsheaders.defaults import default_headers as default_cors_headers
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from core.timefmt import API_DATETIME_FORMAT
 
@@ -188,6 +189,15 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The worker's tasks mostly wait on other servers (payment providers, webhook receivers,
+# FCM): threads, so that a slow provider holds one thread, not one of a few processes.
+CELERY_WORKER_POOL = env.str("CELERY_WORKER_POOL", default="threads")
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=16)
+# Opening orders' payments has a queue of its own, which every worker consumes unless told
+# otherwise (`-Q`): a deployment may give it workers of its own, and the bench measures it
+# apart from the events' relay.
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("payments"))
+CELERY_TASK_ROUTES = {"orders.tasks.order_payment_open_task": {"queue": "payments"}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "socket_connect_timeout": 2}
 CELERY_TIMEZONE = "UTC"

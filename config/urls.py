@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from config.health import healthz, readyz
+from orders.views import order_pay_page
 
 health_urls = [path("healthz", healthz), path("readyz", readyz)]
 
@@ -13,7 +14,9 @@ urlpatterns = [
     path("techaven/api/", include("storefronts.techaven.urls")),
     path("cryptoshop/api/", include("storefronts.cryptoshop.urls")),
     path("seller/api/", include("storefronts.seller.urls")),
-    # payment provider pages and callbacks (BRIEF decision 8)
+    # an order's payment page, which leads to the provider's (orders.services.payment)
+    path("pay/<str:order_id>", order_pay_page, name="order-pay"),
+    # payment provider pages and callbacks
     path("pay/", include("wallet.urls")),
     re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
 ]

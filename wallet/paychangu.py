@@ -10,7 +10,7 @@ the attempt under its own key (`wallet.services.payments._callback_confirm`).
 
 How it works
 - Payment: a hosted checkout session for our own `tx_ref` (`pch_<hex>`); the buyer pays on
-  PayChangu's page (`checkout_url`, the order's `payment_url`).
+  PayChangu's page (`checkout_url`, where the order's `payment_url` leads).
 - Callbacks: PayChangu's webhook is a hint (`confirms_callbacks`). Its `Signature` header is
   checked, then the outcome is asked of verify-payment (payouts: the transfer's details) and
   the attempt is settled as that answer says. Reconcile asks the same question when no

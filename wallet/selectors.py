@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from .models import Account, Entry
+from .models import Account, Entry, PaymentAttempt
+
+
+def payment_page_url(reference: str) -> str:
+    """The provider's page of the payment `reference`; empty while it is being opened."""
+    url = PaymentAttempt.objects.filter(reference=reference).values_list("payment_url", flat=True)
+    return url.first() or ""
 
 
 def wallet_get(*, user, currency: str) -> Account | None:

@@ -24,8 +24,9 @@ from catalog import pagecache
 from catalog.locks import products_lock
 from catalog.models import Product, ProductImage
 from core.errors import ErrorKind
+from core.ids import new_uid
 from core.storefront import Storefront
-from wallet.services import WALLET_LABEL, WALLET_PROVIDER, order_pay_from_wallet, payment_open
+from wallet.services import WALLET_LABEL, WALLET_PROVIDER, order_pay_from_wallet
 
 from .. import conf
 from ..errors import OrderError, OrderErrorCode, not_found
@@ -35,6 +36,7 @@ from ..models import CartItem, CouponRedemption, Order, OrderItem, OrderStatusHi
 from ..numbers import number_sequence_next
 from ..state import Actor, Status
 from .coupons import coupon_take
+from .payment import order_pay_page_url, order_payment_open_soon
 from .pricing import totals_for
 from .status import order_paid_now
 
@@ -237,7 +239,9 @@ def _place(
     now = timezone.now()
     # (on SQLite the counter row, a lock every checkout waits on: taken just before the insert)
     number = order_number_next(storefront=storefront)
+    uid = new_uid()
     order = Order.objects.create(
+        uid=uid,
         storefront=storefront,
         number=number,
         buyer=buyer,
@@ -255,6 +259,8 @@ def _place(
         shipping_address=shipping_address or {},
         payment_method=payment_method,
         payment_method_label=payment_method.get_type_display() if payment_method else "",
+        # paid through a provider: the buyer pays at Duka's page, which leads to the provider's
+        payment_url=order_pay_page_url(uid) if payment_method else "",
         notes=notes,
         expires_at=now + conf.unpaid_ttl(storefront),
         created_at=now,
@@ -326,34 +332,15 @@ class CartCheckout(TypedDict):
 
 
 def order_checkout(**checkout: Unpack[CartCheckout]) -> Order:
-    """Techaven checkout (`POST /api/orders`), in two steps so that no lock waits on a
-    payment provider: the order is placed in one short transaction (stock, coupon, order
-    number, cart; a wallet payment too), then, after it committed, the provider opens the
-    payment and its page becomes the order's `payment_url`. An order waits in "pending
-    payment" until the provider confirms. A provider that cannot open the payment fails it
-    like a declined one (the order is cancelled, its stock comes back) and the buyer is
-    told to try again (`PROVIDER_UNAVAILABLE`, 503)."""
+    """Techaven checkout (`POST /api/orders`): the order is placed in one short transaction
+    (stock, coupon, order number, cart; a wallet payment too). An order paid through a
+    provider waits in "pending payment" with Duka's page as its `payment_url`, and a task
+    opens the provider payment after the commit (`orders.services.payment`): no lock and no
+    request waits on a provider. A provider that cannot open it fails it like a declined one
+    (the order is cancelled, its stock comes back), which that page then tells the buyer."""
     order = order_create_from_cart(**checkout)
-    if order.is_paid:
-        return order
-    method = order.payment_method
-    attempt = payment_open(
-        order_id=order.pk,
-        amount_minor=order.total_minor,
-        currency=order.currency,
-        provider_name=method.provider if method else "sandbox",
-        phone=method.phone_number if method else "",
-    )
-    order.payment_provider = attempt.provider
-    order.payment_reference = attempt.reference
-    order.payment_url = attempt.payment_url
-    order.updated_at = timezone.now()
-    Order.objects.filter(pk=order.pk).update(
-        payment_provider=order.payment_provider,
-        payment_reference=order.payment_reference,
-        payment_url=order.payment_url,
-        updated_at=order.updated_at,
-    )
+    if order.payment_url:
+        order_payment_open_soon(order.pk)
     return order
 
 

@@ -8,7 +8,6 @@ from bench.report import (
     Measurement,
     check_goal,
     check_hits,
-    closed_loop_cap,
     percentile,
     read_answers,
     read_wrk_output,
@@ -92,8 +91,3 @@ def test_a_wrk_run_is_read_from_its_summary_and_each_threads_log(tmp_path):
     summary, kinds = read_wrk_output(out)
     assert summary["requests"] == 3
     assert sorted(kinds["get"].latencies_us) == [10, 20, 30]
-
-
-def test_a_delay_in_every_order_caps_a_closed_loop_by_littles_law():
-    assert closed_loop_cap(16, 0.2) == 80.0
-    assert closed_loop_cap(16, 0.0) == math.inf

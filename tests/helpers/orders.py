@@ -38,8 +38,17 @@ def checkout(client, address, pay_method, **extra):
 
 
 def page_path(order_data) -> str:
-    """The sandbox payment page of an order, from its `payment_url`."""
-    return "/pay/" + order_data["payment_url"].split("/pay/", 1)[1]
+    """The sandbox payment page of an order, to which its `payment_url` (Duka's page of the
+    order) leads while it awaits payment."""
+    from orders.models import Order
+
+    order = Order.objects.get(uid=order_data["order_id"].removeprefix("ord_"))
+    return f"/pay/sandbox/{order.payment_reference}"
+
+
+def local_path(url: str) -> str:
+    """`http://host/pay/…` -> `/pay/…`."""
+    return "/pay/" + url.split("/pay/", 1)[1]
 
 
 def fund_btc(user, amount_sat: int = 1_000_000) -> None:

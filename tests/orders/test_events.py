@@ -32,7 +32,13 @@ from tests.factories.catalog import (
     ShopFactory,
 )
 from tests.helpers.events import LocalServer, serve, subscribe, techaven_token, verified_bodies
-from tests.helpers.orders import add_to_cart, checkout, cryptoshop_account, pay_by_escrow
+from tests.helpers.orders import (
+    add_to_cart,
+    checkout,
+    cryptoshop_account,
+    page_path,
+    pay_by_escrow,
+)
 from tests.helpers.wsclient import WebsocketCommunicator
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -167,7 +173,7 @@ class TechavenShop:
         return response.json()["data"]
 
     def approve_payment(self, placed: dict) -> None:
-        page = "/pay/" + placed["payment_url"].split("/pay/", 1)[1]
+        page = page_path(placed)
         assert b"Payment approved" in Client().post(page, {"decision": "approve"}).content
 
     def seller_moves(self, placed: dict, **body) -> None:

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from tests.conftest import TECHAVEN
+from tests.helpers.orders import local_path
 
 pytestmark = pytest.mark.django_db
 
@@ -25,16 +26,21 @@ def test_buy_pay_on_the_sandbox_page_ship_and_track(
         format="json",
     ).json()["data"]
 
-    # the buyer's browser opens payment_url and clicks Approve
+    # the buyer's browser opens payment_url, Duka's page of the order, which leads to the
+    # provider's (the sandbox's) page, and clicks Approve
     browser = Client(enforce_csrf_checks=True)
-    page_path = "/pay/" + placed["payment_url"].split("/pay/", 1)[1]
-    page = browser.get(page_path)
+    assert placed["payment_url"].endswith(f"/pay/{placed['order_id']}")
+    page = browser.get(local_path(placed["payment_url"]), follow=True)
+    assert page.redirect_chain[0][1] == 302
+    page_path = local_path(page.redirect_chain[-1][0])
     assert page.status_code == 200 and b"Approve" in page.content
     approved = browser.post(
         page_path,
         {"decision": "approve", "csrfmiddlewaretoken": browser.cookies["csrftoken"].value},
     )
     assert b"Payment approved" in approved.content
+    # back at the order's page: it is paid
+    assert b"This order is paid" in browser.get(local_path(placed["payment_url"])).content
 
     # the seller signs in to the back office and fulfils the order
     seller = Client(enforce_csrf_checks=True)

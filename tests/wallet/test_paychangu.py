@@ -14,7 +14,7 @@ from notifications.models import OutboxEvent
 from orders.models import Order
 from tests.conftest import TECHAVEN
 from tests.factories.accounts import PaymentMethodFactory
-from tests.helpers.orders import add_to_cart, checkout
+from tests.helpers.orders import add_to_cart, checkout, local_path
 from tests.helpers.paychangu_fake import AIRTEL_REF_ID, TNM_REF_ID, FakePayChangu
 from tests.helpers.payments import past_grace, reconcile
 from wallet.models import PaymentAttempt
@@ -103,7 +103,9 @@ def test_checkout_opens_a_hosted_checkout_for_our_reference_and_the_buyer_pays_t
         "return_url": f"{settings.PUBLIC_BASE_URL}/",
         "customization": {"title": "Techaven", "description": f"Payment {attempt.reference}"},
     }
-    assert order["payment_url"] == paychangu.checkout_url(attempt.reference)
+    # the order's page (Duka's) sends the buyer on to PayChangu's
+    page = Client().get(local_path(order["payment_url"]))
+    assert (page.status_code, page["Location"]) == (302, paychangu.checkout_url(attempt.reference))
     shown = detail(buyer_client, order)
     assert shown["status"] == "pending" and shown["is_paid"] is False
 
