@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from notifications import realtime
@@ -16,6 +16,7 @@ from notifications.outbox import publish
 from notifications.services import outbox_prune, outbox_relay_run
 from notifications.tasks import outbox_relay, webhook_deliver
 from tests.helpers.events import Account
+from tests.helpers.parallel import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -260,21 +261,12 @@ def test_relays_running_side_by_side_deliver_each_event_once(monkeypatch):
             seen.append((user_id, messages[0][1]["status"]))
 
     monkeypatch.setattr(realtime, "push_to_user", push)
-    barrier = threading.Barrier(4)
 
-    def relay():
-        barrier.wait()
-        try:
-            for _ in range(5):
-                outbox_relay_run()
-        finally:
-            connection.close()
+    def relay() -> None:
+        for _ in range(5):
+            outbox_relay_run()
 
-    threads = [threading.Thread(target=relay) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    at_once(4, relay)
     assert len(seen) == 20 and len(set(seen)) == 20
     for user in users:
         assert [s for u, s in seen if u == user.pk] == ["S0", "S1", "S2", "S3", "S4"]

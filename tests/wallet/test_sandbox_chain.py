@@ -4,13 +4,12 @@ reads it through the backend interface and hears of changes through `blocks_mine
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
 from django.test import Client
 
+from tests.helpers.parallel import at_once
 from wallet.chain import (
     ChainOutput,
     blocks_mined,
@@ -405,21 +404,6 @@ def test_a_bad_form_shows_the_page_again_with_the_error():
 )
 def test_miners_at_the_same_time_never_make_one_height_twice():
     sandbox_blocks_mine(count=1)  # the tip row exists: the race is over the lock, not the row
-    start = threading.Barrier(8)
-    heights: list[int] = []
-
-    def mine():
-        try:
-            start.wait()
-            heights.append(sandbox_blocks_mine(count=1))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=mine) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
+    heights = at_once(8, lambda: sandbox_blocks_mine(count=1))
     assert sorted(heights) == list(range(2, 10))
     assert SandboxChain().tip_height() == 9

@@ -16,6 +16,7 @@ from accounts.tokens import token_hash
 from core.storefront import Storefront
 from tests.conftest import CRYPTOSHOP
 from tests.helpers.cryptoshop import client_with, totp_code
+from tests.helpers.parallel import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -581,10 +582,6 @@ def test_authenticated_requests_spend_the_user_budget(cs_account):
 
 @pytest.mark.django_db(transaction=True)
 def test_one_totp_code_sent_twice_at_once_opens_one_session():
-    import threading
-
-    from django.db import connection
-
     from accounts.services.cryptoshop_auth import cryptoshop_2fa_setup, cryptoshop_user_register
 
     if not settings.USES_POSTGRES:
@@ -592,24 +589,12 @@ def test_one_totp_code_sent_twice_at_once_opens_one_session():
     account = cryptoshop_user_register()
     secret = cryptoshop_2fa_setup(user=account.user).secret
     code = totp_code(secret)
-    barrier = threading.Barrier(2)
-    statuses: list[int] = []
 
-    def attempt():
-        try:
-            barrier.wait()
-            response = client_with(account.access_token).post(
-                VERIFY, {"token": code}, format="json"
-            )
-            statuses.append(response.status_code)
-        finally:
-            connection.close()
+    def attempt() -> int:
+        client = client_with(account.access_token)
+        return client.post(VERIFY, {"token": code}, format="json").status_code
 
-    threads = [threading.Thread(target=attempt) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = at_once(2, attempt)
     assert sorted(statuses) == [200, 400]
     assert LoginSession.objects.filter(user=account.user).count() == 1
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import Address
 from accounts.services import addresses as address_services
 from tests.factories.accounts import AddressFactory, TechavenUserFactory
+from tests.helpers.parallel import at_once
 from tests.helpers.techaven import assert_error
 
 pytestmark = pytest.mark.django_db
@@ -267,26 +268,9 @@ def test_concurrent_default_changes_leave_exactly_one_default():
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_first_addresses_make_exactly_one_default():
     user = TechavenUserFactory()
-    barrier = threading.Barrier(5)
-    errors: list[BaseException] = []
     data = address_services.AddressInput(
         full_name="John Doe", phone="+265991234567", address_line_1="Plot 1", city="Lilongwe"
     )
-
-    def add() -> None:
-        try:
-            barrier.wait()
-            address_services.address_create(user=user, data=data)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=add) for _ in range(5)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    at_once(5, lambda: address_services.address_create(user=user, data=data))  # none raises
     assert Address.objects.filter(user=user).count() == 5
     assert len(_defaults(user)) == 1

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
 from django.utils import timezone
 
 from orders.models import Order
 from tests.conftest import CRYPTOSHOP
 from tests.factories.catalog import CryptoShopProductFactory
 from tests.helpers.orders import cryptoshop_account, pay_by_escrow
+from tests.helpers.parallel import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -78,20 +77,6 @@ def test_checkouts_at_once_by_one_account_count_each_other(settings):
         shop=CryptoShopSellerFactory(owner=seller), price_minor=10_000, stock_quantity=100
     )
     _, client = cryptoshop_account()
-    barrier = threading.Barrier(6)
-    codes: list[int] = []
-
-    def run():
-        try:
-            barrier.wait()
-            codes.append(order(client, product).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    codes = at_once(6, lambda: order(client, product).status_code)
     assert sorted(codes) == [201, 201, 409, 409, 409, 409]
     assert Order.objects.filter(status="pending").count() == 2

@@ -3,12 +3,10 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -23,6 +21,7 @@ from tests.helpers.orders import (
     local_path,
     page_path,
 )
+from tests.helpers.parallel import at_once
 from tests.helpers.payments import click
 from tests.helpers.wallet import fund
 from wallet.models import PaymentAttempt
@@ -154,21 +153,7 @@ def test_two_workers_running_one_orders_task_at_once_open_one_payment(monkeypatc
     monkeypatch.setattr("orders.services.checkout.order_payment_open_soon", lambda pk: None)
     assert checkout(client, address, method).status_code == 201
     order_id = Order.objects.get().pk
-    barrier = threading.Barrier(4)
-    opened: list[bool] = []
-
-    def run():
-        try:
-            barrier.wait()
-            opened.append(order_payment_open(order_id=order_id))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    opened = at_once(4, lambda: order_payment_open(order_id=order_id))
     assert sorted(opened) == [False, False, False, True]
     assert PaymentAttempt.objects.filter(order_id=order_id).count() == 1
     assert page_path({"order_id": f"ord_{Order.objects.get().uid}"}).startswith("/pay/sandbox/")
