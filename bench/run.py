@@ -287,14 +287,15 @@ class Postgres:
     def wait_payments_opened(
         self, name: str, *, since: datetime.datetime, timeout: float = 120
     ) -> str:
-        """Until the worker has claimed the payment of every order placed `since` through a
-        provider (`payment_provider` set): how long that took after the buyers stopped."""
+        """Until the worker has opened the payment of every order placed `since` through a
+        provider (its `payment_reference` set, or the order cancelled because it could not
+        be opened): how long that took after the buyers stopped."""
         started, waiting = time.monotonic(), -1
         while time.monotonic() - started < timeout:
             placed, waiting = self.conn.execute(
-                "SELECT count(*), count(*) FILTER (WHERE payment_provider = ''"
+                "SELECT count(*), count(*) FILTER (WHERE payment_reference = ''"
                 " AND status = 'pending') FROM orders_order"
-                " WHERE created_at >= %s AND payment_method_id IS NOT NULL",
+                " WHERE created_at >= %s AND payment_url <> ''",
                 [since],
             ).fetchone()
             if not waiting:

@@ -7,10 +7,12 @@ A Techaven checkout paid through a provider answers as soon as its order has com
 and says so when the order was paid, or cancelled because the payment could not be opened.
 No request thread ever waits on a provider, however slow it is.
 
-Nothing is lost when the task is: the order claims its payment (`payment_provider`) before
-the provider is called, so a task that runs twice opens one payment; an order whose task
-never ran is enqueued again by beat (`orders_payments_open_missed`) and by its page, and one
-whose payment never opened expires with the other unpaid orders, its stock coming back.
+Nothing is lost when the task is: the order claims its payment (`payment_provider`, one
+conditional UPDATE) before the provider is called, so a task that runs twice opens one
+payment; a claim whose payment could not even be recorded is given back; an order whose
+task never ran is queued again by beat (`orders_payments_open_missed`) and by its page, at
+most once a minute each; one whose payment never opened expires with the other unpaid
+orders, its stock coming back.
 """
 
 from __future__ import annotations
@@ -19,8 +21,11 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError
+from redis.exceptions import RedisError
 
 from core.errors import DomainError
 from core.ids import TechavenIds
@@ -29,11 +34,14 @@ from wallet.services import payment_open
 
 from ..models import Order
 from ..state import Status
+from .status import order_payment_failed
 
 logger = logging.getLogger(__name__)
 
 # an order placed longer ago than this whose payment nobody claimed lost its task
 OPEN_MISSED_AFTER = timedelta(seconds=15)
+# an order's task is queued again at most this often (beat and its page both do)
+REQUEUE_EVERY_SECONDS = 60
 
 
 def order_pay_page_url(uid: str) -> str:
@@ -49,35 +57,57 @@ def order_payment_open_soon(order_id: int) -> None:
 
     try:
         order_payment_open_task.delay(order_id)
-    except Exception:
+    except (OperationalError, OSError):
         logger.warning("payment of order %s not queued; beat will retry", order_id, exc_info=True)
 
 
+def order_payment_open_again(order_id: int) -> bool:
+    """Queue the payment of an order whose task seems lost, unless that was done within the
+    last minute (so that beat and a page reloading every 2 s do not flood the queue)."""
+    try:
+        first = cache.add(f"orders:payment-requeued:{order_id}", 1, REQUEUE_EVERY_SECONDS)
+    except RedisError:  # no cache: queue it; the task runs once whatever happens
+        first = True
+    if first:
+        order_payment_open_soon(order_id)
+    return first
+
+
+def awaiting_payment_open(order: Order) -> bool:
+    """The order waits for a task to open its provider payment."""
+    return (
+        order.status == Status.PENDING
+        and not order.is_paid
+        and bool(order.payment_url)
+        and not order.payment_provider
+    )
+
+
 def order_payment_open(*, order_id: int) -> bool:
-    """Open the provider payment of a placed order that awaits one. The order is claimed
-    under its row lock first (its `payment_provider`), so that a second run changes nothing;
-    the provider is called after that commit, with no lock held. A provider that cannot open
-    the payment fails it like a decline: the order is cancelled and its stock comes back.
-    True when this call opened the payment."""
-    with transaction.atomic(durable=True):
-        order = (
-            Order.objects.select_for_update(of=("self",))
-            .select_related("payment_method")
-            .filter(
-                pk=order_id,
-                status=Status.PENDING,
-                is_paid=False,
-                payment_provider="",
-                payment_method__isnull=False,
-            )
-            .first()
-        )
-        if order is None:  # opened already, paid, cancelled, or not paid through a provider
-            return False
-        method = order.payment_method
-        Order.objects.filter(pk=order.pk).update(
-            payment_provider=provider_key(method.provider), updated_at=timezone.now()
-        )
+    """Open the provider payment of a placed order that awaits one; True when this call
+    opened it. The order is claimed first (its `payment_provider`, set by an UPDATE that
+    only one caller can win), so a second run changes nothing; the provider is called with
+    no transaction open and no lock held. A provider that cannot open the payment fails it
+    like a decline: the order is cancelled and its stock comes back, as it is when the
+    buyer's payment method was deleted meanwhile."""
+    order = (
+        Order.objects.select_related("payment_method")
+        .filter(pk=order_id, status=Status.PENDING, is_paid=False, payment_provider="")
+        .exclude(payment_url="")
+        .first()
+    )
+    if order is None:  # opened already, paid, cancelled, or not paid through a provider
+        return False
+    method = order.payment_method
+    if method is None:  # deleted after checkout: nothing to ask the payment of
+        with transaction.atomic(durable=True):
+            order_payment_failed(order_id=order.pk, reference="")
+        return False
+    claimed = Order.objects.filter(
+        pk=order.pk, status=Status.PENDING, is_paid=False, payment_provider=""
+    ).update(payment_provider=provider_key(method.provider), updated_at=timezone.now())
+    if not claimed:
+        return False
     try:
         attempt = payment_open(
             order_id=order.pk,
@@ -89,6 +119,12 @@ def order_payment_open(*, order_id: int) -> bool:
     except DomainError:  # PROVIDER_UNAVAILABLE: the order was cancelled (`payment_open`)
         logger.warning("order %s: the provider could not open its payment", order.number)
         return False
+    except Exception:
+        # nothing recorded with the provider yet (say the database blinked): give the claim
+        # back, so that beat queues the order again
+        if not order.payments.exists():
+            Order.objects.filter(pk=order.pk, payment_reference="").update(payment_provider="")
+        raise
     Order.objects.filter(pk=order.pk).update(
         payment_reference=attempt.reference, updated_at=timezone.now()
     )
@@ -103,12 +139,12 @@ def orders_payments_open_missed() -> int:
             status=Status.PENDING,
             is_paid=False,
             payment_provider="",
-            payment_method__isnull=False,
             created_at__lt=timezone.now() - OPEN_MISSED_AFTER,
-        ).values_list("pk", flat=True)[:500]
+        )
+        .exclude(payment_url="")
+        .values_list("pk", flat=True)[:500]
     )
-    for order_id in ids:
-        order_payment_open_soon(order_id)
-    if ids:
-        logger.info("queued the payment of %d orders again", len(ids))
-    return len(ids)
+    queued = sum(order_payment_open_again(order_id) for order_id in ids)
+    if queued:
+        logger.info("queued the payment of %d orders again", queued)
+    return queued

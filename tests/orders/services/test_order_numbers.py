@@ -167,9 +167,9 @@ def test_checkout_query_count_holds(
     monkeypatch.setattr("orders.services.checkout.order_payment_open_soon", queued.append)
     with django_assert_max_num_queries(21 if settings.USES_POSTGRES else 22):
         assert checkout(buyer_client, address, pay_method).status_code == 201
-    # the claim (2), the attempt, the sandbox's record, the two pages' updates; and the
-    # savepoints the test's transaction turns the task's two transactions into (4)
-    with django_assert_max_num_queries(10):
+    # the order read and claimed (2), the attempt, the sandbox's record, the two pages'
+    # updates; and the savepoint the test's transaction turns the attempt's into (2)
+    with django_assert_max_num_queries(8):
         assert order_payment_open(order_id=queued[0]) is True
 
 

@@ -7,8 +7,11 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
+from django.db import OperationalError
 from django.test import Client
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from orders.models import Order
 from orders.services.payment import order_payment_open, orders_payments_open_missed
@@ -33,7 +36,7 @@ pytestmark = pytest.mark.django_db
 def queued(monkeypatch) -> list[int]:
     """The orders whose payment was queued; the tasks do not run (a worker is slow)."""
     ids: list[int] = []
-    for module in ("orders.services.checkout", "orders.services.payment", "orders.views"):
+    for module in ("orders.services.checkout", "orders.services.payment"):
         monkeypatch.setattr(f"{module}.order_payment_open_soon", ids.append)
     return ids
 
@@ -103,19 +106,81 @@ def test_an_order_cancelled_before_its_task_ran_opens_nothing(placed, buyer_clie
     assert b"no longer awaits payment" in page(placed).content
 
 
-def test_a_lost_task_is_queued_again_by_beat_and_by_the_page(placed, queued):
+def test_a_lost_task_is_queued_again_by_beat_and_by_the_page_once_a_minute(placed, queued):
     order = Order.objects.get()
     queued.clear()
     assert orders_payments_open_missed() == 0  # just placed: its task may still come
     assert page(placed).status_code == 200 and queued == []
     Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(seconds=20))
     assert orders_payments_open_missed() == 1
-    assert page(placed).status_code == 200
-    assert queued == [order.pk, order.pk]
+    for _ in range(3):  # the page reloads every 2 s, beat runs again: no flood of tasks
+        assert page(placed).status_code == 200
+    assert orders_payments_open_missed() == 0
+    assert queued == [order.pk]
+    cache.delete(f"orders:payment-requeued:{order.pk}")  # a minute later
+    assert page(placed).status_code == 200 and queued == [order.pk, order.pk]
     order_payment_open(order_id=order.pk)
     queued.clear()
+    cache.clear()
     assert orders_payments_open_missed() == 0  # claimed: never queued again
     assert page(placed).status_code == 302 and queued == []
+
+
+def test_the_page_is_never_cached_and_answers_head(placed):
+    assert "no-store" in page(placed)["Cache-Control"]
+    assert Client().head(local_path(placed["payment_url"])).status_code == 200
+
+
+def test_a_payment_method_deleted_before_the_task_ran_cancels_the_order(
+    placed, pay_method, product
+):
+    pay_method.delete()
+    assert order_payment_open(order_id=Order.objects.get().pk) is False
+    order = Order.objects.get()
+    assert (order.status, order.cancel_reason) == ("cancelled", "Payment failed")
+    product.refresh_from_db()
+    assert product.stock_quantity == 5  # given back
+    assert not PaymentAttempt.objects.exists()
+    assert b"could not be completed" in page(placed).content
+
+
+def test_a_failure_before_anything_reached_the_provider_gives_the_claim_back(placed, monkeypatch):
+    order_id = Order.objects.get().pk
+
+    def database_blinked(**kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("orders.services.payment.payment_open", database_blinked)
+    with pytest.raises(OperationalError):
+        order_payment_open(order_id=order_id)
+    assert Order.objects.get().payment_provider == ""  # beat will queue it again
+    monkeypatch.undo()
+    assert order_payment_open(order_id=order_id) is True
+
+
+def test_a_bug_in_the_task_is_not_taken_for_a_broker_outage(
+    buyer_client, product, address, pay_method, monkeypatch
+):
+    """Where tasks run eagerly (development, the tests) the task's own errors surface."""
+
+    def bug(**kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("orders.services.payment.payment_open", bug)
+    add_to_cart(buyer_client, product)
+    assert checkout(buyer_client, address, pay_method).status_code == 500  # not a quiet 201
+
+
+def test_a_broker_that_cannot_take_the_task_leaves_the_order_to_beat(
+    buyer_client, product, address, pay_method, monkeypatch
+):
+    def broker_down(*args):
+        raise KombuOperationalError("Error 111 connecting to 127.0.0.1:6379")
+
+    monkeypatch.setattr("orders.tasks.order_payment_open_task.delay", broker_down)
+    add_to_cart(buyer_client, product)
+    assert checkout(buyer_client, address, pay_method).status_code == 201
+    assert Order.objects.get().payment_provider == ""
 
 
 def test_an_order_paid_from_the_wallet_has_no_payment_page(buyer, buyer_client, product, address):
