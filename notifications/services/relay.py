@@ -73,9 +73,12 @@ def _relay_one(event_id: int) -> bool:
         ):
             return False
         now = timezone.now()
+        # nothing was done for an event never tried before (an attempt that fails commits
+        # its error with the steps it finished; staff's retry resets the count, not that)
+        first = event.attempts == 0 and not event.last_error
         event.attempts += 1
         try:
-            _fan_out(event)
+            _fan_out(event, first=first)
         except Exception as exc:  # any subscriber failing means "retry later"
             logger.warning(
                 "event %s fan-out failed (attempt %s)", event.pk, event.attempts, exc_info=True
@@ -92,24 +95,27 @@ def _relay_one(event_id: int) -> bool:
         return True
 
 
-def _step(event: OutboxEvent, subscriber: str, action: Callable[[], None]) -> None:
-    """Run one fan-out step unless it was done before; record it in the same savepoint."""
-    if EventDelivery.objects.filter(event=event, subscriber=subscriber).exists():
+def _step(event: OutboxEvent, subscriber: str, action: Callable[[], None], *, first: bool) -> None:
+    """Run one fan-out step unless it was done before (an earlier attempt's, when this is
+    not the first: each attempt commits what it did); record it in the same savepoint."""
+    if not first and EventDelivery.objects.filter(event=event, subscriber=subscriber).exists():
         return
     with transaction.atomic():
         action()
         EventDelivery.objects.create(event=event, subscriber=subscriber)
 
 
-def _fan_out(event: OutboxEvent) -> None:
-    notification = _notification_for(event)
+def _fan_out(event: OutboxEvent, *, first: bool) -> None:
+    notification = _notification_for(event, first=first)
     if event.user_id is None:
         return
     messages = mapping.realtime_messages(event, notification)
     if messages:
-        _step(event, "realtime", partial(realtime.push_to_user, event.user_id, messages))
+        _step(
+            event, "realtime", partial(realtime.push_to_user, event.user_id, messages), first=first
+        )
     if event.name in mapping.WEBHOOK_EVENTS:
-        _step(event, "webhooks", partial(_webhooks_fan_out, event))
+        _step(event, "webhooks", partial(_webhooks_fan_out, event), first=first)
     if notification is not None:
         message = push.PushMessage(
             title=notification.title,
@@ -117,25 +123,27 @@ def _fan_out(event: OutboxEvent) -> None:
             data={**notification.data, "notification_id": mapping.notification_id(notification)},
         )
         for device in PushDevice.objects.filter(user_id=event.user_id).order_by("pk"):
-            _step(event, f"push:{device.pk}", partial(_push, device, message))
+            _step(event, f"push:{device.pk}", partial(_push, device, message), first=first)
 
 
-def _notification_for(event: OutboxEvent) -> Notification | None:
+def _notification_for(event: OutboxEvent, *, first: bool) -> Notification | None:
+    """The event's in-app notification (one per event): made on the first attempt, found
+    again on a later one, which an earlier attempt's commit may have made it in."""
     spec = event.notification
     if not spec or event.user_id is None:
         return None
+    fields = {
+        "user_id": event.user_id,
+        "type": str(spec.get("type") or event.name),
+        "title": str(spec.get("title") or "")[:200],
+        "body": str(spec.get("body") or spec.get("message") or ""),
+        "data": spec.get("data") or {},
+        "created_at": event.created_at,
+    }
+    if first:  # the event's row lock is held: nobody else makes it meanwhile
+        return Notification.objects.create(event=event, **fields)
     with transaction.atomic():
-        notification, _ = Notification.objects.get_or_create(
-            event=event,
-            defaults={
-                "user_id": event.user_id,
-                "type": str(spec.get("type") or event.name),
-                "title": str(spec.get("title") or "")[:200],
-                "body": str(spec.get("body") or spec.get("message") or ""),
-                "data": spec.get("data") or {},
-                "created_at": event.created_at,
-            },
-        )
+        notification, _ = Notification.objects.get_or_create(event=event, defaults=fields)
     return notification
 
 

@@ -223,6 +223,46 @@ def test_an_event_failing_too_often_is_set_aside_for_staff(
     assert outbox_relay_run() == 1
 
 
+def test_staff_retrying_a_set_aside_event_repeats_none_of_its_done_steps(
+    cs_account: Account, monkeypatch, settings, receiver, allow_private, api
+):
+    """Staff's retry resets the attempts, not what the failed attempts did: the retried
+    event keeps its notification and its webhook, and only the failed step runs again."""
+    from notifications.models import WebhookEndpoint
+    from notifications.services import event_retry
+
+    settings.OUTBOX_MAX_ATTEMPTS = 1
+    WebhookEndpoint.objects.create(
+        user=cs_account.user, url=receiver.url, events=["order.updated"], secret="s"
+    )
+    monkeypatch.setattr(
+        realtime, "push_to_user", lambda *a: (_ for _ in ()).throw(RuntimeError("down"))
+    )
+    event = _publish(cs_account.user)
+    assert outbox_relay_run() == 0
+    event.refresh_from_db()
+    assert event.failed_at is not None
+    pushed: list[int] = []
+    monkeypatch.setattr(realtime, "push_to_user", lambda user_id, messages: pushed.append(1))
+    assert event_retry(event_ids=[event.pk]) == 1
+    assert outbox_relay_run() == 1
+    assert pushed == [1]
+    assert Notification.objects.filter(event=event).count() == 1
+    assert WebhookDelivery.objects.filter(event=event).count() == 1
+
+
+def test_a_first_attempt_makes_its_notification_and_records_each_step_once(
+    cs_account: Account, pushes, django_assert_max_num_queries
+):
+    event = _publish(cs_account.user)
+    # 22 when every step first looked for an earlier attempt's record and the notification
+    # was made with get_or_create; a first attempt has none to find
+    with django_assert_max_num_queries(15):
+        assert outbox_relay_run() == 1
+    assert Notification.objects.filter(event=event).count() == 1
+    assert len(pushes) == 1
+
+
 def test_delivered_events_are_pruned_after_the_retention_period(cs_account: Account, pushes):
     old = _publish(cs_account.user, notification=None)
     recent = _publish(cs_account.user, notification=None)
