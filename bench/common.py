@@ -25,11 +25,6 @@ DEVELOPMENT_ZPUB = (
 )
 
 
-def provider_delay_seconds() -> float:
-    """How long bench/providers.py's slow provider waits (`BENCH_PROVIDER_DELAY_MS`, 200)."""
-    return float(os.environ.get("BENCH_PROVIDER_DELAY_MS", "200")) / 1000
-
-
 def load_average() -> str:
     try:
         return " ".join(f"{x:.2f}" for x in os.getloadavg())

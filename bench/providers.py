@@ -12,12 +12,12 @@ sandbox. Being a `SandboxProvider`, it runs only with `PAYMENTS_SANDBOX=true`.
 
 from __future__ import annotations
 
+import os
 import time
 
-from bench.common import provider_delay_seconds
 from wallet.providers import Initiation, SandboxProvider
 
-DELAY_SECONDS = provider_delay_seconds()
+DELAY_SECONDS = float(os.environ.get("BENCH_PROVIDER_DELAY_MS", "200")) / 1000
 
 
 class SlowSandboxProvider(SandboxProvider):

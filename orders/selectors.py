@@ -6,8 +6,10 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from catalog.models import Shop
 from catalog.selectors import attach_card_images
+from core.ids import TechavenIds
 from core.paging import Page
 from core.prepared import attach_children, prepared_objects, prepared_page
+from core.storefront import Storefront
 
 from .models import Cart, CartItem, Order, OrderItem
 from .state import Status
@@ -126,6 +128,19 @@ def cryptoshop_orders(*, user, statuses: list[str] | None = None) -> QuerySet[Or
 
 def shop_orders(*, shops, statuses: list[str] | None = None) -> QuerySet[Order]:
     return order_list(statuses=statuses).filter(shop__in=shops)
+
+
+def techaven_order_to_pay(order_id: str) -> Order | None:
+    """The Techaven order of public id `order_id` that was paid, or is to be paid, through a
+    provider (it has Duka's payment page); None for any other id."""
+    uid = TechavenIds.ORDER.parse(order_id)
+    if uid is None:
+        return None
+    return (
+        Order.objects.filter(uid=uid, storefront=Storefront.TECHAVEN)
+        .exclude(payment_url="")
+        .first()
+    )
 
 
 def order_of_buyer_exists(*, user, storefront: str, order_uid: str) -> bool:

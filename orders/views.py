@@ -12,17 +12,14 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from core.ids import TechavenIds
-from core.storefront import Storefront
 from wallet.providers import PROVIDER_NAMES
-from wallet.selectors import payment_page_url
 
-from .models import Order
-from .services.payment import OPEN_MISSED_AFTER, awaiting_payment_open, order_payment_open_again
+from .selectors import techaven_order_to_pay
+from .services.payment import order_payment_open_if_lost, order_provider_page
+from .services.status import PAYMENT_FAILED
 from .state import Status
 
 
@@ -31,24 +28,16 @@ from .state import Status
 def order_pay_page(request: HttpRequest, order_id: str) -> HttpResponse:
     """302 to the provider's page when the payment is open; otherwise a page that says the
     payment is being opened (it reloads itself), or that the order is paid or cancelled."""
-    uid = TechavenIds.ORDER.parse(order_id)
-    order = (
-        Order.objects.filter(uid=uid or "", storefront=Storefront.TECHAVEN)
-        .exclude(payment_url="")
-        .first()
-    )
+    order = techaven_order_to_pay(order_id)
     if order is None:
         raise Http404("No such payment")
-    awaiting = order.status == Status.PENDING and not order.is_paid
-    if awaiting and order.payment_reference:
-        url = payment_page_url(order.payment_reference)
-        if url:
-            return HttpResponseRedirect(url)
-    if awaiting_payment_open(order) and order.created_at < timezone.now() - OPEN_MISSED_AFTER:
-        order_payment_open_again(order.pk)  # its task was lost: once more (it runs once)
+    if provider_page := order_provider_page(order):
+        return HttpResponseRedirect(provider_page)
+    order_payment_open_if_lost(order)
     context = {
         "order": order,
-        "awaiting": awaiting,
+        "awaiting": order.status == Status.PENDING and not order.is_paid,
+        "payment_failed": order.cancel_reason == PAYMENT_FAILED,
         "provider_name": PROVIDER_NAMES.get(order.payment_provider, "your mobile money provider"),
     }
     return render(request, "orders/pay.html", context)

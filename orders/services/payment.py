@@ -22,7 +22,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
@@ -30,6 +30,7 @@ from redis.exceptions import RedisError
 from core.errors import DomainError
 from core.ids import TechavenIds
 from wallet.providers import provider_key
+from wallet.selectors import payment_page_url
 from wallet.services import payment_open
 
 from ..models import Order
@@ -73,14 +74,27 @@ def order_payment_open_again(order_id: int) -> bool:
     return first
 
 
-def awaiting_payment_open(order: Order) -> bool:
-    """The order waits for a task to open its provider payment."""
-    return (
-        order.status == Status.PENDING
-        and not order.is_paid
-        and bool(order.payment_url)
-        and not order.payment_provider
+def _awaiting_open() -> QuerySet[Order]:
+    """The orders placed to be paid through a provider whose payment nobody has claimed."""
+    return Order.objects.filter(status=Status.PENDING, is_paid=False, payment_provider="").exclude(
+        payment_url=""
     )
+
+
+def order_provider_page(order: Order) -> str:
+    """Where the order's payment page sends the buyer: the provider's page while the order
+    awaits its payment and the payment is open; empty otherwise."""
+    if order.status != Status.PENDING or order.is_paid or not order.payment_reference:
+        return ""
+    return payment_page_url(order.payment_reference)
+
+
+def order_payment_open_if_lost(order: Order) -> None:
+    """Queue the order's payment again when its task seems lost (unclaimed too long after
+    checkout): its page does so when the buyer opens it."""
+    if order.created_at < timezone.now() - OPEN_MISSED_AFTER:
+        if _awaiting_open().filter(pk=order.pk).exists():
+            order_payment_open_again(order.pk)
 
 
 def order_payment_open(*, order_id: int) -> bool:
@@ -90,22 +104,18 @@ def order_payment_open(*, order_id: int) -> bool:
     no transaction open and no lock held. A provider that cannot open the payment fails it
     like a decline: the order is cancelled and its stock comes back, as it is when the
     buyer's payment method was deleted meanwhile."""
-    order = (
-        Order.objects.select_related("payment_method")
-        .filter(pk=order_id, status=Status.PENDING, is_paid=False, payment_provider="")
-        .exclude(payment_url="")
-        .first()
-    )
+    order = _awaiting_open().select_related("payment_method").filter(pk=order_id).first()
     if order is None:  # opened already, paid, cancelled, or not paid through a provider
         return False
     method = order.payment_method
     if method is None:  # deleted after checkout: nothing to ask the payment of
-        with transaction.atomic(durable=True):
-            order_payment_failed(order_id=order.pk, reference="")
+        order_payment_failed(order_id=order.pk, reference="")
         return False
-    claimed = Order.objects.filter(
-        pk=order.pk, status=Status.PENDING, is_paid=False, payment_provider=""
-    ).update(payment_provider=provider_key(method.provider), updated_at=timezone.now())
+    claimed = (
+        _awaiting_open()
+        .filter(pk=order.pk)
+        .update(payment_provider=provider_key(method.provider), updated_at=timezone.now())
+    )
     if not claimed:
         return False
     try:
@@ -135,13 +145,8 @@ def orders_payments_open_missed() -> int:
     """Queue again the orders whose payment no task claimed in time (their task was lost, or
     never queued); returns how many."""
     ids = list(
-        Order.objects.filter(
-            status=Status.PENDING,
-            is_paid=False,
-            payment_provider="",
-            created_at__lt=timezone.now() - OPEN_MISSED_AFTER,
-        )
-        .exclude(payment_url="")
+        _awaiting_open()
+        .filter(created_at__lt=timezone.now() - OPEN_MISSED_AFTER)
         .values_list("pk", flat=True)[:500]
     )
     queued = sum(order_payment_open_again(order_id) for order_id in ids)

@@ -404,14 +404,20 @@ def order_paid_now(order: Order, *, note: str) -> None:
     order_announce(order, actor=Actor.SYSTEM)
 
 
+# the `cancel_reason` of an order whose payment failed (its payment page says so)
+PAYMENT_FAILED = "Payment failed"
+
+
 @transaction.atomic
 def order_payment_failed(*, order_id: int, reference: str) -> None:
-    """The buyer declined or the provider refused: the order is cancelled, stock comes back."""
+    """The buyer declined, the provider refused or could not open the payment (`reference`
+    empty when none was opened): the order is cancelled, stock comes back."""
     order = order_lock(order_id)
     if order.status != Status.PENDING:
         return
-    _move(order, Status.CANCELLED, actor=Actor.SYSTEM, note=f"Payment {reference} failed")
-    order.cancel_reason = "Payment failed"
+    note = f"Payment {reference} failed" if reference else PAYMENT_FAILED
+    _move(order, Status.CANCELLED, actor=Actor.SYSTEM, note=note)
+    order.cancel_reason = PAYMENT_FAILED
     order.save(update_fields=["cancel_reason", "updated_at"])
     order_announce(order, actor=Actor.SYSTEM)
 
