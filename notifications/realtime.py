@@ -17,11 +17,13 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
+import threading
 from collections.abc import Iterable
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.core.cache import cache
 from django.db import transaction
 
@@ -66,13 +68,66 @@ def push_to_user(user_id: int, messages: list[tuple[str, dict[str, Any]]]) -> No
     """Send each (event, payload) to the user's Socket.IO and plain WebSocket clients."""
     if not messages:
         return
-    layer = get_channel_layer()
     for event, data in messages:
         _socketio_emit(event, data, socketio_room(user_id))
-        if layer is not None:
-            async_to_sync(layer.group_send)(
-                channels_group(user_id), {"type": "event.message", "event": event, "data": data}
-            )
+    group = channels_group(user_id)
+    group_send(
+        [
+            (group, {"type": "event.message", "event": event, "data": data})
+            for event, data in messages
+        ],
+        timeout=_PUSH_SEND_TIMEOUT,
+    )
+
+
+_PUSH_SEND_TIMEOUT = 10.0  # seconds; past it the relay's attempt fails and is retried
+
+
+# --- Channels groups from synchronous code ---------------------------------------------
+def group_send(sends: list[tuple[str, dict[str, Any]]], *, timeout: float) -> None:
+    """Send each (group, message) through the channel layer, in order, from synchronous code.
+
+    With Redis the sends run on one event loop per process, kept in a thread of its own:
+    the Redis layer keeps a connection per event loop, and `async_to_sync` starts a new loop
+    on every call from a thread without one (a Celery worker's, a WSGI request's), so each
+    send opened and closed a Redis connection (3.5 ms of CPU; on the kept loop a send is a
+    PUBLISH on an open connection). The in-memory layer of the embedded default keeps
+    `async_to_sync`, which runs the sends on the server's own loop when there is one, where
+    its sockets' queues live.
+    """
+    layer = get_channel_layer()
+    if layer is None or not sends:
+        return
+    if isinstance(layer, InMemoryChannelLayer):
+        async_to_sync(_group_send_all)(layer, sends, timeout)
+        return
+    future = asyncio.run_coroutine_threadsafe(_group_send_all(layer, sends, timeout), _sends_loop())
+    future.result()
+
+
+async def _group_send_all(layer, sends: list[tuple[str, dict[str, Any]]], timeout: float) -> None:
+    async def send_all() -> None:
+        for group, message in sends:
+            await layer.group_send(group, message)
+
+    await asyncio.wait_for(send_all(), timeout=timeout)
+
+
+_loop_lock = threading.Lock()
+_loop: tuple[int, asyncio.AbstractEventLoop] | None = None  # (the process it was made in, it)
+
+
+def _sends_loop() -> asyncio.AbstractEventLoop:
+    """This process's loop for the channel layer's sends (made again in a forked child)."""
+    global _loop
+    with _loop_lock:
+        if _loop is None or _loop[0] != os.getpid():
+            loop = asyncio.new_event_loop()
+            threading.Thread(
+                target=loop.run_forever, name="channel-layer-sends", daemon=True
+            ).start()
+            _loop = (os.getpid(), loop)
+        return _loop[1]
 
 
 # --- connections per user (the CryptoShop document: 10 per user) -------------
@@ -123,16 +178,10 @@ def sockets_revoke(*, user_id: int, session_uids: Iterable[str] | None = None) -
     sessions = None if session_uids is None else list(session_uids)
 
     def revoke_message_send() -> None:
-        layer = get_channel_layer()
-        if layer is not None:
-            message = {"type": REVOKE_MESSAGE, "sessions": sessions}
-            async_to_sync(_group_send_bounded)(layer, revoke_group(user_id), message)
+        message = {"type": REVOKE_MESSAGE, "sessions": sessions}
+        group_send([(revoke_group(user_id), message)], timeout=_REVOKE_SEND_TIMEOUT)
 
     transaction.on_commit(revoke_message_send, robust=True)
 
 
 _REVOKE_SEND_TIMEOUT = 2.0  # seconds; a Redis that hangs must not hang a logout
-
-
-async def _group_send_bounded(layer, group: str, message: dict[str, Any]) -> None:
-    await asyncio.wait_for(layer.group_send(group, message), timeout=_REVOKE_SEND_TIMEOUT)
