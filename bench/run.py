@@ -16,9 +16,9 @@ Needs wrk (Debian: `apt-get install wrk`), PostgreSQL and Redis. It
    threaded WSGI workers, 2 × 8 threads as config/gunicorn.py, and its sockets process,
    uvicorn ASGI with 2 workers, whose /healthz is measured beside; DEBUG off, rate limits
    off, the connection pool, the page cache unless --no-page-cache) with its Celery worker
-   as `make worker` runs it (it opens the orders' payments), and the floor
-   (bench/floor/: a bare Django app, no middleware) once the same way and once the best way
-   the stack allows (gunicorn WSGI, 2 workers × 4 threads);
+   as `make worker` runs it (it opens the orders' payments and relays their events), and
+   the floor (bench/floor/: a bare Django app, no middleware) once the same way and once
+   the best way the stack allows (gunicorn WSGI, 2 workers × 4 threads);
 3. drives each GET scenario with wrk (bench/wrk/scenario.lua; one connection per wrk
    thread, 16 at a time) for --seconds, in --rounds where the scenarios take turns so that
    other jobs' load falls on all of them alike. "distinct" scenarios send a URL never asked
@@ -37,11 +37,11 @@ Columns: `req/s` (orders/s for a checkout) counts 2xx answers; `x hz`, `x json`,
 are that throughput over Duka's /healthz, the floor's JSON view and the floor's 20-row view
 (both on gunicorn); `cpu ms` is the server processes' CPU (user + system, /proc) per answer,
 `pg ms` that of the bench database's PostgreSQL backends, `wrk ms` the load generator's;
-a checkout's figures are per order, its cart add and its payment's opening by the worker
-included. `load` is the 1-minute load
-average at the end of the scenario's runs. wrk shares the machine's cores with the
-servers: `--wrk-cpus 1` pins it (taskset) to CPU 1, which on a 2-core machine only moves
-the competition; the `wrk ms` column shows what it costs.
+a checkout's figures are per order, its cart add, its payment's opening and its events'
+relay by the worker included. `load` is the 1-minute load average at the end of the
+scenario's runs. wrk shares the machine's cores with the servers: `--wrk-cpus 1` pins it
+(taskset) to CPU 1, which on a 2-core machine only moves the competition; the `wrk ms`
+column shows what it costs.
 """
 
 from __future__ import annotations
@@ -208,12 +208,10 @@ def start_servers(
          [str(VENV_BIN / "gunicorn"), "bench.floor.wsgi:application", "--worker-class",
           "gthread", "--workers", str(workers), "--threads", "4", "--bind",
           f"127.0.0.1:{port + 2}", "--log-level", "warning"]),
-        # the worker as `make worker` runs it, on the payments' queue alone: it opens the
-        # orders' payments; the events' relay is left queued, as before the worker was in
-        # the bench (docs/bench.md). Tasks left queued by an earlier run are dropped first.
+        # the worker as `make worker` runs it: it opens the orders' payments and relays
+        # their events. Tasks left queued by an earlier run are dropped first.
         ("duka-worker", 0, env, [str(VENV_BIN / "celery"), "-A", "config", "worker",
-                                 "-Q", "payments", "-l", "warning", "--without-mingle",
-                                 "--without-gossip"]),
+                                 "-l", "warning", "--without-mingle", "--without-gossip"]),
     ]  # fmt: skip
     redis.Redis.from_url(env["REDIS_URL"]).delete("celery", "payments")
     servers = []
@@ -284,13 +282,12 @@ class Postgres:
                 return
             time.sleep(0.1)
 
-    def wait_payments_opened(
-        self, name: str, *, since: datetime.datetime, timeout: float = 120
-    ) -> str:
+    def wait_worker_done(self, name: str, *, since: datetime.datetime, timeout: float = 120) -> str:
         """Until the worker has opened the payment of every order placed `since` through a
         provider (its `payment_reference` set, or the order cancelled because it could not
-        be opened): how long that took after the buyers stopped."""
-        started, waiting = time.monotonic(), -1
+        be opened) and relayed every event since: how long that took after the buyers
+        stopped."""
+        started, waiting, pending = time.monotonic(), -1, -1
         while time.monotonic() - started < timeout:
             placed, waiting = self.conn.execute(
                 "SELECT count(*), count(*) FILTER (WHERE payment_reference = ''"
@@ -298,15 +295,20 @@ class Postgres:
                 " WHERE created_at >= %s AND payment_url <> ''",
                 [since],
             ).fetchone()
-            if not waiting:
+            events, pending = self.conn.execute(
+                "SELECT count(*), count(*) FILTER (WHERE delivered_at IS NULL"
+                " AND failed_at IS NULL) FROM notifications_outboxevent WHERE created_at >= %s",
+                [since],
+            ).fetchone()
+            if not waiting and not pending:
                 break
             time.sleep(0.1)
         self.wait_quiet()
         took = time.monotonic() - started
         return (
-            f"{verdict(not waiting)} {name.strip()}: the worker opened the payments of"
-            f" {placed - waiting} of {placed} orders, the last {took:.1f} s after the buyers"
-            " stopped"
+            f"{verdict(not waiting and not pending)} {name.strip()}: the worker opened the"
+            f" payments of {placed - waiting} of {placed} orders and relayed {events - pending}"
+            f" of {events} events, the last {took:.1f} s after the buyers stopped"
         )
 
 
@@ -439,8 +441,9 @@ class Bench:
         cpu, pg = server_cpu_seconds(duka.process.pid) - cpu0, pg_delta(pg0, self.pg.cpu())
         load_1 = os.getloadavg()[0]
         self.pg.wait_quiet()  # the orders in flight when wrk stopped, before anything else
-        # the worker's share: its CPU until it has opened every payment of the run
-        opened_line = self.pg.wait_payments_opened(name, since=started_at)
+        # the worker's share: its CPU until it has opened every payment and relayed every
+        # event of the run
+        opened_line = self.pg.wait_worker_done(name, since=started_at)
         cpu += server_cpu_seconds(worker.process.pid) - worker0
         if reader is not None:  # the server's CPU is the two loads', not one's
             answered = sum(sum(a.count for a in answers.values()) for _, _, answers, _ in finished)
@@ -742,9 +745,6 @@ def main() -> None:
     try:
         results = run(args, url, workdir)
         print_report(results, args, Postgres(url), run_start)
-        queued = redis.Redis.from_url(os.environ["REDIS_URL"]).llen("celery")
-        print(f"\n{queued} Celery tasks wait in the broker: the events' relay, which no"
-              " worker runs during the bench (its worker opens payments only)")  # fmt: skip
     finally:
         if args.keep:
             print(f"work directory kept: {workdir}", file=sys.stderr)

@@ -57,6 +57,7 @@ from accounts.services.sessions import techaven_session_start  # noqa: E402
 from catalog import pagecache  # noqa: E402
 from catalog.models import Category, Product  # noqa: E402
 from core.ids import TechavenIds  # noqa: E402
+from notifications.services import outbox_relay_run  # noqa: E402
 from orders.services.cart import cart_add_item  # noqa: E402
 from orders.services.checkout import order_checkout, order_create_from_items  # noqa: E402
 
@@ -242,6 +243,10 @@ def main() -> None:
         world["groups"] = checkout_buyers(args, run, used)
     world |= catalog_sample()
     (args.out / "world.json").write_text(json.dumps(world, indent=1))
+    # events an earlier run left pending (its worker stopped first) would fall into this
+    # run's first checkout, whose worker relays what is pending
+    while relayed := outbox_relay_run():
+        log(f"relayed {relayed} events left pending")
     log("done")
 
 

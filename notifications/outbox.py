@@ -31,11 +31,16 @@ push): `{"type": "order_update", "title": "Order Shipped", "body": "...",
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from typing import Any
 
+from django.core.cache import caches
 from django.db import transaction
+from redis.exceptions import LockError, RedisError
 
+from core.cache import shared_redis
 from notifications.models import OutboxEvent
 
 logger = logging.getLogger(__name__)
@@ -58,14 +63,73 @@ def publish(
     event = OutboxEvent.objects.create(
         storefront=storefront, name=name, user_id=user_id, data=data, notification=notification
     )
-    transaction.on_commit(_schedule_relay)
+    transaction.on_commit(relay_schedule)
     return event
 
 
-def _schedule_relay() -> None:
+# --- relays take turns ----------------------------------------------------------------
+# Relays side by side are correct (each claims its event with SKIP LOCKED) but wasteful:
+# with a relay queued after every commit and a worker of 16 threads, up to 16 relays ran
+# over the same pending events, each trying to claim each one in turn. With Redis, relays
+# take turns instead: a commit queues a relay only when none is already waiting for its
+# turn, and the waiting one forgets that mark only once its turn has come, before it reads
+# what is pending, so an event committed at any moment is seen by the running relay or by
+# the waiting one. At most one relay runs and one waits, however many commits there are.
+# The turn is a lock that expires: a relay that dies, or runs longer, only lets the next
+# one start early, side by side, which is still correct. Beat's relay every few seconds
+# is the net under a lost task or a lost mark.
+RELAY_WAITING_SECONDS = 60  # a mark whose task was lost stops holding back others after this
+RELAY_TURN_SECONDS = 60  # the turn's lock expires after this
+RELAY_WAIT_FOR_TURN_SECONDS = 30  # a relay that waited this long runs beside the other one
+
+
+def _relay_keys() -> tuple[str, str]:
+    backend = caches["default"]
+    return backend.make_key("outbox:relay:waiting"), backend.make_key("outbox:relay:turn")
+
+
+def relay_schedule() -> None:
+    """Queue a relay, unless one is queued and has not started (it will see what is pending)."""
     from notifications.tasks import outbox_relay
 
+    client = shared_redis()
+    waiting = _relay_keys()[0]
+    try:
+        if client is not None and not client.set(waiting, 1, nx=True, ex=RELAY_WAITING_SECONDS):
+            return
+    except RedisError:
+        logger.warning("outbox relay: Redis not answering, queueing a relay anyway")
+        client = None
     try:
         outbox_relay.delay()
     except Exception:  # broker down: beat's periodic relay picks it up
         logger.warning("outbox relay not scheduled; beat will pick it up", exc_info=True)
+        if client is not None:
+            with contextlib.suppress(RedisError):
+                client.delete(waiting)
+
+
+@contextlib.contextmanager
+def relay_turn() -> Iterator[None]:
+    """Wait for this relay's turn (at most `RELAY_WAIT_FOR_TURN_SECONDS`), then let the next
+    commit queue another relay, and hold the turn until the block ends."""
+    client = shared_redis()
+    if client is None:
+        yield
+        return
+    waiting, turn_key = _relay_keys()
+    turn = client.lock(
+        turn_key, timeout=RELAY_TURN_SECONDS, blocking_timeout=RELAY_WAIT_FOR_TURN_SECONDS
+    )
+    try:
+        has_turn = turn.acquire()
+        client.delete(waiting)
+    except RedisError:
+        logger.warning("outbox relay: Redis not answering, relaying without turns")
+        has_turn = False
+    try:
+        yield
+    finally:
+        if has_turn:
+            with contextlib.suppress(RedisError, LockError):  # expired: the next one runs
+                turn.release()

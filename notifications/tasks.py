@@ -1,12 +1,14 @@
 from celery import shared_task
 
-from notifications import services
+from notifications import outbox, services
 
 
 @shared_task(ignore_result=True)
 def outbox_relay() -> int:
-    """Fan pending events out; scheduled after each commit and by beat every few seconds."""
-    return services.outbox_relay_run()
+    """Fan pending events out; queued after commits (one waiting at a time) and by beat
+    every few seconds. Relays take turns (`outbox.relay_turn`)."""
+    with outbox.relay_turn():
+        return services.outbox_relay_run()
 
 
 @shared_task(ignore_result=True)

@@ -35,9 +35,22 @@ from notifications.models import (
 logger = logging.getLogger(__name__)
 
 
-def outbox_relay_run(*, batch_size: int = 200) -> int:
-    """Deliver what is pending and due, oldest first; returns how many events were delivered."""
+def outbox_relay_run(*, batch_size: int = 200, max_batches: int = 10) -> int:
+    """Deliver what is pending and due, oldest first, a batch at a time while batches come
+    full (a backlog drains at the relay's pace, not one batch per beat); returns how many
+    events were delivered."""
     push.prepare()  # a push credential that needs a call to Google, before any row is locked
+    delivered = 0
+    for _ in range(max_batches):
+        candidates, batch_delivered = _relay_batch(batch_size)
+        delivered += batch_delivered
+        if candidates < batch_size or not batch_delivered:
+            break
+    return delivered
+
+
+def _relay_batch(batch_size: int) -> tuple[int, int]:
+    """One batch: how many candidates it read, how many it delivered."""
     now = timezone.now()
     candidates = list(
         OutboxEvent.objects.filter(delivered_at__isnull=True, failed_at__isnull=True)
@@ -54,7 +67,7 @@ def outbox_relay_run(*, batch_size: int = 200) -> int:
             delivered += 1
         elif user_id is not None:
             blocked.add(user_id)  # a later event of this user must wait for this one
-    return delivered
+    return len(candidates), delivered
 
 
 def _relay_one(event_id: int) -> bool:

@@ -311,3 +311,93 @@ def test_relays_running_side_by_side_deliver_each_event_once(monkeypatch):
     for user in users:
         assert [s for u, s in seen if u == user.pk] == ["S0", "S1", "S2", "S3", "S4"]
     assert not OutboxEvent.objects.filter(delivered_at__isnull=True).exists()
+
+
+# --- relays take turns (with Redis) ----------------------------------------------------
+needs_redis = pytest.mark.skipif(
+    not django_settings.REDIS_URL, reason="relays take turns through Redis"
+)
+
+
+@pytest.fixture
+def queued(monkeypatch) -> list[None]:
+    """The relays queued (not run: the broker holds them)."""
+    calls: list[None] = []
+    monkeypatch.setattr(outbox_relay, "delay", lambda: calls.append(None))
+    return calls
+
+
+@needs_redis
+def test_commits_queue_one_relay_until_it_starts(
+    cs_account: Account, pushes, queued, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _publish(cs_account.user, status="S0")
+    with django_capture_on_commit_callbacks(execute=True):
+        _publish(cs_account.user, status="S1")
+    assert len(queued) == 1  # the queued relay will see both
+
+    outbox_relay.run()  # the worker runs it: both are delivered
+    assert [messages[0][1]["status"] for _, messages in pushes] == ["S0", "S1"]
+    with django_capture_on_commit_callbacks(execute=True):
+        _publish(cs_account.user, status="S2")
+    assert len(queued) == 2  # it started, so the next commit queues the next one
+
+
+@needs_redis
+def test_a_relay_the_broker_refused_does_not_hold_back_the_next(
+    cs_account: Account, pushes, monkeypatch, django_capture_on_commit_callbacks
+):
+    calls: list[None] = []
+
+    def broker_down() -> None:
+        calls.append(None)
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(outbox_relay, "delay", broker_down)
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            _publish(cs_account.user)
+    assert len(calls) == 2
+
+
+@needs_redis
+@pytest.mark.django_db(transaction=True)
+def test_a_relay_waits_for_its_turn_and_then_sees_what_was_committed_meanwhile(
+    cs_account: Account, pushes, queued
+):
+    from notifications.outbox import relay_turn
+
+    done = threading.Event()
+
+    def waiting_relay() -> None:
+        try:
+            outbox_relay.run()
+        finally:
+            from django.db import connection
+
+            connection.close()
+            done.set()
+
+    with relay_turn():  # a relay runs
+        _publish(cs_account.user, status="S0")  # queues the next one
+        assert len(queued) == 1
+        thread = threading.Thread(target=waiting_relay)  # the worker starts it
+        thread.start()
+        assert not done.wait(0.5)  # it waits for the turn
+        _publish(cs_account.user, status="S1")  # a relay is waiting: nothing more is queued
+        assert len(queued) == 1 and pushes == []
+    thread.join(timeout=10)
+    assert done.is_set()
+    assert [messages[0][1]["status"] for _, messages in pushes] == ["S0", "S1"]
+
+
+def test_a_backlog_drains_in_one_run_a_batch_at_a_time(cs_account: Account, pushes, queued):
+    from tests.factories.accounts import CryptoShopUserFactory
+
+    users = [cs_account.user, *(CryptoShopUserFactory() for _ in range(4))]
+    for user in users:
+        _publish(user, notification=None)
+    assert outbox_relay_run(batch_size=2) == 5
+    assert len(pushes) == 5
+    assert outbox_relay_run(batch_size=2, max_batches=1) == 0
