@@ -295,9 +295,13 @@ class Postgres:
                 " WHERE created_at >= %s AND payment_url <> ''",
                 [since],
             ).fetchone()
-            events, pending = self.conn.execute(
-                "SELECT count(*), count(*) FILTER (WHERE delivered_at IS NULL"
-                " AND failed_at IS NULL) FROM notifications_outboxevent WHERE created_at >= %s",
+            # an event whose relay failed waits for beat's retry, which the bench does not
+            # run: counted apart, not waited for
+            events, pending, failing = self.conn.execute(
+                "SELECT count(*), count(*) FILTER (WHERE delivered_at IS NULL AND failed_at IS"
+                " NULL AND next_attempt_at IS NULL), count(*) FILTER (WHERE delivered_at IS NULL"
+                " AND (failed_at IS NOT NULL OR next_attempt_at IS NOT NULL))"
+                " FROM notifications_outboxevent WHERE created_at >= %s",
                 [since],
             ).fetchone()
             if not waiting and not pending:
@@ -306,9 +310,10 @@ class Postgres:
         self.wait_quiet()
         took = time.monotonic() - started
         return (
-            f"{verdict(not waiting and not pending)} {name.strip()}: the worker opened the"
-            f" payments of {placed - waiting} of {placed} orders and relayed {events - pending}"
-            f" of {events} events, the last {took:.1f} s after the buyers stopped"
+            f"{verdict(not waiting and not pending and not failing)} {name.strip()}: the worker"
+            f" opened the payments of {placed - waiting} of {placed} orders and relayed"
+            f" {events - pending - failing} of {events} events ({failing} failed), the last"
+            f" {took:.1f} s after the buyers stopped"
         )
 
 

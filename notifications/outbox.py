@@ -74,13 +74,14 @@ def publish(
 # take turns instead: a commit queues a relay only when none is already waiting for its
 # turn, and the waiting one forgets that mark only once its turn has come, before it reads
 # what is pending, so an event committed at any moment is seen by the running relay or by
-# the waiting one. At most one relay runs and one waits, however many commits there are.
-# The turn is a lock that expires: a relay that dies, or runs longer, only lets the next
-# one start early, side by side, which is still correct. Beat's relay every few seconds
-# is the net under a lost task or a lost mark.
+# the waiting one. However many commits there are, one relay runs and one waits (beside
+# beat's). The turn is a lock that only orders relays: one that expires (a relay died, or
+# ran longer) or that a relay waited 5 s for lets the next start early, side by side,
+# which is still correct. Beat's relay every few seconds is the net under a lost task or a
+# lost mark (docs/decisions.md, "Relays take turns").
 RELAY_WAITING_SECONDS = 60  # a mark whose task was lost stops holding back others after this
 RELAY_TURN_SECONDS = 60  # the turn's lock expires after this
-RELAY_WAIT_FOR_TURN_SECONDS = 30  # a relay that waited this long runs beside the other one
+RELAY_WAIT_FOR_TURN_SECONDS = 5  # beat's period: one that waited so long runs beside the other
 
 
 def _relay_keys() -> tuple[str, str]:
@@ -118,15 +119,16 @@ def relay_turn() -> Iterator[None]:
         yield
         return
     waiting, turn_key = _relay_keys()
-    turn = client.lock(
-        turn_key, timeout=RELAY_TURN_SECONDS, blocking_timeout=RELAY_WAIT_FOR_TURN_SECONDS
-    )
     try:
+        turn = client.lock(
+            turn_key, timeout=RELAY_TURN_SECONDS, blocking_timeout=RELAY_WAIT_FOR_TURN_SECONDS
+        )
         has_turn = turn.acquire()
-        client.delete(waiting)
     except RedisError:
         logger.warning("outbox relay: Redis not answering, relaying without turns")
         has_turn = False
+    with contextlib.suppress(RedisError):  # if it stays, it expires
+        client.delete(waiting)
     try:
         yield
     finally:

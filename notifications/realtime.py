@@ -15,6 +15,7 @@ sends there the sessions that ended; the process holding the socket closes it.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import logging
 import os
@@ -26,6 +27,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.core.cache import cache
 from django.db import transaction
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from notifications import conf
 
@@ -102,32 +104,49 @@ def group_send(sends: list[tuple[str, dict[str, Any]]], *, timeout: float) -> No
         async_to_sync(_group_send_all)(layer, sends, timeout)
         return
     future = asyncio.run_coroutine_threadsafe(_group_send_all(layer, sends, timeout), _sends_loop())
-    future.result()
+    try:
+        future.result(timeout + 1)  # the loop's own deadline, or the loop is stuck
+    except concurrent.futures.TimeoutError:
+        future.cancel()
+        raise
 
 
 async def _group_send_all(layer, sends: list[tuple[str, dict[str, Any]]], timeout: float) -> None:
     async def send_all() -> None:
         for group, message in sends:
-            await layer.group_send(group, message)
+            try:
+                await layer.group_send(group, message)
+            except RedisConnectionError:  # the kept connection was closed (a Redis restart,
+                await layer.group_send(group, message)  # an idle timeout): once more, anew
 
     await asyncio.wait_for(send_all(), timeout=timeout)
 
 
 _loop_lock = threading.Lock()
-_loop: tuple[int, asyncio.AbstractEventLoop] | None = None  # (the process it was made in, it)
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_thread: threading.Thread | None = None
 
 
 def _sends_loop() -> asyncio.AbstractEventLoop:
-    """This process's loop for the channel layer's sends (made again in a forked child)."""
-    global _loop
+    """This process's loop for the channel layer's sends, started anew if its thread ended."""
+    global _loop, _loop_thread
     with _loop_lock:
-        if _loop is None or _loop[0] != os.getpid():
-            loop = asyncio.new_event_loop()
-            threading.Thread(
-                target=loop.run_forever, name="channel-layer-sends", daemon=True
-            ).start()
-            _loop = (os.getpid(), loop)
-        return _loop[1]
+        if _loop is None or _loop_thread is None or not _loop_thread.is_alive():
+            _loop = asyncio.new_event_loop()
+            _loop_thread = threading.Thread(
+                target=_loop.run_forever, name="channel-layer-sends", daemon=True
+            )
+            _loop_thread.start()
+        return _loop
+
+
+def _forget_sends_loop() -> None:
+    """In a forked child: the parent's loop thread is not there (nor, maybe, its lock)."""
+    global _loop, _loop_thread, _loop_lock
+    _loop, _loop_thread, _loop_lock = None, None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_sends_loop)
 
 
 # --- connections per user (the CryptoShop document: 10 per user) -------------

@@ -37,37 +37,33 @@ logger = logging.getLogger(__name__)
 
 def outbox_relay_run(*, batch_size: int = 200, max_batches: int = 10) -> int:
     """Deliver what is pending and due, oldest first, a batch at a time while batches come
-    full (a backlog drains at the relay's pace, not one batch per beat); returns how many
-    events were delivered."""
+    full (a backlog drains at the relay's pace, not a batch per beat); returns how many
+    events were delivered. Each batch starts after the previous one's last event, so events
+    held back behind a user's earlier pending one do not keep others' from their turn."""
     push.prepare()  # a push credential that needs a call to Google, before any row is locked
-    delivered = 0
+    blocked: set[int] = set()  # users whose pending event a later one of theirs must wait for
+    delivered, after_id = 0, 0
     for _ in range(max_batches):
-        candidates, batch_delivered = _relay_batch(batch_size)
-        delivered += batch_delivered
-        if candidates < batch_size or not batch_delivered:
+        now = timezone.now()
+        candidates = list(
+            OutboxEvent.objects.filter(
+                id__gt=after_id, delivered_at__isnull=True, failed_at__isnull=True
+            )
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            .order_by("id")
+            .values_list("id", "user_id")[:batch_size]
+        )
+        for event_id, user_id in candidates:
+            if user_id is not None and user_id in blocked:
+                continue
+            if _relay_one(event_id):
+                delivered += 1
+            elif user_id is not None:
+                blocked.add(user_id)
+        if len(candidates) < batch_size:
             break
+        after_id = candidates[-1][0]
     return delivered
-
-
-def _relay_batch(batch_size: int) -> tuple[int, int]:
-    """One batch: how many candidates it read, how many it delivered."""
-    now = timezone.now()
-    candidates = list(
-        OutboxEvent.objects.filter(delivered_at__isnull=True, failed_at__isnull=True)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .order_by("id")
-        .values_list("id", "user_id")[:batch_size]
-    )
-    blocked: set[int] = set()
-    delivered = 0
-    for event_id, user_id in candidates:
-        if user_id is not None and user_id in blocked:
-            continue
-        if _relay_one(event_id):
-            delivered += 1
-        elif user_id is not None:
-            blocked.add(user_id)  # a later event of this user must wait for this one
-    return len(candidates), delivered
 
 
 def _relay_one(event_id: int) -> bool:

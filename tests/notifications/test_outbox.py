@@ -401,3 +401,45 @@ def test_a_backlog_drains_in_one_run_a_batch_at_a_time(cs_account: Account, push
     assert outbox_relay_run(batch_size=2) == 5
     assert len(pushes) == 5
     assert outbox_relay_run(batch_size=2, max_batches=1) == 0
+
+
+def test_a_user_held_back_does_not_hold_back_the_users_after(cs_account: Account, pushes):
+    from tests.factories.accounts import CryptoShopUserFactory
+
+    waiting = _publish(cs_account.user, status="S0")  # failed once, retried in a minute
+    OutboxEvent.objects.filter(pk=waiting.pk).update(
+        attempts=1, next_attempt_at=timezone.now() + timedelta(minutes=1)
+    )
+    _publish(cs_account.user, status="S1")  # these wait for S0
+    _publish(cs_account.user, status="S2")
+    other = CryptoShopUserFactory()
+    _publish(other, status="T0")
+
+    assert outbox_relay_run(batch_size=2) == 1  # the first batch is all held back
+    assert [(user_id, messages[0][1]["status"]) for user_id, messages in pushes] == [
+        (other.pk, "T0")
+    ]
+
+
+@needs_redis
+def test_relays_go_without_turns_while_redis_does_not_answer(
+    cs_account: Account, pushes, queued, monkeypatch, django_capture_on_commit_callbacks
+):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from notifications import outbox
+
+    class Unanswering:
+        def __getattr__(self, name):
+            def fails(*args, **kwargs):
+                raise RedisConnectionError("Redis is down")
+
+            return fails
+
+    monkeypatch.setattr(outbox, "shared_redis", Unanswering)
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            _publish(cs_account.user)
+    assert len(queued) == 2  # no mark to hold the second back: queued anyway
+    assert outbox_relay.run() == 2  # and it runs, without its turn
+    assert len(pushes) == 2
