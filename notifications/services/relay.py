@@ -123,8 +123,9 @@ def _fan_out(event: OutboxEvent, *, first: bool) -> None:
         _step(
             event, "realtime", partial(realtime.push_to_user, event.user_id, messages), first=first
         )
-    if event.name in mapping.WEBHOOK_EVENTS:
-        _step(event, "webhooks", partial(_webhooks_fan_out, event), first=first)
+    endpoints = _webhook_endpoints(event)
+    if endpoints:  # a step (and its record) only for someone to send to
+        _step(event, "webhooks", partial(_webhooks_fan_out, event, endpoints), first=first)
     if notification is not None:
         message = push.PushMessage(
             title=notification.title,
@@ -156,18 +157,21 @@ def _notification_for(event: OutboxEvent, *, first: bool) -> Notification | None
     return notification
 
 
-def _webhooks_fan_out(event: OutboxEvent) -> None:
-    """One delivery-log row per subscribed endpoint; each is sent by its own Celery task."""
-    from notifications.services.webhooks import schedule_delivery
-
-    endpoints = [
+def _webhook_endpoints(event: OutboxEvent) -> list[WebhookEndpoint]:
+    """The user's active endpoints subscribed to the event's name."""
+    if event.name not in mapping.WEBHOOK_EVENTS:
+        return []
+    return [
         endpoint
         for endpoint in WebhookEndpoint.objects.filter(user_id=event.user_id, is_active=True)
         if event.name in endpoint.events
     ]
-    if not endpoints:
-        return
+
+
+def _webhooks_fan_out(event: OutboxEvent, endpoints: list[WebhookEndpoint]) -> None:
+    """One delivery-log row per subscribed endpoint; each is sent by its own Celery task."""
     from notifications import webhooks
+    from notifications.services.webhooks import schedule_delivery
 
     body = webhooks.build_body(event.name, mapping.webhook_data(event), event.created_at)
     for endpoint in endpoints:
