@@ -14,6 +14,7 @@ staff, who can retry it in the admin).
 
 from __future__ import annotations
 
+import enum
 import logging
 from collections.abc import Callable
 from functools import partial
@@ -22,7 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from notifications import conf, locks, mapping, push, realtime
+from notifications import conf, locks, mapping, outbox, push, realtime
 from notifications.models import (
     EventDelivery,
     Notification,
@@ -35,14 +36,27 @@ from notifications.models import (
 logger = logging.getLogger(__name__)
 
 
+class Outcome(enum.Enum):
+    """What became of one pending event in a relay run."""
+
+    DELIVERED = enum.auto()
+    FAILED = enum.auto()  # its fan-out failed: retried after its backoff
+    WAITS = enum.auto()  # an earlier event of its user waits for its own retry
+    HELD = enum.auto()  # another relay holds it, or an earlier event of its user, right now
+
+
 def outbox_relay_run(*, batch_size: int = 200, max_batches: int = 10) -> int:
     """Deliver what is pending and due, oldest first, a batch at a time while batches come
     full (a backlog drains at the relay's pace, not a batch per beat); returns how many
     events were delivered. Each batch starts after the previous one's last event, so events
-    held back behind a user's earlier pending one do not keep others' from their turn."""
+    held back behind a user's earlier pending one do not keep others' from their turn.
+
+    What another relay held (and the same user's events after it) is looked at again by a
+    relay queued for a second later: the commits that would have queued one may all have
+    come already."""
     push.prepare()  # a push credential that needs a call to Google, before any row is locked
     blocked: set[int] = set()  # users whose pending event a later one of theirs must wait for
-    delivered, after_id = 0, 0
+    delivered, after_id, held = 0, 0, False
     for _ in range(max_batches):
         now = timezone.now()
         candidates = list(
@@ -56,32 +70,40 @@ def outbox_relay_run(*, batch_size: int = 200, max_batches: int = 10) -> int:
         for event_id, user_id in candidates:
             if user_id is not None and user_id in blocked:
                 continue
-            if _relay_one(event_id):
+            outcome = _relay_one(event_id)
+            if outcome is Outcome.DELIVERED:
                 delivered += 1
-            elif user_id is not None:
+                continue
+            held = held or outcome is Outcome.HELD
+            if user_id is not None:
                 blocked.add(user_id)
         if len(candidates) < batch_size:
             break
         after_id = candidates[-1][0]
+    if held:
+        outbox.relay_schedule(countdown=HELD_LOOK_AGAIN_SECONDS)
     return delivered
 
 
-def _relay_one(event_id: int) -> bool:
+HELD_LOOK_AGAIN_SECONDS = 1.0
+
+
+def _relay_one(event_id: int) -> Outcome:
     with transaction.atomic():
         event = locks.outbox_event_claim(event_id)
         if event is None:
-            return False  # another relay has it, or it was delivered meanwhile
-        if (
-            event.user_id is not None
-            and OutboxEvent.objects.filter(
+            return Outcome.HELD  # another relay has it, or it was delivered meanwhile
+        now = timezone.now()
+        if event.user_id is not None:
+            earlier = OutboxEvent.objects.filter(
                 user_id=event.user_id,
                 id__lt=event.id,
                 delivered_at__isnull=True,
                 failed_at__isnull=True,
-            ).exists()
-        ):
-            return False
-        now = timezone.now()
+            )
+            if earlier.exists():
+                due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+                return Outcome.HELD if earlier.filter(due).exists() else Outcome.WAITS
         # nothing was done for an event never tried before (an attempt that fails commits
         # its error with the steps it finished; staff's retry resets the count, not that)
         first = event.attempts == 0 and not event.last_error
@@ -97,11 +119,11 @@ def _relay_one(event_id: int) -> bool:
             if event.attempts >= conf.outbox_max_attempts():
                 event.failed_at = now
             event.save(update_fields=["attempts", "last_error", "next_attempt_at", "failed_at"])
-            return False
+            return Outcome.FAILED
         event.delivered_at = now
         event.last_error = ""
         event.save(update_fields=["attempts", "delivered_at", "last_error"])
-        return True
+        return Outcome.DELIVERED
 
 
 def _step(event: OutboxEvent, subscriber: str, action: Callable[[], None], *, first: bool) -> None:

@@ -322,11 +322,21 @@ needs_redis = pytest.mark.skipif(
 
 
 @pytest.fixture
-def queued(monkeypatch) -> list[None]:
-    """The relays queued (not run: the broker holds them)."""
-    calls: list[None] = []
-    monkeypatch.setattr(outbox_relay, "delay", lambda: calls.append(None))
+def queued(monkeypatch) -> list[float]:
+    """The relays queued (not run: the broker holds them): in how many seconds each starts."""
+    calls: list[float] = []
+    monkeypatch.setattr(outbox_relay, "delay", lambda: calls.append(0))
+    monkeypatch.setattr(outbox_relay, "apply_async", lambda countdown: calls.append(countdown))
     return calls
+
+
+@pytest.fixture
+def tasks_on_a_broker():
+    """Tasks go to the broker (here, `queued`) as with a real worker, not run inline."""
+    conf = outbox_relay.app.conf
+    inline, conf.task_always_eager = conf.task_always_eager, False
+    yield
+    conf.task_always_eager = inline
 
 
 @needs_redis
@@ -445,3 +455,53 @@ def test_relays_go_without_turns_while_redis_does_not_answer(
     assert len(queued) == 2  # no mark to hold the second back: queued anyway
     assert outbox_relay.run() == 2  # and it runs, without its turn
     assert len(pushes) == 2
+
+
+@needs_redis
+@pytest.mark.skipif(not django_settings.USES_POSTGRES, reason="SKIP LOCKED needs PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_events_another_relay_held_are_looked_at_again_a_second_later(
+    cs_account: Account, pushes, queued, tasks_on_a_broker
+):
+    from notifications import locks
+
+    first = _publish(cs_account.user, status="S0")
+    _publish(cs_account.user, status="S1")  # after it: waits for it
+    del queued[:]
+    holding, release = threading.Event(), threading.Event()
+
+    def another_relay() -> None:  # holds S0 a while, then lets it go undelivered
+        from django.db import connection
+
+        try:
+            with transaction.atomic():
+                assert locks.outbox_event_claim(first.pk) is not None
+                holding.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=another_relay)
+    thread.start()
+    assert holding.wait(10)
+    assert outbox_relay.run() == 0  # the queued relay: S0 held, so S1 waits too
+    assert queued == [1.0]  # and a relay comes back for them in a second
+    release.set()
+    thread.join(10)
+
+    assert outbox_relay.run() == 2  # that relay
+    assert [messages[0][1]["status"] for _, messages in pushes] == ["S0", "S1"]
+    assert queued == [1.0]  # nothing held this time: none more
+
+
+def test_an_event_waiting_for_an_earlier_ones_retry_queues_no_relay(
+    cs_account: Account, pushes, queued, tasks_on_a_broker
+):
+    waiting = _publish(cs_account.user, status="S0")
+    OutboxEvent.objects.filter(pk=waiting.pk).update(
+        attempts=1, next_attempt_at=timezone.now() + timedelta(minutes=1)
+    )
+    _publish(cs_account.user, status="S1")
+    del queued[:]
+    assert outbox_relay.run() == 0
+    assert queued == []  # its retry is beat's, in a minute: no relay spins meanwhile
