@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, Subquery
 
 from catalog.models import Shop
 from catalog.selectors import attach_card_images
@@ -84,12 +84,10 @@ def cryptoshop_orders_page(*, user, statuses: list[str] | None, page: int, limit
     statuses = list(dict.fromkeys(statuses or []))  # IN drops repeats
 
     def mine() -> QuerySet[Order]:
-        qs = Order.objects.filter(storefront="cryptoshop").filter(
-            Q(buyer_id=user.pk) | Q(shop__owner_id=user.pk)
-        )
+        qs = Order.objects.filter(storefront="cryptoshop").filter(_cryptoshop_bought_or_sold(user))
         return qs.filter(status__in=statuses) if statuses else qs
 
-    params = ["cryptoshop", user.pk, user.pk, *statuses]
+    params = ["cryptoshop", user.pk, user.pk, "cryptoshop", *statuses]
     found = prepared_page(
         Order, ("cryptoshop_orders", len(statuses)), mine, params, order_by=ORDER_LIST_ORDER,
         page=page, limit=limit, related=("buyer",),
@@ -121,9 +119,18 @@ def cryptoshop_orders(*, user, statuses: list[str] | None = None) -> QuerySet[Or
     return (
         order_list(statuses=statuses, items=items)
         .filter(storefront="cryptoshop")
-        .filter(Q(buyer=user) | Q(shop__owner=user))
+        .filter(_cryptoshop_bought_or_sold(user))
         .select_related("escrow")
     )
+
+
+def _cryptoshop_bought_or_sold(user) -> Q:
+    """Bought by the user, or sold through their seller profile. The profile's id comes from
+    a subquery of its own (at most one row: one CryptoShop seller profile per user), so that
+    PostgreSQL takes both sides from their indexes; `shop__owner=user` joined every CryptoShop
+    order to its shop and filtered them all, on every list."""
+    own_shop = Shop.objects.filter(storefront=Storefront.CRYPTOSHOP, owner_id=user.pk)
+    return Q(buyer_id=user.pk) | Q(shop_id=Subquery(own_shop.values("pk")))
 
 
 def shop_orders(*, shops, statuses: list[str] | None = None) -> QuerySet[Order]:

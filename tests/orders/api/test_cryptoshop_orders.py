@@ -275,3 +275,25 @@ def test_list_query_count_does_not_grow(cs_buyer, cs_seller, django_assert_max_n
         create(client, CryptoShopProductFactory(shop=cs_seller[2]))
     with django_assert_max_num_queries(single):
         assert len(client.get(f"{CRYPTOSHOP}/orders").json()["data"]) == 5
+
+
+def test_the_list_holds_what_one_bought_and_what_ones_shop_sold(cs_buyer, cs_seller, cs_product):
+    from tests.factories.catalog import CryptoShopSellerFactory
+
+    buyer_client = cs_buyer[1]
+    seller_client = cs_seller[1]
+    bought = create(buyer_client, cs_product).json()["data"]["id"]
+    other_shop = CryptoShopSellerFactory()  # another seller's sale: neither of theirs
+    create(buyer_client, CryptoShopProductFactory(shop=other_shop))
+    own_purchase = create(seller_client, CryptoShopProductFactory(shop=other_shop))
+    own_purchase = own_purchase.json()["data"]["id"]
+    stranger = cryptoshop_account()[1]
+
+    def listed(client) -> set[str]:
+        return {order["id"] for order in client.get(f"{CRYPTOSHOP}/orders").json()["data"]}
+
+    assert listed(seller_client) == {bought, own_purchase}  # sold through the shop, bought
+    assert len(listed(buyer_client)) == 2
+    assert listed(stranger) == set()
+    sold = seller_client.get(f"{CRYPTOSHOP}/orders", {"status": "PENDING"}).json()
+    assert sold["pagination"]["total"] == 2
