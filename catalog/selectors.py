@@ -721,8 +721,13 @@ def user_has_delivered_purchase(user: User, product: Product) -> bool:
     return purchases.buyer_received_product(user=user, product_id=product.pk)
 
 
+def shops_owned(user: User, storefront: str) -> QuerySet[Shop]:
+    """The user's shops on `storefront` (on CryptoShop at most one: their seller profile)."""
+    return Shop.objects.filter(owner=user, storefront=storefront)
+
+
 def shop_for_owner(user: User, storefront: str) -> Shop | None:
-    return Shop.objects.filter(owner=user, storefront=storefront).order_by("pk").first()
+    return shops_owned(user, storefront).order_by("pk").first()
 
 
 def visible_filter() -> Q:

@@ -25,13 +25,12 @@ from __future__ import annotations
 
 import logging
 
-from django.core.cache import caches
 from django.db import transaction
 from django.db.models import BigIntegerField, Case, F, Value, When
 from redis.exceptions import RedisError
 
 from catalog.models import Product
-from core.cache import shared_redis
+from core.cache import shared_redis, shared_redis_key
 
 logger = logging.getLogger(__name__)
 
@@ -40,9 +39,8 @@ BATCH = 1000
 
 def _keys() -> tuple[str, ...]:
     """The hash views are counted in, the one being flushed, the flush's lock."""
-    backend = caches["default"]
     names = ("catalog:views", "catalog:views:flushing", "catalog:views:lock")
-    return tuple(backend.make_key(name) for name in names)
+    return tuple(shared_redis_key(name) for name in names)
 
 
 def views_add(product_id: int) -> None:

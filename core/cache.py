@@ -66,6 +66,31 @@ def shared_redis():
     return backend._cache.get_client(write=True)
 
 
+def shared_redis_key(name: str) -> str:
+    """`name` as the cache writes it (its prefix and version), for `shared_redis()`'s own
+    commands (locks, hashes) beside the cache's keys."""
+    return caches["default"].make_key(name)
+
+
+def first_mark(key: str, seconds: int) -> bool:
+    """Set the mark `key` for `seconds` unless it is set: True when this call set it, or
+    when the cache does not answer (the caller then goes ahead, as it would without the
+    mark). For "do this at most once in a while" across processes."""
+    try:
+        return cache.add(key, 1, timeout=seconds)
+    except RedisError as exc:
+        logger.warning("cache not answering (mark %s): %s", key, exc)
+        return True
+
+
+def mark_drop(key: str) -> None:
+    """Drop the mark `key` (`first_mark`); a cache that does not answer lets it expire."""
+    try:
+        cache.delete(key)
+    except RedisError as exc:
+        logger.warning("cache not answering (mark %s): %s", key, exc)
+
+
 # --- reads and writes that a cache outage must not turn into errors --------------------
 # A cache holds nothing that cannot be computed again: when it does not answer, callers
 # compute (and the outage is logged, not raised). Other errors are bugs: they raise.

@@ -36,11 +36,10 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from django.core.cache import caches
 from django.db import transaction
 from redis.exceptions import LockError, RedisError
 
-from core.cache import shared_redis
+from core.cache import first_mark, mark_drop, shared_redis, shared_redis_key
 from notifications.models import OutboxEvent
 
 logger = logging.getLogger(__name__)
@@ -84,9 +83,7 @@ RELAY_TURN_SECONDS = 60  # the turn's lock expires after this
 RELAY_WAIT_FOR_TURN_SECONDS = 5  # beat's period: one that waited so long runs beside the other
 
 
-def _relay_keys() -> tuple[str, str]:
-    backend = caches["default"]
-    return backend.make_key("outbox:relay:waiting"), backend.make_key("outbox:relay:turn")
+RELAY_WAITING = "outbox:relay:waiting"  # the mark: a relay is queued and has not started
 
 
 def relay_schedule(*, countdown: float = 0) -> None:
@@ -98,14 +95,8 @@ def relay_schedule(*, countdown: float = 0) -> None:
         # tasks run inline (the tests, no broker): each commit relays at once, and this
         # relay would run nested in the one asking for it
         return
-    client = shared_redis()
-    waiting = _relay_keys()[0]
-    try:
-        if client is not None and not client.set(waiting, 1, nx=True, ex=RELAY_WAITING_SECONDS):
-            return
-    except RedisError:
-        logger.warning("outbox relay: Redis not answering, queueing a relay anyway")
-        client = None
+    if not first_mark(RELAY_WAITING, RELAY_WAITING_SECONDS):
+        return
     try:
         if countdown:
             outbox_relay.apply_async(countdown=countdown)
@@ -113,33 +104,32 @@ def relay_schedule(*, countdown: float = 0) -> None:
             outbox_relay.delay()
     except Exception:  # broker down: beat's periodic relay picks it up
         logger.warning("outbox relay not scheduled; beat will pick it up", exc_info=True)
-        if client is not None:
-            with contextlib.suppress(RedisError):
-                client.delete(waiting)
+        mark_drop(RELAY_WAITING)
 
 
 @contextlib.contextmanager
 def relay_turn() -> Iterator[None]:
     """Wait for this relay's turn (at most `RELAY_WAIT_FOR_TURN_SECONDS`), then let the next
-    commit queue another relay, and hold the turn until the block ends."""
+    commit queue another relay, and hold the turn until the block ends. Without Redis, or
+    while it does not answer, there are no turns."""
     client = shared_redis()
-    if client is None:
-        yield
-        return
-    waiting, turn_key = _relay_keys()
-    try:
-        turn = client.lock(
-            turn_key, timeout=RELAY_TURN_SECONDS, blocking_timeout=RELAY_WAIT_FOR_TURN_SECONDS
-        )
-        has_turn = turn.acquire()
-    except RedisError:
-        logger.warning("outbox relay: Redis not answering, relaying without turns")
-        has_turn = False
-    with contextlib.suppress(RedisError):  # if it stays, it expires
-        client.delete(waiting)
+    turn = None
+    if client is not None:
+        try:
+            turn = client.lock(
+                shared_redis_key("outbox:relay:turn"),
+                timeout=RELAY_TURN_SECONDS,
+                blocking_timeout=RELAY_WAIT_FOR_TURN_SECONDS,
+            )
+            if not turn.acquire():
+                turn = None  # waited long enough: run beside the relay that has it
+        except RedisError:
+            logger.warning("outbox relay: Redis not answering, relaying without turns")
+            turn = None
+    mark_drop(RELAY_WAITING)
     try:
         yield
     finally:
-        if has_turn:
+        if turn is not None:
             with contextlib.suppress(RedisError, LockError):  # expired: the next one runs
                 turn.release()

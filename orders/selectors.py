@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, Q, QuerySet, Subquery
 
 from catalog.models import Shop
-from catalog.selectors import attach_card_images
+from catalog.selectors import attach_card_images, shops_owned
 from core.ids import TechavenIds
 from core.paging import Page
 from core.prepared import attach_children, prepared_objects, prepared_page
@@ -129,8 +129,8 @@ def _cryptoshop_bought_or_sold(user) -> Q:
     a subquery of its own (at most one row: one CryptoShop seller profile per user), so that
     PostgreSQL takes both sides from their indexes; `shop__owner=user` joined every CryptoShop
     order to its shop and filtered them all, on every list."""
-    own_shop = Shop.objects.filter(storefront=Storefront.CRYPTOSHOP, owner_id=user.pk)
-    return Q(buyer_id=user.pk) | Q(shop_id=Subquery(own_shop.values("pk")))
+    own_shop = shops_owned(user, Storefront.CRYPTOSHOP).values("pk")
+    return Q(buyer_id=user.pk) | Q(shop_id=Subquery(own_shop))
 
 
 def shop_orders(*, shops, statuses: list[str] | None = None) -> QuerySet[Order]:

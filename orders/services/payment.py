@@ -21,12 +21,11 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
 from kombu.exceptions import OperationalError
-from redis.exceptions import RedisError
 
+from core.cache import first_mark
 from core.errors import DomainError
 from core.ids import TechavenIds
 from wallet.providers import provider_key
@@ -65,10 +64,8 @@ def order_payment_open_soon(order_id: int) -> None:
 def order_payment_open_again(order_id: int) -> bool:
     """Queue the payment of an order whose task seems lost, unless that was done within the
     last minute (so that beat and a page reloading every 2 s do not flood the queue)."""
-    try:
-        first = cache.add(f"orders:payment-requeued:{order_id}", 1, REQUEUE_EVERY_SECONDS)
-    except RedisError:  # no cache: queue it; the task runs once whatever happens
-        first = True
+    # without the cache it is queued anyway: the task runs once whatever happens
+    first = first_mark(f"orders:payment-requeued:{order_id}", REQUEUE_EVERY_SECONDS)
     if first:
         order_payment_open_soon(order_id)
     return first

@@ -448,7 +448,8 @@ def test_relays_go_without_turns_while_redis_does_not_answer(
 
             return fails
 
-    monkeypatch.setattr(outbox, "shared_redis", Unanswering)
+    monkeypatch.setattr(outbox, "shared_redis", Unanswering)  # the turn's lock
+    monkeypatch.setattr("core.cache.cache", Unanswering())  # the mark
     for _ in range(2):
         with django_capture_on_commit_callbacks(execute=True):
             _publish(cs_account.user)
