@@ -102,23 +102,28 @@ def _move(
 
 def _count_sales(order: Order, sign: int) -> None:
     """Keep the catalog's sales counters in step with paid orders (a paid order that is
-    cancelled stops counting). Plain F() updates: no lock needed for a counter."""
-    from collections import defaultdict
+    cancelled stops counting). Plain F() updates, but each UPDATE locks its row until the
+    commit: products then shops, each in primary-key order, as checkout takes them, or two
+    settlements of orders listing the same products in another order deadlock."""
+    from collections import Counter
 
     from catalog.models import Shop
 
-    per_shop: dict[int, int] = defaultdict(int)
+    units: Counter[int] = Counter()
+    revenue: Counter[int] = Counter()
     for item in order.items.all():
         if item.product_id:
-            Product.objects.filter(pk=item.product_id).update(
-                sales_count=Greatest(F("sales_count") + sign * item.quantity, 0)
-            )
+            units[item.product_id] += item.quantity
         if item.shop_id:
-            per_shop[item.shop_id] += item.subtotal_minor
-    for shop_id, revenue in per_shop.items():
+            revenue[item.shop_id] += item.subtotal_minor
+    for product_id in sorted(units):
+        Product.objects.filter(pk=product_id).update(
+            sales_count=Greatest(F("sales_count") + sign * units[product_id], 0)
+        )
+    for shop_id in sorted(revenue):
         Shop.objects.filter(pk=shop_id).update(
             sales_count=Greatest(F("sales_count") + sign, 0),
-            revenue_minor=F("revenue_minor") + sign * revenue,
+            revenue_minor=F("revenue_minor") + sign * revenue[shop_id],
         )
     pagecache.catalog_changed()  # sales counts order the best-seller lists
 

@@ -11,16 +11,22 @@ import time
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import QuerySet
 
 import orders.services.status as status_module
 import wallet.services.ledger as ledger_module
+from catalog.models import Product, Shop
 from escrow.services import escrows_fund_pending
 from orders.models import CartItem, Order
 from orders.services.cart import cart_get_or_create
 from orders.services.checkout import order_create_from_cart
 from orders.services.payment_outcomes import OrderMoneyOutcomes
-from orders.services.status import order_cancel, order_refund_settled
+from orders.services.status import (
+    order_cancel,
+    order_payment_succeeded,
+    order_refund_settled,
+)
 from orders.state import Actor
 from tests.factories.accounts import AddressFactory, TechavenUserFactory
 from tests.factories.catalog import (
@@ -29,7 +35,7 @@ from tests.factories.catalog import (
     ProductFactory,
     ShopFactory,
 )
-from tests.factories.orders import OrderFactory
+from tests.factories.orders import OrderFactory, OrderItemFactory
 from tests.helpers.escrow import create_escrow, place_order
 from tests.helpers.orders import cryptoshop_account, fund_btc
 from tests.helpers.wallet import fund
@@ -189,3 +195,53 @@ def test_a_late_payment_marks_its_refund_under_the_orders_lock(monkeypatch):
     assert results == {"paid": False}
     # the settle came second, under the lock, and nothing wrote over it
     assert Order.objects.get(pk=order.pk).refund_status == Order.RefundStatus.FAILED
+
+
+def test_two_payments_of_orders_listing_the_same_products_in_another_order_do_not_deadlock(
+    monkeypatch,
+):
+    """A paid order counts its sales: an UPDATE of each product, then of each shop, each row
+    locked until the commit. They were written in the order's item order, so two payments
+    settling orders of [a, b] and [b, a] deadlocked (the review's test; one callback a 500).
+    Each payment pauses after its first product (up to 1 s) until the other has written one."""
+    shop_a, shop_b = ShopFactory(), ShopFactory()
+    a = ProductFactory(shop=shop_a, stock_quantity=10, price_minor=1_000)
+    b = ProductFactory(shop=shop_b, stock_quantity=10, price_minor=2_000)
+    o1, o2 = OrderFactory(status="pending"), OrderFactory(status="pending")
+    for order, products in ((o1, (a, b)), (o2, (b, a))):
+        for product in products:
+            OrderItemFactory(order=order, product=product)
+    wrote_first = {name: threading.Event() for name in ("o1", "o2")}
+    role = threading.local()
+    real_update = QuerySet.update
+
+    def update(qs, **kwargs):
+        done = real_update(qs, **kwargs)
+        me = getattr(role, "name", None)
+        if qs.model is Product and me and not wrote_first[me].is_set():
+            wrote_first[me].set()
+            wrote_first["o2" if me == "o1" else "o1"].wait(1)
+        return done
+
+    monkeypatch.setattr(QuerySet, "update", update)
+    errors: dict[str, Exception] = {}
+
+    def settle(name, order):
+        role.name = name
+        try:
+            with transaction.atomic(durable=True):  # as payment_settle's transaction
+                order_payment_succeeded(order_id=order.pk, reference=f"ref-{name}")
+        except Exception as exc:  # kept for the assertion
+            errors[name] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=settle, args=(n, o)) for n, o in (("o1", o1), ("o2", o2))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors, errors
+    assert sorted(Order.objects.values_list("status", flat=True)) == ["paid", "paid"]
+    assert sorted(Product.objects.values_list("sales_count", flat=True)) == [2, 2]
+    assert sorted(Shop.objects.values_list("sales_count", flat=True)) == [2, 2]
