@@ -5,10 +5,12 @@ paid out by mobile money."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
+from django.utils import timezone
 
 from notifications.models import OutboxEvent
 from orders.models import Order
@@ -17,9 +19,11 @@ from tests.factories.accounts import PaymentMethodFactory
 from tests.helpers.orders import add_to_cart, checkout, local_path
 from tests.helpers.paychangu_fake import AIRTEL_REF_ID, TNM_REF_ID, FakePayChangu
 from tests.helpers.payments import past_grace, reconcile
+from tests.helpers.wallet import topup
 from wallet.models import PaymentAttempt
 from wallet.paychangu import PayChanguProvider
 from wallet.providers import PaymentStatus, ProviderUnavailable, get_provider
+from wallet.services import topups_expire
 
 pytestmark = pytest.mark.django_db
 
@@ -204,6 +208,67 @@ def test_a_webhook_claiming_success_that_verify_payment_says_failed_cancels_the_
     product.refresh_from_db()
     assert product.stock_quantity == 5
     assert f"says payment {reference()} succeeded, but airtel_money answers failed" in caplog.text
+
+
+def test_money_taken_after_a_failed_try_goes_back_once_and_the_order_ends_refunded(
+    paychangu, order, buyer_client, django_capture_on_commit_callbacks, caplog
+):
+    """PayChangu's page lets a buyer try again after a failed attempt, on the same tx_ref:
+    the order was cancelled (stock back) when the first try failed, so money verify-payment
+    later confirms goes back. It used to be answered as a replay and kept."""
+    paychangu.set_transaction(reference(), status="failed")
+    assert webhook(*paychangu.webhook(tx_ref=reference(), status="failed")).json()["status"] == (
+        "failed"
+    )
+    assert detail(buyer_client, order)["status"] == "cancelled"
+    paychangu.buyer_pays(reference())  # the second try on PayChangu's page goes through
+    with caplog.at_level(logging.ERROR, logger="wallet.services.payments"):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = webhook(*paychangu.webhook(tx_ref=reference()))
+    assert response.status_code == 200
+    assert response.json()["status"] == "failed" and response.json()["replayed"] is True
+    assert f"money arrived for payment {reference()}, settled as failed" in caplog.text
+    refund = PaymentAttempt.objects.get(kind="refund")
+    assert refund.refund_of.reference == reference() and refund.amount_minor == TOTAL
+    [payout] = paychangu.calls("POST", "/mobile-money/payouts/initialize")
+    assert payout.json["charge_id"] == refund.reference and payout.json["amount"] == str(TOTAL)
+    shown = detail(buyer_client, order)
+    assert shown["status"] == "cancelled" and shown["refund_status"] == "processing"
+    # the success webhook again (a replay): no second refund, verify-payment not asked again
+    asked = len(paychangu.calls("GET", f"/verify-payment/{reference()}"))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert webhook(*paychangu.webhook(tx_ref=reference())).json()["replayed"] is True
+    assert PaymentAttempt.objects.filter(kind="refund").count() == 1
+    assert len(paychangu.calls("GET", f"/verify-payment/{reference()}")) == asked
+    # the payout is made and its webhook completes the refund
+    paychangu.payout_done(refund.reference)
+    assert webhook(*paychangu.webhook(charge_id=refund.reference)).json()["status"] == ("succeeded")
+    assert detail(buyer_client, order)["refund_status"] == "completed"
+    assert Order.objects.get().status == "refunded"
+
+
+def test_a_top_up_paid_after_it_expired_is_refunded_when_its_webhook_comes(
+    paychangu, buyer_client, django_capture_on_commit_callbacks
+):
+    """An expired top-up is never credited; money verify-payment confirms for it goes back.
+    Its webhook used to be answered as a replay, leaving the refund to reconcile."""
+    assert topup(buyer_client, 10_000).status_code == 200
+    attempt = PaymentAttempt.objects.get(kind="topup")
+    paychangu.outage = True  # verify-payment cannot be asked before expiry: it expires
+    PaymentAttempt.objects.update(created_at=timezone.now() - timedelta(hours=2))
+    assert topups_expire() == 1
+    paychangu.outage = False
+    paychangu.buyer_pays(attempt.reference)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = webhook(*paychangu.webhook(tx_ref=attempt.reference))
+    assert response.status_code == 200 and response.json()["replayed"] is True
+    [refund] = PaymentAttempt.objects.filter(kind="refund", refund_of=attempt)
+    [payout] = paychangu.calls("POST", "/mobile-money/payouts/initialize")
+    assert payout.json["charge_id"] == refund.reference and payout.json["amount"] == "10000"
+    assert buyer_client.get(f"{TECHAVEN}/wallet").json()["data"]["balance"] == 0
+    # a sender that replays it changes nothing
+    assert webhook(*paychangu.webhook(tx_ref=attempt.reference)).json()["replayed"] is True
+    assert PaymentAttempt.objects.filter(kind="refund").count() == 1
 
 
 def test_a_webhook_claiming_success_that_verify_payment_says_pending_changes_nothing(

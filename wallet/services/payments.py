@@ -193,7 +193,10 @@ def _callback_confirm(
     # settles it.
     if attempt is None or type(get_provider(attempt.provider)) is not type(adapter):
         raise unknown_payment()
-    if attempt.status != PaymentAttempt.Status.PENDING:
+    # settled already: a replay, unless it says paid for an attempt settled as failed
+    # (PayChangu's page lets a buyer try again after a failed try): then ask too
+    late = attempt.status != PaymentAttempt.Status.PENDING
+    if late and not (claim.succeeded and _failed_and_not_refunded(attempt)):
         return CallbackOutcome(attempt.reference, attempt.status, replayed=True)
     label = f"{attempt.kind} {attempt.reference}"
     claimed = "succeeded" if claim.succeeded else "failed"
@@ -208,6 +211,10 @@ def _callback_confirm(
             exc_info=True,
         )
         raise ProviderUnavailable(f"{provider} could not confirm {attempt.reference}") from exc
+    if late:
+        if status == PaymentStatus.SUCCEEDED:
+            return payment_paid_after_failing(reference=attempt.reference)
+        return CallbackOutcome(attempt.reference, attempt.status, replayed=True)
     if status not in (PaymentStatus.SUCCEEDED, PaymentStatus.FAILED):
         logger.warning(
             "callback via %s says %s %s, but %s answers %s: nothing settled; reconcile asks again",
@@ -262,8 +269,7 @@ def payment_settle(
         raise unknown_payment()
     if attempt.status != PaymentAttempt.Status.PENDING:
         if succeeded and _expired_topup_paid_late(attempt):
-            logger.error("money arrived for expired top-up %s: refunding it", reference)
-            _refund_of(attempt)
+            _paid_after_failing(attempt)
         return CallbackOutcome(attempt.reference, attempt.status, replayed=True)
     attempt.status = PaymentAttempt.Status.SUCCEEDED if succeeded else PaymentAttempt.Status.FAILED
     attempt.settled_at = timezone.now()
@@ -313,12 +319,51 @@ def topup_credit(attempt: PaymentAttempt) -> None:
         )
 
 
+def _failed_and_not_refunded(attempt: PaymentAttempt) -> bool:
+    return (
+        attempt.kind in (PaymentAttempt.Kind.PAYMENT, PaymentAttempt.Kind.TOPUP)
+        and attempt.status == PaymentAttempt.Status.FAILED
+        and not attempt.refunds.exists()
+    )
+
+
 def _expired_topup_paid_late(attempt: PaymentAttempt) -> bool:
     """A top-up that expired unpaid and that the provider now says was paid: the money
     is given back (an expired top-up is never credited), once."""
     return (
         attempt.kind == PaymentAttempt.Kind.TOPUP
-        and attempt.status == PaymentAttempt.Status.FAILED
         and attempt.settled_by == PaymentAttempt.SettledBy.EXPIRY
-        and not attempt.refunds.exists()
+        and _failed_and_not_refunded(attempt)
     )
+
+
+@transaction.atomic(durable=True)
+def payment_paid_after_failing(*, reference: str) -> CallbackOutcome:
+    """The provider's status API says a payment or top-up it had failed was paid after all
+    (its page let the buyer try again on the same reference): the money goes back, once.
+    Only its status API's word moves money here, never a callback's alone: a success
+    callback that contradicts the provider's own earlier failure is a replay."""
+    attempt = payment_attempt_lock(reference)
+    if attempt is None:
+        raise unknown_payment()
+    if _failed_and_not_refunded(attempt):
+        _paid_after_failing(attempt)
+    return CallbackOutcome(attempt.reference, attempt.status, replayed=True)
+
+
+def _paid_after_failing(attempt: PaymentAttempt) -> None:
+    """Money for an attempt settled as failed, under its lock: a failed top-up is never
+    credited, and the order of a failed payment was cancelled with its stock given back
+    (the orders domain marks its refund), so the money goes back."""
+    logger.error(
+        "money arrived for %s %s, settled as failed: refunding it", attempt.kind, attempt.reference
+    )
+    if attempt.order_id is not None and order_outcomes().payment_succeeded(
+        order_id=attempt.order_id, reference=attempt.reference
+    ):
+        # its order still awaited it (a failure cancels a pending order, so this is not
+        # expected): the order is paid by it after all, and says so
+        attempt.status = PaymentAttempt.Status.SUCCEEDED
+        attempt.save(update_fields=["status"])
+        return
+    _refund_of(attempt)
