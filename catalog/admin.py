@@ -6,7 +6,12 @@ from django.contrib import admin, messages
 
 from catalog import pagecache
 from catalog.models import Category, Product, ProductImage, Review, ReviewImage, Shop
-from catalog.services.products import check_specifications, check_tags, product_saved_by_staff
+from catalog.services.products import (
+    check_price,
+    check_specifications,
+    check_tags,
+    product_saved_by_staff,
+)
 from catalog.services.reviews import review_set_hidden
 from catalog.services.shops import check_business_hours
 from core.admin import HTTPS_URL_FIELDS, AfterWriteAdminMixin
@@ -29,6 +34,9 @@ class ShopAdminForm(forms.ModelForm):
 
 
 class ProductAdminForm(forms.ModelForm):
+    def clean_price_minor(self):
+        return _checked(self, "price_minor", check_price)
+
     def clean_specifications(self):
         return _checked(self, "specifications", check_specifications)
 

@@ -116,6 +116,11 @@ def _escrow_insert(*, order_id: int, user, hashed: str) -> Escrow:
             field="orderId",
             kind=ErrorKind.CONFLICT,
         )
+    if order.total_minor <= 0:  # a product priced before prices had to be more than zero
+        raise EscrowError(
+            EscrowErrorCode.ORDER_NOT_PAYABLE, "An order that costs nothing has nothing to hold",
+            field="orderId", kind=ErrorKind.CONFLICT,
+        )  # fmt: skip
     now = timezone.now()
     escrow = Escrow.objects.create(
         order=order,

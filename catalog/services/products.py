@@ -82,12 +82,20 @@ def check_tags(value: Any) -> None:
         )
 
 
+def check_price(price_minor: int | None) -> None:
+    """What a product sells at: more than zero (None: not being set). An order that costs
+    nothing could be neither paid through a provider nor held in escrow."""
+    if price_minor is not None and (not isinstance(price_minor, int) or price_minor <= 0):
+        raise invalid("A product's price must be more than zero.", "price_minor")
+
+
 def _check_product_fields(fields: dict[str, Any]) -> None:
     if "specifications" in fields:
         check_specifications(fields["specifications"])
     if "tags" in fields:
         check_tags(fields["tags"])
-    for name in ("price_minor", "original_price_minor", "price_eur_minor"):
+    check_price(fields.get("price_minor"))
+    for name in ("original_price_minor", "price_eur_minor"):
         value = fields.get(name)
         if value is not None and (not isinstance(value, int) or value < 0):
             raise invalid("Prices must be zero or more.", name)

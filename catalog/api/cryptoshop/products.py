@@ -199,7 +199,12 @@ class ProductInSerializer(serializers.Serializer):
     description = serializers.CharField(
         required=False, allow_blank=True, max_length=PRODUCT_DESCRIPTION_MAX
     )
-    priceBtc = serializers.DecimalField(max_digits=16, decimal_places=8, min_value=Decimal(0))
+    priceBtc = serializers.DecimalField(
+        max_digits=16,
+        decimal_places=8,
+        min_value=Decimal("0.00000001"),
+        error_messages={"min_value": "A product's price must be more than zero."},
+    )
     priceEur = serializers.DecimalField(
         max_digits=12, decimal_places=2, min_value=Decimal(0), required=False, allow_null=True
     )

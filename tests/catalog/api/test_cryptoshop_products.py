@@ -185,6 +185,7 @@ def test_product_writes_need_a_token_and_a_seller_profile(api):
     "change",
     [
         {"priceBtc": -0.1},
+        {"priceBtc": 0},
         {"priceBtc": "0.000000001"},
         {"priceBtc": "abc"},
         {"stockQuantity": -1},
@@ -278,7 +279,7 @@ def test_another_sellers_product_is_refused_and_unchanged(cs_seller):
     client, _, _ = cs_seller
     other = CryptoShopProductFactory(name="theirs", price_minor=1000)
     url = f"{CRYPTOSHOP}/products/product_{other.uid}"
-    response = client.put(url, {"name": "mine now", "priceBtc": 0.0}, format="json")
+    response = client.put(url, {"name": "mine now", "priceBtc": 0.001}, format="json")
     assert response.status_code == 403
     assert client.delete(url).status_code == 403
     other.refresh_from_db()

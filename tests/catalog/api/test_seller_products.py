@@ -290,6 +290,20 @@ def test_specifications_and_tags_keep_the_documented_shape(seller, api, change, 
     assert fine.status_code == 200
 
 
+@pytest.mark.parametrize("price", [0, -1])
+def test_a_price_must_be_more_than_zero(seller, price):
+    client, _, shop = seller
+    product = ProductFactory(shop=shop, price_minor=100_000)
+    response = client.patch(
+        f"{SELLER}/products/{product.pk}/", {"price_minor": price}, format="json"
+    )
+    assert response.status_code == 400 and "price_minor" in refused_fields(response)
+    created = client.post(f"{SELLER}/products/", {"name": "x", "price_minor": price}, format="json")
+    assert created.status_code == 400 and "price_minor" in refused_fields(created)
+    product.refresh_from_db()
+    assert product.price_minor == 100_000 and shop.products.count() == 1
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
@@ -416,6 +430,11 @@ def test_admin_checks_json_fields_and_moving_a_product_recounts_both_shops(staff
         url, admin_product_form(product, specifications='["8GB"]'), format="multipart"
     )
     assert bad.status_code == 200 and "specifications" in bad.context["adminform"].form.errors
+    free = staff_client.post(url, admin_product_form(product, price_minor=0), format="multipart")
+    assert free.status_code == 200
+    assert free.context["adminform"].form.errors["price_minor"] == [
+        "A product's price must be more than zero."
+    ]
     bad_hours = staff_client.post(
         f"/admin/catalog/shop/{new_shop.pk}/change/",
         {"storefront": new_shop.storefront, "name": new_shop.name, "slug": new_shop.slug,

@@ -12,6 +12,7 @@ from notifications.models import OutboxEvent
 from orders.models import Order
 from support.models import Ticket
 from tests.conftest import CRYPTOSHOP
+from tests.factories.catalog import CryptoShopProductFactory
 from tests.helpers.cryptoshop import client_with
 from tests.helpers.escrow import (
     CODE,
@@ -100,6 +101,20 @@ def test_bad_create_bodies_answer_400(cs_buyer, order, body):
     response = cs_buyer[1].post(f"{CRYPTOSHOP}/escrow", body, format="json")
     assert response.status_code == 400, response.json()
     assert response.json()["success"] is False
+    assert not Escrow.objects.exists()
+
+
+def test_an_order_that_costs_nothing_is_refused_with_409_not_a_500(cs_buyer, cs_seller):
+    """Prices must be more than zero now; a product priced 0 before that could still be
+    ordered, and its escrow broke the escrow's amount check (500)."""
+    product = CryptoShopProductFactory(shop=cs_seller[2], price_minor=0, price_eur_minor=0)
+    free_order = place_order(cs_buyer[1], product)
+    fund_btc(cs_buyer[0], 1_000)
+    response = create_escrow(cs_buyer[1], free_order)
+    assert response.status_code == 409, response.json()
+    assert response.json()["success"] is False
+    assert response.json()["code"] == "ORDER_NOT_PAYABLE"
+    assert response.json()["error"] == "An order that costs nothing has nothing to hold"
     assert not Escrow.objects.exists()
 
 
