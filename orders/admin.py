@@ -7,7 +7,14 @@ from core.admin import HTTPS_URL_FIELDS, ReadOnlyInline
 from core.errors import DomainError
 
 from .models import Coupon, CouponRedemption, Order, OrderItem, OrderStatusHistory
-from .services.status import order_cancel, order_complete, order_confirm, order_deliver, order_ship
+from .services.status import (
+    order_cancel,
+    order_complete,
+    order_confirm,
+    order_deliver,
+    order_refund_retry,
+    order_ship,
+)
 from .state import Actor
 
 
@@ -35,15 +42,19 @@ def _run(modeladmin, request, queryset, label: str, call) -> None:
         modeladmin.message_user(request, f"{done} order(s) {label}.", messages.SUCCESS)
 
 
-def _staff_action(name: str, label: str, act):
+def _order_action(name: str, description: str, label: str, act):
     """An admin action applying `act(order, staff_user)` to each selected order."""
 
     def action(modeladmin, request, queryset):
         _run(modeladmin, request, queryset, label, lambda order: act(order, request.user))
 
     action.__name__ = name
-    action.short_description = f"Mark {label}"
+    action.short_description = description
     return action
+
+
+def _staff_action(name: str, label: str, act):
+    return _order_action(name, f"Mark {label}", label, act)
 
 
 def _by_staff(order: Order, user) -> dict:
@@ -66,19 +77,18 @@ mark_delivered = _staff_action(
 mark_completed = _staff_action(
     "mark_completed", "completed", lambda o, u: order_complete(**_by_staff(o, u))
 )
-
-
-@admin.action(description="Cancel (returns stock, refunds what was paid)")
-def cancel_orders(modeladmin, request, queryset):
-    _run(
-        modeladmin,
-        request,
-        queryset,
-        "cancelled",
-        lambda o: order_cancel(
-            order_id=o.pk, actor=Actor.STAFF, user=request.user, reason="By staff"
-        ),
-    )
+cancel_orders = _order_action(
+    "cancel_orders",
+    "Cancel (returns stock, refunds what was paid)",
+    "cancelled",
+    lambda o, u: order_cancel(order_id=o.pk, actor=Actor.STAFF, user=u, reason="By staff"),
+)
+retry_refunds = _order_action(
+    "retry_refunds",
+    "Send a failed refund again (its provider pays it out once more)",
+    "sent their refund again",
+    lambda o, u: order_refund_retry(order_id=o.pk, user=u),
+)
 
 
 @admin.register(Order)
@@ -92,7 +102,8 @@ class OrderAdmin(admin.ModelAdmin):
     formfield_overrides = HTTPS_URL_FIELDS
     # tracking is typed here by staff, then "Mark shipped" uses it
     editable = {"tracking_number", "tracking_url", "notes"}
-    actions = [mark_processing, mark_shipped, mark_delivered, mark_completed, cancel_orders]
+    actions = [mark_processing, mark_shipped, mark_delivered, mark_completed, cancel_orders,
+               retry_refunds]  # fmt: skip
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Order._meta.fields if f.name not in self.editable]

@@ -12,6 +12,7 @@ contract's words.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -26,6 +27,7 @@ from wallet.services import (
     WALLET_PROVIDER,
     order_refund_to_wallet,
     payments_reconcile_for_orders,
+    refund_again,
     refund_start,
 )
 
@@ -41,6 +43,8 @@ from .coupons import coupon_release
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+logger = logging.getLogger(__name__)
 
 NOT_CANCELLABLE = {Status.SHIPPED, Status.DELIVERED, Status.COMPLETED}
 # `payment_provider` of an order paid by funding its escrow from the buyer's wallet
@@ -443,6 +447,22 @@ def order_refund_settled(*, order_id: int, succeeded: bool) -> None:
         order.save(update_fields=["refund_status", "updated_at"])
     # the seller is told of the move to refunded, not of the refund's own progress
     order_announce(order, actor=Actor.SYSTEM, moved=moved)
+
+
+@transaction.atomic(durable=True)
+def order_refund_retry(*, order_id: int, user: User) -> Order:
+    """Staff send a refund its provider failed once more (admin): a new refund of the same
+    payment, the order's `refund_status` processing again until it settles."""
+    order = order_lock(order_id)
+    if order.refund_status != Order.RefundStatus.FAILED or refund_again(order_id=order.pk) is None:
+        raise OrderError(
+            OrderErrorCode.INVALID_TRANSITION, "Only a refund that failed can be sent again"
+        )
+    order.refund_status = Order.RefundStatus.PROCESSING
+    order.save(update_fields=["refund_status", "updated_at"])
+    logger.info("order %s: refund sent again by %s", order.number, user)
+    order_announce(order, actor=Actor.STAFF, user=user, moved=False)
+    return order
 
 
 @transaction.atomic(durable=True)

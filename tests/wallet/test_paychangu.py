@@ -477,6 +477,45 @@ def test_a_failed_payout_leaves_the_refund_failed(
     assert detail(buyer_client, order)["refund_status"] == "failed"
 
 
+def test_staff_send_a_failed_refund_again_from_the_admin_and_it_completes(
+    paychangu, order, buyer_client, admin_client, django_capture_on_commit_callbacks
+):
+    """A failed payout used to leave the buyer's money with us: staff could only mark the
+    order refunded, which moves no money."""
+    pay(paychangu, buyer_client, order)
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel(buyer_client, order)
+    first = PaymentAttempt.objects.get(kind="refund")
+    paychangu.payout_done(first.reference, status="failed")
+    webhook(*paychangu.webhook(charge_id=first.reference, status="failed"))
+    assert detail(buyer_client, order)["refund_status"] == "failed"
+    pk = Order.objects.get().pk
+
+    def send_again() -> str:
+        with django_capture_on_commit_callbacks(execute=True):
+            page = admin_client.post(
+                "/admin/orders/order/",
+                {"action": "retry_refunds", "_selected_action": [pk]},
+                follow=True,
+            )
+        return page.content.decode()
+
+    assert "1 order(s) sent their refund again." in send_again()
+    again = PaymentAttempt.objects.filter(kind="refund").exclude(pk=first.pk).get()
+    assert again.refund_of_id == first.refund_of_id and again.amount_minor == TOTAL
+    payouts = paychangu.calls("POST", "/mobile-money/payouts/initialize")
+    assert [p.json["charge_id"] for p in payouts] == [first.reference, again.reference]
+    assert detail(buyer_client, order)["refund_status"] == "processing"
+    # only a failed refund is sent again: a second click is refused and sends nothing
+    assert "Only a refund that failed can be sent again" in send_again()
+    assert PaymentAttempt.objects.filter(kind="refund").count() == 2
+
+    paychangu.payout_done(again.reference)
+    webhook(*paychangu.webhook(charge_id=again.reference))
+    assert detail(buyer_client, order)["refund_status"] == "completed"
+    assert Order.objects.get().status == "refunded"
+
+
 def test_a_tnm_number_is_paid_out_through_tnm_mpamba(paychangu):
     PayChanguProvider("tnm_mpamba").payout_send(
         reference="pch_refund", amount_minor=5000, currency="MWK", phone="+265 88 123 4567"

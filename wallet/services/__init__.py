@@ -14,6 +14,7 @@ from wallet.services.payments import (
     payment_callback_handle,
     payment_open,
     payment_settle,
+    refund_again,
     refund_start,
 )
 from wallet.services.reconcile import (
@@ -43,6 +44,7 @@ __all__ = [
     "payment_settle",
     "payments_reconcile_for_orders",
     "payments_reconcile_pending",
+    "refund_again",
     "refund_start",
     "system_account",
     "topup_start",

@@ -125,6 +125,21 @@ def refund_start(*, order_id: int) -> PaymentAttempt | None:
     return _refund_of(payment)
 
 
+def refund_again(*, order_id: int) -> PaymentAttempt | None:
+    """Send again the order's last refund, which its provider failed: a new refund attempt
+    of the same payment, inside the caller's transaction (the request leaves after commit).
+    None when the order's last refund did not fail (nothing to send again)."""
+    last = (
+        PaymentAttempt.objects.filter(order_id=order_id, kind=PaymentAttempt.Kind.REFUND)
+        .select_related("refund_of")
+        .order_by("-id")
+        .first()
+    )
+    if last is None or last.status != PaymentAttempt.Status.FAILED or last.refund_of is None:
+        return None
+    return _refund_of(last.refund_of)
+
+
 def _refund_of(payment: PaymentAttempt) -> PaymentAttempt:
     provider = get_provider(payment.provider)
     refund = PaymentAttempt.objects.create(
