@@ -287,7 +287,7 @@ LOGIN_URL = "/admin/login/"
 # authenticate() and keep their own rate limits.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked caller before any check
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.AccountBackend",  # Django's, refusing suspended accounts too
 ]
 AXES_HANDLER = "accounts.lockout.LoginLockoutHandler"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.hooks import sessions_ended
@@ -86,10 +87,13 @@ def session_revoke(*, session: LoginSession) -> None:
 
 def sessions_revoke_all(*, user: User, keep: LoginSession | None = None) -> int:
     """Sign the user out everywhere but `keep` (password change or reset, deletion,
-    suspension); after commit every socket of the user checks its credential again."""
+    suspension); after commit every socket of the user checks its credential again. The
+    seller back office's API token staff issued goes too (staff issue a new one); its
+    browser sessions end by themselves (a new password, or the account refused)."""
     live = LoginSession.objects.filter(user=user, revoked_at__isnull=True)
     if keep is not None:
         live = live.exclude(pk=keep.pk)
     revoked = live.update(revoked_at=timezone.now())
+    Token.objects.filter(user=user).delete()
     sessions_ended(user_id=user.pk)
     return revoked

@@ -47,13 +47,19 @@ class SellerPagination(PageNumberPagination):
 
 
 class IsSeller(BasePermission):
-    """Signed in and owning at least one active shop."""
+    """Signed in, not suspended, and owning at least one active shop. Whatever the
+    credential (the storefront's token, a session, the API token staff issued)."""
 
     message = "Only sellers with a shop may use the back office."
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        return bool(user and user.is_authenticated and seller_shops(user).exists())
+        if not (user and user.is_authenticated):
+            return False
+        if user.suspended_at is not None:
+            self.message = "Account suspended"
+            return False
+        return seller_shops(user).exists()
 
 
 class StorefrontBearerAuthentication(BaseAuthentication):

@@ -254,6 +254,66 @@ def test_sellers_sign_in_with_their_storefront_token():
     assert cryptoshop_client("a.b.c").get(f"{SELLER}/orders/").status_code == 401
 
 
+def test_a_suspended_seller_is_shut_out_of_the_back_office_whatever_the_credential():
+    """Suspension revoked the storefront's sessions, but the back office's browser session,
+    the API token staff issued and a new password sign-in kept working (a security review:
+    a seller suspended for fraud went on selling and reading buyers' addresses)."""
+    from django.test import Client
+
+    from accounts.services.moderation import user_suspend, user_unsuspend
+    from tests.conftest import techaven_client
+    from tests.factories.accounts import DEFAULT_PASSWORD
+
+    owner = TechavenUserFactory()
+    ShopFactory(owner=owner)
+    token = Token.objects.create(user=owner)
+    browser = APIClient()
+    browser.force_login(owner)
+    by_token = APIClient(HTTP_AUTHORIZATION=f"Token {token.key}")
+    app = techaven_client(owner)
+    assert browser.get(f"{SELLER}/products/").status_code == 200
+
+    user_suspend(user=owner, reason="fraud", by=None)
+    assert browser.get(f"{SELLER}/products/").status_code == 401  # its session no longer signs in
+    assert by_token.get(f"{SELLER}/products/").status_code == 401  # the token is gone
+    assert not Token.objects.filter(user=owner).exists()
+    assert app.get(f"{SELLER}/products/").status_code == 401  # its login session revoked
+    form = Client()
+    signed_in = form.post(
+        f"{SELLER}/auth/login/", {"username": owner.username, "password": DEFAULT_PASSWORD}
+    )
+    assert signed_in.status_code == 200  # the form again, with its error: not signed in
+    assert form.get(f"{SELLER}/products/", HTTP_ACCEPT="application/json").status_code == 401
+    # a token staff issue again while it is suspended opens nothing either
+    again = APIClient(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=owner).key}")
+    answer = again.post(f"{SELLER}/products/", {"name": "x", "price_minor": 1}, format="json")
+    assert answer.status_code == 403 and answer.json()["detail"] == "Account suspended"
+    assert not owner.shops.get().products.exists()
+
+    user_unsuspend(user=owner, by=None)
+    assert (
+        form.post(
+            f"{SELLER}/auth/login/", {"username": owner.username, "password": DEFAULT_PASSWORD}
+        ).status_code
+        == 302
+    )
+
+
+def test_a_password_change_ends_the_back_office_api_token():
+    from accounts.services.profile import password_change
+    from tests.factories.accounts import DEFAULT_PASSWORD
+
+    owner = TechavenUserFactory()
+    ShopFactory(owner=owner)
+    token = Token.objects.create(user=owner)
+    by_token = APIClient(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert by_token.get(f"{SELLER}/products/").status_code == 200
+    password_change(
+        user=owner, current_password=DEFAULT_PASSWORD, new_password="new-9999", keep_session=None
+    )
+    assert by_token.get(f"{SELLER}/products/").status_code == 401
+
+
 # --- decisions the document leaves open (docs/decisions.md, Catalog) ---------------------
 
 
