@@ -11,6 +11,7 @@ from catalog.services.products import (
     check_specifications,
     check_tags,
     product_saved_by_staff,
+    product_staff_change,
 )
 from catalog.services.reviews import review_set_hidden
 from catalog.services.shops import check_business_hours
@@ -34,6 +35,20 @@ class ShopAdminForm(forms.ModelForm):
 
 
 class ProductAdminForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # the page carries the stock it showed, which orders may have changed by the save
+        self.fields["stock_quantity"].show_hidden_initial = True
+
+    def stock_shown(self) -> int:
+        """The stock the form showed (its hidden initial), else the stock it was built on."""
+        field = self.fields["stock_quantity"]
+        try:
+            shown = field.to_python(self.data.get(self.add_initial_prefix("stock_quantity")))
+        except forms.ValidationError:
+            shown = None
+        return self.initial["stock_quantity"] if shown is None else shown
+
     def clean_price_minor(self):
         return _checked(self, "price_minor", check_price)
 
@@ -102,9 +117,11 @@ class ProductAdmin(PageCacheAdminMixin, admin.ModelAdmin):
     inlines = [ProductImageInline]
 
     def save_model(self, request, obj, form, change):
-        previous = Product.objects.filter(pk=obj.pk).values_list("shop_id", flat=True).first()
-        super().save_model(request, obj, form, change)
-        product_saved_by_staff(product=obj, previous_shop_id=previous)
+        if not change:
+            super().save_model(request, obj, form, change)
+            product_saved_by_staff(product=obj)
+            return
+        product_staff_change(product=obj, changed=form.changed_data, stock_shown=form.stock_shown())
 
 
 class ReviewImageInline(admin.TabularInline):

@@ -2,10 +2,13 @@
 status or money fields directly."""
 
 from django.contrib import admin, messages
+from django.db import transaction
+from django.utils import timezone
 
 from core.admin import HTTPS_URL_FIELDS, ReadOnlyInline
 from core.errors import DomainError
 
+from .locks import order_lock
 from .models import Coupon, CouponRedemption, Order, OrderItem, OrderStatusHistory
 from .services.status import (
     order_cancel,
@@ -107,6 +110,15 @@ class OrderAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Order._meta.fields if f.name not in self.editable]
+
+    def save_model(self, request, obj, form, change):
+        """Only what staff may edit is written, under the order's lock: a save of the whole
+        row read when the form was posted undid a payment committed meanwhile."""
+        with transaction.atomic():
+            order_lock(obj.pk)
+            Order.objects.filter(pk=obj.pk).update(
+                **{name: getattr(obj, name) for name in self.editable}, updated_at=timezone.now()
+            )
 
     def has_add_permission(self, request):
         return False

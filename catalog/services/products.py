@@ -126,6 +126,23 @@ def product_saved_by_staff(*, product: Product, previous_shop_id: int | None = N
 
 
 @transaction.atomic
+def product_staff_change(*, product: Product, changed: list[str], stock_shown: int) -> None:
+    """Staff's change form saves `product`: only the fields staff changed (`changed`) are
+    written, under the product's lock, so what moved while the form was open (stock taken
+    by orders, ratings, counters) is not written back. A stock staff typed is applied as a
+    difference from the one the form showed (5 shown, 7 typed: two more than there are)."""
+    current = products_lock([product.pk])[product.pk]
+    if "stock_quantity" in changed:
+        typed = product.stock_quantity - stock_shown
+        product.stock_quantity = max(current.stock_quantity + typed, 0)
+    else:
+        product.stock_quantity = current.stock_quantity
+    columns = {field.name for field in Product._meta.concrete_fields}
+    product.save(update_fields=[name for name in changed if name in columns] + ["updated_at"])
+    product_saved_by_staff(product=product, previous_shop_id=current.shop_id)
+
+
+@transaction.atomic
 def product_create(
     *, shop: Shop, fields: dict[str, Any], images: list[str] | None = None, staff: bool = False
 ) -> Product:

@@ -76,6 +76,7 @@ def admin_product_form(product, **changes) -> dict:
         "category": product.category_id or "", "name": product.name, "slug": product.slug,
         "description": product.description, "currency": product.currency,
         "price_minor": product.price_minor, "stock_quantity": product.stock_quantity,
+        "initial-stock_quantity": product.stock_quantity,  # the stock the page showed
         "specifications": "{}", "tags": "[]", "brand": "", "delivery_time": "",
         "download_url": "", "is_active": "on",
         "images-TOTAL_FORMS": "0", "images-INITIAL_FORMS": "0",

@@ -514,6 +514,35 @@ def test_admin_checks_json_fields_and_moving_a_product_recounts_both_shops(staff
     assert (old_shop.product_count, new_shop.product_count) == (0, 1)
 
 
+def test_staff_saving_a_product_keep_the_stock_orders_took_while_the_form_was_open(
+    staff_client, buyer_client, product, address, pay_method
+):
+    """The change form wrote back the stock it had shown: units sold meanwhile were on sale
+    again (a review). Now only what staff changed is written, and a stock they type is the
+    difference from the one shown."""
+    from tests.helpers.orders import add_to_cart, checkout
+
+    url = f"/admin/catalog/product/{product.pk}/change/"
+    page = staff_client.get(url).content.decode()
+    assert 'name="initial-stock_quantity" value="5"' in page
+    shown = admin_product_form(product)  # stock 5 on the page
+    add_to_cart(buyer_client, product, 2)
+    assert checkout(buyer_client, address, pay_method).status_code == 201  # stock now 3
+
+    saved = staff_client.post(url, {**shown, "description": "New text"}, format="multipart")
+    assert saved.status_code == 302
+    product.refresh_from_db()
+    assert (product.description, product.stock_quantity) == ("New text", 3)
+
+    # staff add two units to the 3 shown now... while one more is sold
+    shown = admin_product_form(product, stock_quantity=5)
+    add_to_cart(buyer_client, product, 1)
+    assert checkout(buyer_client, address, pay_method).status_code == 201  # stock now 2
+    assert staff_client.post(url, shown, format="multipart").status_code == 302
+    product.refresh_from_db()
+    assert product.stock_quantity == 4
+
+
 def test_files_leave_storage_with_their_image_or_when_replaced(
     seller, django_capture_on_commit_callbacks
 ):

@@ -121,6 +121,40 @@ def test_staff_admin_actions_move_orders_through_services(admin_client, paid_ord
     assert product.stock_quantity == 5
 
 
+def test_staff_editing_tracking_do_not_undo_a_payment_committed_meanwhile(
+    admin_client, buyer_client, product, address, pay_method, monkeypatch
+):
+    """The change form saved the whole row it had read: a payment whose callback committed
+    between the read and the save went back to pending, unpaid (a review's race)."""
+    from django.urls import reverse
+
+    from orders.admin import OrderAdmin
+    from orders.services.status import order_payment_succeeded
+
+    add_to_cart(buyer_client, product, 1)
+    placed = checkout(buyer_client, address, pay_method).json()["data"]
+    order = Order.objects.get(uid=placed["order_id"].removeprefix("ord_"))
+    read = OrderAdmin.get_object
+
+    def get_object(self, request, object_id, from_field=None):
+        found = read(self, request, object_id, from_field)
+        if request.method == "POST":  # the provider's callback commits while staff save
+            order_payment_succeeded(order_id=found.pk, reference="ref-1")
+        return found
+
+    monkeypatch.setattr(OrderAdmin, "get_object", get_object)
+    form = {"tracking_number": "DHL1", "tracking_url": "https://t.example/1", "notes": "x",
+            "items-TOTAL_FORMS": "0", "items-INITIAL_FORMS": "0",
+            "history-TOTAL_FORMS": "0", "history-INITIAL_FORMS": "0"}  # fmt: skip
+    saved = admin_client.post(reverse("admin:orders_order_change", args=[order.pk]), form)
+    assert saved.status_code == 302
+    order.refresh_from_db()
+    assert (order.status, order.is_paid) == ("paid", True)
+    assert (order.tracking_number, order.tracking_url, order.notes) == (
+        "DHL1", "https://t.example/1", "x",
+    )  # fmt: skip
+
+
 # --- the list's filters, search and ordering -------------------------------------------
 pytestmark = pytest.mark.django_db
 ORDERS = "/seller/api/orders/"
