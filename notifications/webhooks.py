@@ -47,9 +47,33 @@ def _unsafe(reason: str) -> NotificationError:
     )
 
 
+# NAT64's well-known prefix carries an IPv4 address in its last 32 bits (RFC 6052), as the
+# deprecated IPv4-compatible ::/96 does; the local-use 64:ff9b:1::/48 (RFC 8215) leads into
+# the operator's own network.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
+
+
+def _ipv4_inside(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one leads to (mapped, 6to4, Teredo's client, NAT64,
+    IPv4-compatible): Python counts most of them global whatever IPv4 they carry."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    if ip in _NAT64 or ip in _IPV4_COMPATIBLE:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def _is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _NAT64_LOCAL:
+            return False
+        ip = _ipv4_inside(ip) or ip
     return ip.is_global and not ip.is_multicast
 
 

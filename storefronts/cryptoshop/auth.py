@@ -83,6 +83,15 @@ class CryptoShopTokenAuthentication(BaseAuthentication):
         return 'Bearer realm="cryptoshop"'
 
 
+def past_second_factor(request) -> bool:
+    """The request's user passed the second factor, or has none: a bare access token of a
+    2FA account is not, and sees nothing only its owner may (a read lets it through)."""
+    auth = request.auth
+    return not request.user.two_factor_enabled or (
+        isinstance(auth, CryptoShopAuth) and auth.second_factor_passed
+    )
+
+
 class IsCryptoShopUser(BasePermission):
     """Signed in, and past the second factor when the account has 2FA on."""
 
@@ -90,11 +99,8 @@ class IsCryptoShopUser(BasePermission):
         user = request.user
         if not user or not user.is_authenticated:
             return False
-        auth = request.auth
-        if (
-            user.two_factor_enabled
-            and not getattr(view, "allow_before_second_factor", False)
-            and not (isinstance(auth, CryptoShopAuth) and auth.second_factor_passed)
+        if not getattr(view, "allow_before_second_factor", False) and not past_second_factor(
+            request
         ):
             raise TwoFactorRequired()
         return True

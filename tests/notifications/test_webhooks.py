@@ -113,6 +113,14 @@ def test_events_are_counted_before_they_are_read(api, cs_account, allow_private)
         "http://[::ffff:127.0.0.1]/hook",
         "http://100.64.0.1/hook",
         "http://0.0.0.0/hook",
+        # IPv6 forms carrying a private IPv4 (Python counts them global): NAT64, its
+        # local-use prefix, 6to4, Teredo, IPv4-compatible (a security review)
+        "http://[64:ff9b::a9fe:a9fe]/latest/meta-data/",
+        "http://[64:ff9b::a00:5]:8080/hook",
+        "http://[64:ff9b:1::5]/hook",
+        "http://[2002:a00:5::1]/hook",
+        "http://[2001:0:4136:e378:8000:63bf:f5ff:fffa]/hook",
+        "http://[::a00:5]/hook",
     ],
 )
 def test_private_addresses_are_refused_when_the_setting_is_off(api, cs_account, url):
@@ -121,6 +129,12 @@ def test_private_addresses_are_refused_when_the_setting_is_off(api, cs_account, 
     assert response.json()["code"] == "VALIDATION_ERROR"
     assert "url" in response.json()["details"]
     assert WebhookEndpoint.objects.count() == 0
+
+
+@pytest.mark.parametrize("address", ["93.184.215.14", "64:ff9b::5db8:d70e", "2002:5db8:d70e::1"])
+def test_public_addresses_are_accepted_also_through_nat64_and_6to4(api, cs_account, address):
+    url = f"http://[{address}]/hook" if ":" in address else f"http://{address}/hook"
+    assert _auth(api, cs_account).post(URL, _body(url=url)).status_code == 201
 
 
 def test_public_address_is_accepted(api, cs_account, monkeypatch):

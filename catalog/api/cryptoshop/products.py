@@ -35,7 +35,7 @@ from core.ids import CryptoShopIds
 from core.money import Currency, Money
 from core.timefmt import api_datetime
 from storefronts.answer_fields import PublicIdField
-from storefronts.cryptoshop.auth import IsCryptoShopUserOrReadOnly
+from storefronts.cryptoshop.auth import IsCryptoShopUserOrReadOnly, past_second_factor
 from storefronts.cryptoshop.base import CryptoShopView, btc, eur
 from storefronts.fields import BoundedListField, ItemsField
 from storefronts.filters import filter_params
@@ -150,10 +150,11 @@ class ProductDetailSerializer(ProductCardSerializer):
     reviews = serializers.SerializerMethodField()
 
     def get_downloadUrl(self, p) -> str | None:
-        # the download is what buyers pay for: only its seller sees it here
-        user = getattr(self.context.get("request"), "user", None)
+        # the download is what buyers pay for: only its seller sees it here, past 2FA
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
         if p.download_url and user is not None and user.pk == p.shop.owner_id:
-            return p.download_url
+            return p.download_url if past_second_factor(request) else None
         return None
 
     @extend_schema_field(SpecSerializer(many=True))

@@ -143,6 +143,29 @@ def test_product_detail_shape_counts_views_and_hides_download_from_buyers(api):
     assert mine["downloadUrl"] == "https://example.com/download"
 
 
+def test_a_bare_access_token_of_a_2fa_seller_does_not_see_the_download():
+    """A read lets a 2FA account's bare access token through; the download, what buyers pay
+    for, showed to it (a security review): it needs the 2FA session token."""
+    from accounts.services.cryptoshop_auth import (
+        cryptoshop_2fa_setup,
+        cryptoshop_2fa_verify,
+        cryptoshop_user_register,
+    )
+    from tests.conftest import cryptoshop_client
+    from tests.helpers.cryptoshop import totp_code
+
+    account = cryptoshop_user_register()
+    shop = CryptoShopSellerFactory(owner=account.user)
+    product = CryptoShopProductFactory(shop=shop, is_digital=True, download_url="https://f.io/k")
+    setup = cryptoshop_2fa_setup(user=account.user)
+    session = cryptoshop_2fa_verify(user=account.user, code=totp_code(setup.secret), remember=False)
+    url = f"{CRYPTOSHOP}/products/product_{product.uid}"
+    bare = cryptoshop_client(account.access_token).get(url)
+    assert bare.status_code == 200 and bare.json()["data"]["downloadUrl"] is None
+    full = cryptoshop_client(session.session_token).get(url)
+    assert full.json()["data"]["downloadUrl"] == "https://f.io/k"
+
+
 def test_unknown_product_is_404(api):
     for pid in ("product_nope", "nope", "123"):
         response = api.get(f"{CRYPTOSHOP}/products/{pid}")
