@@ -117,8 +117,10 @@ def cart_update_item(*, user, item_uid: str | None, quantity: int) -> CartItem:
     """Set a line's quantity: at least 1, at most what is in stock."""
     item = _my_item(user, item_uid)
     _check_stock(item.product, quantity)
+    # a checkout may have ordered the line (and deleted it) since it was read
+    if not CartItem.objects.filter(pk=item.pk).update(quantity=quantity):
+        raise not_found(OrderErrorCode.CART_ITEM_NOT_FOUND, "Cart item")
     item.quantity = quantity
-    item.save(update_fields=["quantity"])
     return item
 
 

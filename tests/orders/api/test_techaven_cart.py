@@ -134,6 +134,26 @@ def test_update_quantity_within_stock(buyer_client, product):
     assert CartItem.objects.get().quantity == 2
 
 
+def test_a_line_ordered_while_its_quantity_changes_answers_404_not_500(
+    buyer_client, product, monkeypatch
+):
+    """A checkout committing between the update's read of the line and its write deleted
+    the line: the save found no row and answered 500 (a review, on PostgreSQL)."""
+    import orders.services.cart as cart_module
+
+    item_id = add_to_cart(buyer_client, product)
+    check = cart_module._check_stock
+
+    def checkout_meanwhile(found, quantity):
+        check(found, quantity)
+        CartItem.objects.all().delete()  # what the checkout's commit leaves
+
+    monkeypatch.setattr(cart_module, "_check_stock", checkout_meanwhile)
+    response = buyer_client.put(f"{TECHAVEN}/cart/items/{item_id}", {"quantity": 2}, format="json")
+    assert response.status_code == 404
+    assert response.json()["success"] is False and "Cart item" in response.json()["message"]
+
+
 def test_remove_and_clear(buyer_client, product, cheap_product):
     item_id = add_to_cart(buyer_client, product)
     add_to_cart(buyer_client, cheap_product, 2)
