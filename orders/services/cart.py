@@ -64,7 +64,10 @@ def cart_snapshot(*, user) -> CartSnapshot:
 
 def _techaven_product(product_id: int) -> Product:
     product = Product.objects.filter(
-        pk=product_id, storefront=Storefront.TECHAVEN, deleted_at__isnull=True
+        pk=product_id,
+        storefront=Storefront.TECHAVEN,
+        deleted_at__isnull=True,
+        shop__is_active=True,  # a closed shop's products are not listed: not sold either
     ).first()
     if product is None:
         raise not_found(OrderErrorCode.PRODUCT_NOT_FOUND, "Product", field="product_id")

@@ -23,6 +23,7 @@ from accounts.models import Address, PaymentMethod
 from catalog import pagecache
 from catalog.locks import products_lock
 from catalog.models import Product, ProductImage
+from catalog.selectors import closed_shop_ids
 from core.errors import ErrorKind
 from core.ids import new_uid
 from core.storefront import Storefront
@@ -109,13 +110,24 @@ def _copied(product: Product) -> tuple:
 
 
 def _refuse_unsellable(
-    *, storefront: str, lines: list[Line], products: dict[int, Product], field: str
+    *,
+    storefront: str,
+    lines: list[Line],
+    products: dict[int, Product],
+    closed: set[int],
+    field: str,
 ) -> None:
-    """Refuses (`INSUFFICIENT_STOCK`) the lines that cannot be sold from `products`."""
+    """Refuses (`INSUFFICIENT_STOCK`) the lines that cannot be sold from `products`: gone,
+    of the other storefront, of a shop staff closed (not listed, so not sold), out of stock."""
     problems: list[str] = []
     for line in lines:
         product = products.get(line.product_id)
-        if product is None or product.storefront != storefront or product.deleted_at:
+        if (
+            product is None
+            or product.storefront != storefront
+            or product.deleted_at
+            or product.shop_id in closed
+        ):
             problems.append(f"Product {line.product_id} is no longer sold")
         elif not product.is_available:
             problems.append(f"{product.name} is out of stock")
@@ -131,13 +143,20 @@ def _refuse_unsellable(
 
 
 def _take_stock(
-    *, storefront: str, lines: list[Line], field: str, seen: dict[int, Product] | None = None
+    *,
+    storefront: str,
+    lines: list[Line],
+    closed: set[int],
+    field: str,
+    seen: dict[int, Product] | None = None,
 ) -> dict[int, Product]:
     """Lock the products (pk order) and take the quantities; refuses what cannot be sold.
     `seen`: the products as the order was built from them (read without a lock); one that
     has changed since raises `_ProductsMoved`."""
     locked = products_lock(line.product_id for line in lines)
-    _refuse_unsellable(storefront=storefront, lines=lines, products=locked, field=field)
+    _refuse_unsellable(
+        storefront=storefront, lines=lines, products=locked, closed=closed, field=field
+    )
     if seen is not None and any(_copied(seen[pk]) != _copied(p) for pk, p in locked.items()):
         raise _ProductsMoved
     taken: dict[int, int] = {}
@@ -205,6 +224,7 @@ def _place(
     is locked after the products on every path, so with one they are locked first. `read`:
     the lines' products as the caller read them without a lock, if it did."""
     _unpaid_within_limits(storefront=storefront, buyer=buyer, lines=lines, field=stock_field)
+    closed = set(closed_shop_ids(storefront))  # their products are not sold
     images = _image_urls(line.product_id for line in lines)
     lock_last = lock_last and not coupon_code
     if lock_last:
@@ -212,9 +232,11 @@ def _place(
         if read is None or not ids <= read.keys():
             read = {p.pk: p for p in Product.objects.filter(pk__in=ids)}
         products = read
-        _refuse_unsellable(storefront=storefront, lines=lines, products=products, field=stock_field)
+        _refuse_unsellable(
+            storefront=storefront, lines=lines, products=products, closed=closed, field=stock_field
+        )
     else:
-        products = _take_stock(storefront=storefront, lines=lines, field=stock_field)
+        products = _take_stock(storefront=storefront, lines=lines, closed=closed, field=stock_field)
     currency = products[lines[0].product_id].currency
     subtotal = sum(products[ln.product_id].price_minor * ln.quantity for ln in lines)
     eur_prices = [products[ln.product_id].price_eur_minor for ln in lines]
@@ -288,7 +310,9 @@ def _place(
     )
     order_announce(order, created=True, actor=Actor.BUYER, user=buyer)
     if lock_last:
-        _take_stock(storefront=storefront, lines=lines, field=stock_field, seen=products)
+        _take_stock(
+            storefront=storefront, lines=lines, closed=closed, field=stock_field, seen=products
+        )
     return order
 
 

@@ -130,9 +130,11 @@ def test_after_a_stock_change_every_cached_page_is_as_if_built_afresh(api, catal
     _warm(api, path)
     phone, cs = catalog["phone"], catalog["cs"]
     with transaction.atomic():
-        _take_stock(storefront=TECHAVEN_SF, lines=[Line(phone.pk, 2)], field="cart")
+        _take_stock(storefront=TECHAVEN_SF, lines=[Line(phone.pk, 2)], closed=set(), field="cart")
     with transaction.atomic():
-        _take_stock(storefront=Storefront.CRYPTOSHOP, lines=[Line(cs.pk, 2)], field="items")
+        _take_stock(
+            storefront=Storefront.CRYPTOSHOP, lines=[Line(cs.pk, 2)], closed=set(), field="items"
+        )
     served = api.get(path)
     pagecache.invalidate()
     afresh = api.get(path)
@@ -467,7 +469,9 @@ def test_the_guard_fails_a_stock_change_that_names_another_product(
 
 def test_the_guard_lets_a_rolled_back_write_go(catalog, pagecache_guard):
     with pytest.raises(RuntimeError), transaction.atomic():
-        _take_stock(storefront=TECHAVEN_SF, lines=[Line(catalog["phone"].pk, 1)], field="cart")
+        _take_stock(
+            storefront=TECHAVEN_SF, lines=[Line(catalog["phone"].pk, 1)], closed=set(), field="cart"
+        )
         raise RuntimeError
     assert pagecache_guard.verdict() == []
 
@@ -504,7 +508,12 @@ def test_a_page_built_during_an_open_write_is_dropped_at_its_commit(catalog, wri
                 if write == "edit":
                     product_update(product=phone, changes={"price_minor": 777_000})
                 else:
-                    _take_stock(storefront=TECHAVEN_SF, lines=[Line(phone.pk, 4)], field="cart")
+                    _take_stock(
+                        storefront=TECHAVEN_SF,
+                        lines=[Line(phone.pk, 4)],
+                        closed=set(),
+                        field="cart",
+                    )
                 written.set()
                 assert built.wait(10)
         finally:

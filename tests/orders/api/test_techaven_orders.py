@@ -8,7 +8,7 @@ from django.utils import timezone
 from notifications.models import OutboxEvent
 from orders.models import CartItem, Order, OrderStatusHistory
 from orders.services.status import orders_expire_unpaid
-from tests.conftest import TECHAVEN, techaven_client
+from tests.conftest import CRYPTOSHOP, TECHAVEN, techaven_client
 from tests.factories.accounts import AddressFactory, PaymentMethodFactory, TechavenUserFactory
 from tests.factories.catalog import ProductFactory
 from tests.helpers.orders import add_to_cart, checkout
@@ -162,6 +162,36 @@ def test_checkout_refuses_a_cart_line_that_cannot_be_sold(
     assert "cart" in response.json()["errors"]
     product.refresh_from_db()
     assert product.stock_quantity == 2 and not Order.objects.exists()
+
+
+def test_a_closed_shops_products_are_neither_carted_nor_ordered(
+    buyer_client, product, address, pay_method, cs_buyer, cs_product
+):
+    """Staff closing a shop takes its products off the lists and pages (404), but the cart
+    and both checkouts still sold them, to a seller who no longer saw the orders (a review)."""
+    add_to_cart(buyer_client, product, 1)
+    product.shop.is_active = False
+    product.shop.save()
+    assert buyer_client.get(f"{TECHAVEN}/products/{product.pk}").status_code == 404
+    again = buyer_client.post(
+        f"{TECHAVEN}/cart/items", {"product_id": product.pk, "quantity": 1}, format="json"
+    )
+    assert again.status_code == 404
+    response = checkout(buyer_client, address, pay_method)
+    assert response.status_code == 400
+    assert response.json()["errors"]["cart"] == [f"Product {product.pk} is no longer sold"]
+    cs_product.shop.is_active = False
+    cs_product.shop.save()
+    cs_order = cs_buyer[1].post(
+        f"{CRYPTOSHOP}/orders",
+        {"items": [{"productId": f"product_{cs_product.uid}", "quantity": 1}]},
+        format="json",
+    )
+    assert cs_order.status_code == 400
+    assert not Order.objects.exists()
+    product.refresh_from_db()
+    cs_product.refresh_from_db()
+    assert (product.stock_quantity, cs_product.stock_quantity) == (5, 5)
 
 
 def test_order_numbers_are_sequential(buyer_client, product, address, pay_method):
