@@ -325,6 +325,8 @@ SIMPLE_JWT = {
 OTP_LENGTH = 6
 OTP_TTL = timedelta(minutes=10)
 OTP_MAX_ATTEMPTS = 5
+# wrong codes an account may try per purpose within an hour, over all its codes
+OTP_MAX_WRONG_PER_HOUR = env.int("OTP_MAX_WRONG_PER_HOUR", default=10)
 OTP_RESEND_INTERVAL = timedelta(minutes=1)
 PASSWORD_RESET_TOKEN_TTL = timedelta(minutes=15)
 

@@ -261,6 +261,44 @@ def test_five_wrong_tries_kill_the_otp(th, user):
     assert not LoginSession.objects.filter(user=user).exists()
 
 
+def test_ten_wrong_codes_in_an_hour_stop_every_code_of_the_account_for_that_hour(
+    th, user, settings
+):
+    """Five tries per code, but forgot-password hands out a new code every minute to anyone
+    who knows the address: about five guesses a minute, without end (a security review).
+    Ten wrong codes of one purpose within an hour, over all of them, and the account takes
+    none (the right one included) until the hour has passed; other purposes are not held."""
+    settings.RATELIMIT_ENABLED = False  # an attacker's requests come from many addresses
+
+    def fresh_code() -> str:
+        _age_otps(user, 61)  # the resend interval has passed
+        assert th.post("auth/forgot-password", {"email": user.email}).status_code == 200
+        return last_code(user.email)
+
+    for _ in range(2):
+        code = fresh_code()
+        wrong = {"email": user.email, "otp": f"{(int(code) + 1) % 10**6:06d}"}
+        for _ in range(5):
+            th.post("auth/verify-otp", {**wrong, "type": "password_reset"})
+    code = fresh_code()
+    right = {"email": user.email, "otp": code, "type": "password_reset"}
+    response = th.post("auth/verify-otp", right)
+    body = assert_error(response, 429)
+    assert body["message"] == "Too many wrong codes. Try again later."
+    assert 0 < int(response["Retry-After"]) <= 3600
+    assert not PasswordResetToken.objects.filter(user=user).exists()
+    # signing in is not held by the reset codes' wrong tries
+    th.post("auth/login", {"email": user.email, "password": PASSWORD})
+    login = {"email": user.email, "otp": last_code(user.email), "type": "login"}
+    assert th.post("auth/verify-otp", login).status_code == 200
+
+    _age_otps(user, 3601)  # the hour has passed
+    assert th.post("auth/forgot-password", {"email": user.email}).status_code == 200
+    code = last_code(user.email)
+    final = th.post("auth/verify-otp", {**right, "otp": code})
+    assert final.status_code == 200, final.json()
+
+
 def test_verify_for_an_unknown_email_is_the_same_400(th):
     payload = {"email": "ghost@example.mw", "otp": "123456", "type": "login"}
     body = assert_error(th.post("auth/verify-otp", payload), 400)
