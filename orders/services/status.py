@@ -310,8 +310,14 @@ def order_refund_record(
     *, order_id: int, actor: Actor, user: User | None = None, note: str = ""
 ) -> Order:
     """Staff record that a cancelled order's money went back to the buyer: cancelled →
-    refunded (refunds made here move it by themselves)."""
-    return _step(order_id, Status.REFUNDED, actor=actor, user=user, note=note)
+    refunded (refunds made here move it by themselves). An order nothing was paid for has
+    nothing to refund: it stays cancelled (the transition's refusal)."""
+    order = order_lock(order_id)
+    if not order.is_paid and may_move(Status(order.status), Status.REFUNDED, actor):
+        raise invalid_transition(order, Status.REFUNDED)
+    _move(order, Status.REFUNDED, actor=actor, user=user, note=note)
+    order_announce(order, actor=actor, user=user)
+    return order
 
 
 def _cancel(order: Order, *, actor: Actor, user: User | None, reason: str) -> None:

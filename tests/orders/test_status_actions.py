@@ -144,10 +144,15 @@ def test_refusals_name_statuses_in_the_storefronts_words(techaven_order, cryptos
     assert error.details == {"from": "PENDING", "to": "CONFIRMED"}
 
 
-def test_only_staff_and_the_system_record_a_refund(techaven_order, staff):
+def test_only_staff_and_the_system_record_a_refund_of_what_was_paid(techaven_order, staff):
     Order.objects.update(status="cancelled")
     error = refused(lambda: order_refund_record(order_id=techaven_order.pk, actor=Actor.BUYER))
     assert (error.code, error.kind) == (OrderErrorCode.TRANSITION_NOT_PERMITTED, "forbidden")
     assert error.message == "The buyer may not mark this order refunded"
+    unpaid = refused(
+        lambda: order_refund_record(order_id=techaven_order.pk, actor=Actor.STAFF, user=staff)
+    )
+    assert unpaid.code == OrderErrorCode.INVALID_TRANSITION  # nothing was paid: stays cancelled
+    Order.objects.update(is_paid=True)
     order = order_refund_record(order_id=techaven_order.pk, actor=Actor.STAFF, user=staff)
     assert order.status == "refunded"
