@@ -2,21 +2,20 @@
 status or money fields directly."""
 
 from django.contrib import admin, messages
-from django.db import transaction
-from django.utils import timezone
 
 from core.admin import HTTPS_URL_FIELDS, ReadOnlyInline
 from core.errors import DomainError
 
-from .locks import order_lock
 from .models import Coupon, CouponRedemption, Order, OrderItem, OrderStatusHistory
 from .services.status import (
+    STAFF_EDITABLE,
     order_cancel,
     order_complete,
     order_confirm,
     order_deliver,
     order_refund_retry,
     order_ship,
+    order_staff_edit,
 )
 from .state import Actor
 
@@ -104,7 +103,7 @@ class OrderAdmin(admin.ModelAdmin):
     inlines = [OrderItemInline, OrderStatusHistoryInline]
     formfield_overrides = HTTPS_URL_FIELDS
     # tracking is typed here by staff, then "Mark shipped" uses it
-    editable = {"tracking_number", "tracking_url", "notes"}
+    editable = set(STAFF_EDITABLE)
     actions = [mark_processing, mark_shipped, mark_delivered, mark_completed, cancel_orders,
                retry_refunds]  # fmt: skip
 
@@ -112,13 +111,7 @@ class OrderAdmin(admin.ModelAdmin):
         return [f.name for f in Order._meta.fields if f.name not in self.editable]
 
     def save_model(self, request, obj, form, change):
-        """Only what staff may edit is written, under the order's lock: a save of the whole
-        row read when the form was posted undid a payment committed meanwhile."""
-        with transaction.atomic():
-            order_lock(obj.pk)
-            Order.objects.filter(pk=obj.pk).update(
-                **{name: getattr(obj, name) for name in self.editable}, updated_at=timezone.now()
-            )
+        order_staff_edit(order_id=obj.pk, changes=form.cleaned_data)
 
     def has_add_permission(self, request):
         return False

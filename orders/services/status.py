@@ -78,6 +78,9 @@ def _move(
             f"The {actor.value} may not mark this order {to}",
             kind=ErrorKind.FORBIDDEN,
         )
+    if target == Status.REFUNDED and not (order.is_paid or order.refund_status):
+        # nothing was paid (nor paid late, whose refund is owed): there is nothing to refund
+        raise invalid_transition(order, target)
     now = timezone.now()
     if target == Status.CANCELLED and current in HOLDS_STOCK:
         _return_stock(order)
@@ -310,14 +313,8 @@ def order_refund_record(
     *, order_id: int, actor: Actor, user: User | None = None, note: str = ""
 ) -> Order:
     """Staff record that a cancelled order's money went back to the buyer: cancelled →
-    refunded (refunds made here move it by themselves). An order nothing was paid for has
-    nothing to refund: it stays cancelled (the transition's refusal)."""
-    order = order_lock(order_id)
-    if not order.is_paid and may_move(Status(order.status), Status.REFUNDED, actor):
-        raise invalid_transition(order, Status.REFUNDED)
-    _move(order, Status.REFUNDED, actor=actor, user=user, note=note)
-    order_announce(order, actor=actor, user=user)
-    return order
+    refunded (refunds made here move it by themselves)."""
+    return _step(order_id, Status.REFUNDED, actor=actor, user=user, note=note)
 
 
 def _cancel(order: Order, *, actor: Actor, user: User | None, reason: str) -> None:
@@ -453,6 +450,20 @@ def order_refund_settled(*, order_id: int, succeeded: bool) -> None:
         order.save(update_fields=["refund_status", "updated_at"])
     # the seller is told of the move to refunded, not of the refund's own progress
     order_announce(order, actor=Actor.SYSTEM, moved=moved)
+
+
+# what staff type on an order's admin page; its status and money move only by the actions
+STAFF_EDITABLE = ("tracking_number", "tracking_url", "notes")
+
+
+@transaction.atomic
+def order_staff_edit(*, order_id: int, changes: dict[str, str]) -> None:
+    """Staff's edit of the order's page (`STAFF_EDITABLE` only), under the order's lock and
+    as a write of those columns alone: the whole row as the page read it undid a payment
+    that committed meanwhile."""
+    order_lock(order_id)
+    fields = {name: changes[name] for name in STAFF_EDITABLE if name in changes}
+    Order.objects.filter(pk=order_id).update(**fields, updated_at=timezone.now())
 
 
 @transaction.atomic(durable=True)

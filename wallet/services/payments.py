@@ -299,11 +299,7 @@ def payment_settle(
             order_outcomes().refund_settled(order_id=attempt.order_id, succeeded=succeeded)
     elif attempt.order_id is not None:
         if succeeded:
-            if not order_outcomes().payment_succeeded(
-                order_id=attempt.order_id, reference=attempt.reference
-            ):
-                # paid after the order expired or was cancelled: the money goes straight back
-                _refund_of(attempt)
+            _order_paid_or_refunded(attempt)
         else:
             order_outcomes().payment_failed(order_id=attempt.order_id, reference=attempt.reference)
     return CallbackOutcome(attempt.reference, attempt.status, replayed=False)
@@ -373,12 +369,19 @@ def _paid_after_failing(attempt: PaymentAttempt) -> None:
     logger.error(
         "money arrived for %s %s, settled as failed: refunding it", attempt.kind, attempt.reference
     )
-    if attempt.order_id is not None and order_outcomes().payment_succeeded(
-        order_id=attempt.order_id, reference=attempt.reference
-    ):
+    if attempt.order_id is None:
+        _refund_of(attempt)
+    elif _order_paid_or_refunded(attempt):
         # its order still awaited it (a failure cancels a pending order, so this is not
-        # expected): the order is paid by it after all, and says so
+        # expected): the order is paid by it after all, and the attempt says so
         attempt.status = PaymentAttempt.Status.SUCCEEDED
         attempt.save(update_fields=["status"])
-        return
+
+
+def _order_paid_or_refunded(attempt: PaymentAttempt) -> bool:
+    """Money arrived for an order's payment: the order takes it while it awaits it (True);
+    one that no longer does (expired, cancelled) marks its refund, and the money goes back."""
+    if order_outcomes().payment_succeeded(order_id=attempt.order_id, reference=attempt.reference):
+        return True
     _refund_of(attempt)
+    return False
